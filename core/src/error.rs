@@ -1,0 +1,56 @@
+//! The errors a training or inference call can return instead of panicking.
+
+use core::fmt;
+
+/// What went wrong in a forward pass, a loss or a training step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Error {
+    /// A batch with no rows.
+    EmptyBatch,
+    /// More rows than the workspace was built for.
+    BatchTooLarge {
+        /// Rows given.
+        rows: usize,
+        /// The workspace's compile-time batch capacity.
+        capacity: usize,
+    },
+    /// Inputs and targets of different lengths.
+    TargetCount {
+        /// Rows of output.
+        outputs: usize,
+        /// Targets given.
+        targets: usize,
+    },
+    /// A class index outside `0..classes`.
+    ClassOutOfRange {
+        /// The index given.
+        class: usize,
+        /// Number of classes the network outputs.
+        classes: usize,
+    },
+    /// The loss came out NaN or infinite (diverged training or non-finite inputs);
+    /// the parameters were not updated.
+    NonFiniteLoss(f32),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::EmptyBatch => write!(f, "empty batch: a batch needs at least one row"),
+            Error::BatchTooLarge { rows, capacity } => {
+                write!(f, "batch of {rows} rows exceeds the workspace capacity of {capacity}")
+            }
+            Error::TargetCount { outputs, targets } => {
+                write!(f, "{targets} targets given for {outputs} rows")
+            }
+            Error::ClassOutOfRange { class, classes } => {
+                write!(f, "class index {class} out of range for {classes} classes")
+            }
+            Error::NonFiniteLoss(loss) => {
+                write!(f, "loss is {loss}: training diverged or the inputs hold NaN or infinity")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}

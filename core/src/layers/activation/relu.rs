@@ -1,0 +1,27 @@
+//! The rectified linear unit.
+
+use core::marker::PhantomData;
+
+use super::{Elementwise, elementwise_layer};
+
+/// ReLU: `y = max(x, 0)`, `dy/dx = 1` if `x > 0` else 0 (0 at `x = 0`, as PyTorch).
+pub struct Relu<S> {
+    _shape: PhantomData<fn() -> S>,
+}
+
+impl<S> Default for Relu<S> {
+    fn default() -> Self {
+        Relu { _shape: PhantomData }
+    }
+}
+
+impl<S> Elementwise for Relu<S> {
+    fn apply(&self, x: f32) -> f32 {
+        x.max(0.0)
+    }
+    fn derivative(&self, x: f32, _y: f32) -> f32 {
+        if x > 0.0 { 1.0 } else { 0.0 }
+    }
+}
+
+elementwise_layer!(Relu);

@@ -1,0 +1,90 @@
+//! Fully connected layer, PyTorch's `nn.Linear`.
+
+use crate::flat::{Flat, Zeroable};
+use crate::gemm::{matmul_nn, matmul_nt, matmul_tn};
+use crate::init::Init;
+use crate::layer::{Layer, Mode};
+use rand::RngCore;
+
+/// `y = x Wᵀ + b`, with `W` stored `[out, in]` row-major as in PyTorch's `nn.Linear`,
+/// so weights exchanged with PyTorch need no transposition.
+///
+/// Backward: `dW = dyᵀ x`, `db = Σ_batch dy`, `dx = dy W` (only when asked for).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dense<const IN: usize, const OUT: usize> {
+    /// Initialiser of the weight (fan_in = IN, fan_out = OUT).
+    pub init: Init,
+    /// Initialiser of the bias.
+    pub bias_init: Init,
+}
+
+impl<const IN: usize, const OUT: usize> Default for Dense<IN, OUT> {
+    /// PyTorch's default: weight and bias `U(-1/sqrt(IN), 1/sqrt(IN))`.
+    fn default() -> Self {
+        Dense { init: Init::Default, bias_init: Init::Default }
+    }
+}
+
+/// The parameters of a [`Dense`] layer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct DenseParams<const IN: usize, const OUT: usize> {
+    /// `[out, in]`, PyTorch's `weight`.
+    pub weight: [[f32; IN]; OUT],
+    /// `[out]`, PyTorch's `bias`.
+    pub bias: [f32; OUT],
+}
+
+// SAFETY: repr(C) of f32 arrays.
+unsafe impl<const IN: usize, const OUT: usize> Zeroable for DenseParams<IN, OUT> {}
+// SAFETY: repr(C) of f32 arrays: OUT*IN + OUT values without padding.
+unsafe impl<const IN: usize, const OUT: usize> Flat for DenseParams<IN, OUT> {
+    const LEN: usize = IN * OUT + OUT;
+}
+
+impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
+    type Input = [f32; IN];
+    type Output = [f32; OUT];
+    type Params = DenseParams<IN, OUT>;
+    type State = ();
+    type Cache<const B: usize> = ();
+
+    fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, _state: &mut (), rng: &mut R) {
+        self.init.fill(params.weight.as_flat_mut(), IN, OUT, rng);
+        self.bias_init.fill(&mut params.bias, IN, OUT, rng);
+    }
+
+    fn forward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _state: &(),
+        x: &[[f32; IN]],
+        y: &mut [[f32; OUT]],
+        _cache: &mut (),
+        _mode: Mode,
+    ) {
+        matmul_nt(x, &params.weight, &params.bias, y);
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        x: &[[f32; IN]],
+        _y: &[[f32; OUT]],
+        dy: &[[f32; OUT]],
+        _cache: &mut (),
+        dx: Option<&mut [[f32; IN]]>,
+        grads: &mut Self::Params,
+    ) {
+        matmul_tn(dy, x, &mut grads.weight);
+        grads.bias = [0.0; OUT];
+        for row in dy {
+            for (b, g) in grads.bias.iter_mut().zip(row) {
+                *b += g;
+            }
+        }
+        if let Some(dx) = dx {
+            matmul_nn(dy, &params.weight, dx);
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Built-in layers.
+
+pub mod activation;
+mod dense;
+
+pub use activation::{Elu, Gelu, Identity, LeakyRelu, Prelu, Relu, Selu, Sigmoid, Silu, Softmax, Softplus, Tanh};
+pub use dense::{Dense, DenseParams};

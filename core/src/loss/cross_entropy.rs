@@ -1,0 +1,33 @@
+//! Softmax cross-entropy on logits, PyTorch's `nn.CrossEntropyLoss`.
+
+use super::{Loss, check_classes, check_rows, log_sum_exp};
+use crate::error::Error;
+use crate::layers::activation::softmax;
+
+/// `L = 1/B Σ_b [logsumexp(z_b) - z_b[y_b]]` on raw logits `z` and class indices `y`, with the
+/// log-sum-exp shifted by the maximum so that logits of ±100 stay finite;
+/// `dL/dz = (softmax(z) - onehot(y)) / B`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CrossEntropyLoss;
+
+impl<const N: usize> Loss<[f32; N]> for CrossEntropyLoss {
+    type Target = usize;
+
+    fn loss_and_grad(&self, output: &[[f32; N]], target: &[usize], grad: &mut [[f32; N]]) -> Result<f32, Error> {
+        let loss = self.loss(output, target)?;
+        let scale = 1.0 / output.len() as f32;
+        for ((z, &y), g) in output.iter().zip(target).zip(grad) {
+            softmax(z, g);
+            g[y] -= 1.0;
+            g.iter_mut().for_each(|g| *g *= scale);
+        }
+        Ok(loss)
+    }
+
+    fn loss(&self, output: &[[f32; N]], target: &[usize]) -> Result<f32, Error> {
+        check_rows(output, target)?;
+        check_classes(target, N)?;
+        let total: f32 = output.iter().zip(target).map(|(z, &y)| log_sum_exp(z) - z[y]).sum();
+        Ok(total / output.len() as f32)
+    }
+}

@@ -1,0 +1,126 @@
+//! The memory a forward and backward pass needs, sized at compile time.
+
+use crate::error::Error;
+use crate::flat::Zeroable;
+use crate::layer::{Layer, Mode};
+use crate::loss::Loss;
+use crate::model::Model;
+use crate::optim::Optimizer;
+
+/// Activations, caches, output gradients and parameter gradients of network `N` for
+/// batches of up to `B` rows.
+///
+/// `B` is a compile-time capacity; every call takes however many rows it is given, from
+/// 1 to `B`, so the last partial batch of a data set and single-sample inference use the
+/// same workspace. Nothing is allocated after construction.
+pub struct Workspace<N: Layer, const B: usize> {
+    cache: N::Cache<B>,
+    output: [N::Output; B],
+    grad_output: [N::Output; B],
+    grads: N::Params,
+}
+
+// SAFETY: every field is `Zeroable` (`Flat` implies `Zeroable`, arrays of zeroable
+// elements are zeroable), so the all-zero workspace is valid.
+unsafe impl<N: Layer, const B: usize> Zeroable for Workspace<N, B> {}
+
+impl<N: Layer, const B: usize> Workspace<N, B> {
+    /// Bytes taken by the workspace: `size_of::<Self>()`, known at compile time.
+    pub const BYTES: usize = core::mem::size_of::<Self>();
+
+    /// A workspace on the stack. For large networks or batches use [`Workspace::new_boxed`].
+    pub fn new() -> Self {
+        const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
+        // SAFETY: `Self: Zeroable`.
+        unsafe { core::mem::zeroed() }
+    }
+
+    /// A workspace built directly on the heap (zeroed in place, never on the stack).
+    #[cfg(feature = "alloc")]
+    pub fn new_boxed() -> alloc::boxed::Box<Self> {
+        const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
+        // SAFETY: `Self: Zeroable`, so the zeroed allocation is a valid value.
+        unsafe { alloc::boxed::Box::<Self>::new_zeroed().assume_init() }
+    }
+
+    /// Runs the network on `inputs` (1 to `B` rows) and returns one output per row.
+    pub fn forward(&mut self, model: &Model<N>, inputs: &[N::Input], mode: Mode) -> Result<&[N::Output], Error> {
+        let rows = check_rows::<B>(inputs.len())?;
+        let output = &mut self.output[..rows];
+        model.net.forward::<B>(&model.params, &model.state, inputs, output, &mut self.cache, mode);
+        Ok(output)
+    }
+
+    /// Runs the network in evaluation mode on one sample.
+    pub fn predict(&mut self, model: &Model<N>, input: &N::Input) -> &N::Output {
+        let output = &mut self.output[..1];
+        model.net.forward::<B>(&model.params, &model.state, core::slice::from_ref(input), output, &mut self.cache, Mode::Eval);
+        &output[0]
+    }
+
+    /// Forward pass in training mode, loss, and backward pass: afterwards
+    /// [`Workspace::grads`] holds `dL/dparams` for this batch. Updates the model's
+    /// non-trainable state (running statistics). Returns the mean loss.
+    ///
+    /// A non-finite loss is an error, returned before any gradient is computed.
+    pub fn compute_gradients<L: Loss<N::Output>>(
+        &mut self,
+        model: &mut Model<N>,
+        inputs: &[N::Input],
+        targets: &[L::Target],
+        loss: &L,
+    ) -> Result<f32, Error> {
+        let rows = check_rows::<B>(inputs.len())?;
+        if targets.len() != rows {
+            return Err(Error::TargetCount { outputs: rows, targets: targets.len() });
+        }
+        let (output, grad_output) = (&mut self.output[..rows], &mut self.grad_output[..rows]);
+        model.net.forward::<B>(&model.params, &model.state, inputs, output, &mut self.cache, Mode::Train);
+        let value = loss.loss_and_grad(output, targets, grad_output)?;
+        if !value.is_finite() {
+            return Err(Error::NonFiniteLoss(value));
+        }
+        model.net.update_state::<B>(&mut model.state, &self.cache);
+        model.net.backward::<B>(&model.params, inputs, output, grad_output, &mut self.cache, None, &mut self.grads);
+        Ok(value)
+    }
+
+    /// One training step: [`Workspace::compute_gradients`], then `optimizer.step`.
+    /// Returns the mean loss of the batch; on error the parameters are unchanged.
+    pub fn train_step<L: Loss<N::Output>, O: Optimizer<N>>(
+        &mut self,
+        model: &mut Model<N>,
+        inputs: &[N::Input],
+        targets: &[L::Target],
+        loss: &L,
+        optimizer: &mut O,
+    ) -> Result<f32, Error> {
+        let value = self.compute_gradients(model, inputs, targets, loss)?;
+        optimizer.step(&mut model.params, &self.grads);
+        Ok(value)
+    }
+
+    /// The parameter gradients of the last [`Workspace::compute_gradients`] call.
+    pub fn grads(&self) -> &N::Params {
+        &self.grads
+    }
+
+    /// Mutable gradients, for clipping or penalties before an optimizer step.
+    pub fn grads_mut(&mut self) -> &mut N::Params {
+        &mut self.grads
+    }
+}
+
+impl<N: Layer, const B: usize> Default for Workspace<N, B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn check_rows<const B: usize>(rows: usize) -> Result<usize, Error> {
+    match rows {
+        0 => Err(Error::EmptyBatch),
+        r if r > B => Err(Error::BatchTooLarge { rows, capacity: B }),
+        r => Ok(r),
+    }
+}

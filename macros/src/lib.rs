@@ -1,0 +1,1 @@
+use proc_macro::TokenStream; #[proc_macro] pub fn network(input: TokenStream) -> TokenStream { input }
