@@ -1,1 +1,19 @@
-use proc_macro::TokenStream; #[proc_macro] pub fn network(input: TokenStream) -> TokenStream { input }
+//! The `network!` macro of staticnet: parses a layer list, checks its wiring and expands
+//! it into plain structs with compile-time sizes and generated forward and backward code.
+
+mod ast;
+mod check;
+mod expand;
+mod parse;
+
+use proc_macro::TokenStream;
+
+/// Declares a network. See the staticnet README for the grammar.
+#[proc_macro]
+pub fn network(input: TokenStream) -> TokenStream {
+    let network = syn::parse_macro_input!(input as ast::Network);
+    check::resolve(&network)
+        .map(|resolved| expand::expand(&network, &resolved))
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}

@@ -1,0 +1,36 @@
+//! The parsed declaration: a struct name, an input shape and a list of layers.
+
+use proc_macro2::Span;
+use syn::{Attribute, Expr, Ident, LitInt, Type, Visibility};
+
+/// `#[attrs] vis struct Name { input: [dims], layers... }`.
+pub struct Network {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub input: Vec<LitInt>,
+    pub input_span: Span,
+    pub layers: Vec<LayerDecl>,
+}
+
+/// One entry of the layer list: `name: Kind(args)`, `Kind`, or `name: some::Type`.
+pub struct LayerDecl {
+    pub name: Option<Ident>,
+    pub kind: LayerKind,
+}
+
+/// What a layer entry names.
+pub enum LayerKind {
+    /// A built-in layer, with its arguments when it has parentheses.
+    Builtin { ident: Ident, args: Args },
+    /// Any other type implementing `Layer`: a nested network or a user's own layer.
+    Custom(Type),
+}
+
+/// Arguments in parentheses: positional values first, then `key = value` pairs.
+#[derive(Default)]
+pub struct Args {
+    pub positional: Vec<Expr>,
+    pub named: Vec<(Ident, Expr)>,
+    pub span: Option<Span>,
+}
