@@ -113,7 +113,9 @@ mod tests {
 
     #[test]
     fn normal_std_matches_pytorch_formulas() {
-        for (init, std) in [(Init::XavierNormal, 0.046_829_29), (Init::HeNormal, 0.050_507_63), (Init::Normal(0.3), 0.3)] {
+        for (init, std) in
+            [(Init::XavierNormal, 0.046_829_29), (Init::HeNormal, 0.050_507_63), (Init::Normal(0.3), 0.3)]
+        {
             let (mean, s, _) = stats(init, 784, 128);
             assert!(mean.abs() < 2e-3 * std / 0.05, "{init:?} mean {mean}");
             assert!((s / std - 1.0).abs() < 0.02, "{init:?} std {s} vs {std}");

@@ -54,7 +54,14 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// Runs the network in evaluation mode on one sample.
     pub fn predict(&mut self, model: &Model<N>, input: &N::Input) -> &N::Output {
         let output = &mut self.output[..1];
-        model.net.forward::<B>(&model.params, &model.state, core::slice::from_ref(input), output, &mut self.cache, Mode::Eval);
+        model.net.forward::<B>(
+            &model.params,
+            &model.state,
+            core::slice::from_ref(input),
+            output,
+            &mut self.cache,
+            Mode::Eval,
+        );
         &output[0]
     }
 

@@ -18,7 +18,12 @@ use dot::dot4;
 const ROW_BLOCK: usize = 4;
 
 /// `c[r][j] = bias[j] + Σ_k a[r][k] · b[j][k]` for every row `r` of `a` and `c`.
-pub fn matmul_nt<const K: usize, const N: usize>(a: &[[f32; K]], b: &[[f32; K]; N], bias: &[f32; N], c: &mut [[f32; N]]) {
+pub fn matmul_nt<const K: usize, const N: usize>(
+    a: &[[f32; K]],
+    b: &[[f32; K]; N],
+    bias: &[f32; N],
+    c: &mut [[f32; N]],
+) {
     let mut a_blocks = a.chunks_exact(ROW_BLOCK);
     let mut c_blocks = c.chunks_exact_mut(ROW_BLOCK);
     for (a4, c4) in (&mut a_blocks).zip(&mut c_blocks) {
@@ -80,9 +85,7 @@ mod tests {
     use super::*;
 
     fn naive(a: &[Vec<f32>], b: &[Vec<f32>]) -> Vec<Vec<f32>> {
-        a.iter()
-            .map(|r| (0..b[0].len()).map(|j| r.iter().zip(b).map(|(x, bj)| x * bj[j]).sum()).collect())
-            .collect()
+        a.iter().map(|r| (0..b[0].len()).map(|j| r.iter().zip(b).map(|(x, bj)| x * bj[j]).sum()).collect()).collect()
     }
 
     fn filled<const R: usize, const C: usize>(seed: f32) -> [[f32; C]; R] {

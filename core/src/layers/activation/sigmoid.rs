@@ -2,8 +2,8 @@
 
 use core::marker::PhantomData;
 
-use super::{Elementwise, elementwise_layer};
 use super::logistic;
+use super::{Elementwise, elementwise_layer};
 /// Sigmoid: `y = 1 / (1 + e^-x)`, `dy/dx = y (1 - y)`.
 pub struct Sigmoid<S> {
     _shape: PhantomData<fn() -> S>,
