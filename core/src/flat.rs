@@ -50,6 +50,23 @@ pub fn flatten_mut<T: Flat>(rows: &mut [T]) -> &mut [f32] {
     unsafe { core::slice::from_raw_parts_mut(rows.as_mut_ptr().cast::<f32>(), rows.len() * T::LEN) }
 }
 
+/// Rows of one block type viewed as rows of another with the same number of values (a
+/// reshape, e.g. `[[[f32; 4]; 4]; 2]` as `[f32; 32]`). Used where `network!` wires a layer
+/// whose sizes only the type checker knows; it checks the widths with a readable error first.
+pub fn reshape<A: Flat, B: Flat>(rows: &[A]) -> &[B] {
+    const { assert!(A::LEN == B::LEN, "reshape between blocks of different sizes") };
+    // SAFETY: `A` and `B` are both `LEN` contiguous f32 values with f32 alignment (`Flat`),
+    // so `len` rows of one are exactly `len` rows of the other.
+    unsafe { core::slice::from_raw_parts(rows.as_ptr().cast::<B>(), rows.len()) }
+}
+
+/// Mutable form of [`reshape`].
+pub fn reshape_mut<A: Flat, B: Flat>(rows: &mut [A]) -> &mut [B] {
+    const { assert!(A::LEN == B::LEN, "reshape between blocks of different sizes") };
+    // SAFETY: as in `reshape`; every f32 bit pattern is a valid `B`.
+    unsafe { core::slice::from_raw_parts_mut(rows.as_mut_ptr().cast::<B>(), rows.len()) }
+}
+
 // SAFETY: zero is a valid f32.
 unsafe impl Zeroable for f32 {}
 // SAFETY: one f32.
@@ -112,5 +129,14 @@ mod tests {
         flatten_mut(&mut rows[1..])[3] = 9.0;
         assert_eq!(rows[2][1], 9.0);
         assert_eq!(<[[f32; 3]; 4]>::LEN, 12);
+    }
+
+    #[test]
+    fn reshape_keeps_values_in_row_major_order() {
+        let mut images = [[[1.0f32, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]];
+        let flat: &[[f32; 4]] = reshape(&images);
+        assert_eq!(flat, &[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]]);
+        reshape_mut::<_, [f32; 4]>(&mut images)[1][2] = 0.0;
+        assert_eq!(images[1][1][0], 0.0);
     }
 }

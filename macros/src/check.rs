@@ -38,6 +38,8 @@ pub struct Resolved {
     pub span: Span,
     /// Const items that check wiring the macro cannot see (sizes of custom layers).
     pub checks: Vec<TokenStream>,
+    /// A nested network or user layer, whose sizes only the type checker knows.
+    pub custom: bool,
 }
 
 /// The shape flowing between two layers.
@@ -147,7 +149,14 @@ fn resolve_layer(decl: &LayerDecl, field: Ident, shape: &Shape, ctx: &Context) -
     let name = ident.to_string();
     let sample = shape.sample();
     let activation = |path: TokenStream, ctor: TokenStream| {
-        let resolved = Resolved { field: field.clone(), ty: quote!(#path<#sample>), ctor, span, checks: Vec::new() };
+        let resolved = Resolved {
+            field: field.clone(),
+            ty: quote!(#path<#sample>),
+            ctor,
+            span,
+            checks: Vec::new(),
+            custom: false,
+        };
         Ok((resolved, shape.clone()))
     };
     match name.as_str() {
@@ -193,6 +202,7 @@ fn resolve_layer(decl: &LayerDecl, field: Ident, shape: &Shape, ctx: &Context) -
                 ctor: quote!(::staticnet::layers::Softmax),
                 span,
                 checks: Vec::new(),
+                custom: false,
             };
             Ok((resolved, shape.clone()))
         }
@@ -247,6 +257,7 @@ fn resolve_dense(
         ctor: quote!(::staticnet::layers::Dense { init: #init, bias_init: #bias_init }),
         span,
         checks,
+        custom: false,
     };
     Ok((resolved, Shape::Known(vec![outputs])))
 }
@@ -261,6 +272,7 @@ fn resolve_custom(ty: &syn::Type, field: Ident, shape: &Shape, ctx: &Context) ->
         ctor: quote!(::core::default::Default::default()),
         span,
         checks: vec![check],
+        custom: true,
     };
     (resolved, Shape::Type(quote!(<#ty as ::staticnet::Layer>::Output)))
 }
@@ -296,27 +308,38 @@ fn no_args(ident: &Ident, args: &Args) -> syn::Result<()> {
 
 fn unknown_layer(ident: &Ident) -> syn::Error {
     let name = ident.to_string();
-    let closest = BUILTINS.iter().map(|b| (edit_distance(&name.to_lowercase(), &b.to_lowercase()), b)).min();
+    let closest = BUILTINS
+        .iter()
+        .map(|b| (edit_distance(&name.to_lowercase(), &b.to_lowercase()), b.len().abs_diff(name.len()), b))
+        .min();
     let hint = match closest {
-        Some((d, b)) if d <= 2 => format!("; did you mean `{b}`?"),
+        Some((d, _, b)) if d <= 2 => format!("; did you mean `{b}`?"),
         _ => String::from("; a network or custom layer is written as its type, without arguments"),
     };
     syn::Error::new(ident.span(), format!("unknown layer `{name}`{hint} (built-in layers: {})", BUILTINS.join(", ")))
 }
 
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+/// neighbours each cost 1 (so `Rleu` is one step from `Relu`).
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 /// Reads a layer's arguments by position or by key, rejecting unknown keys and extra values.

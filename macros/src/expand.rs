@@ -159,6 +159,7 @@ fn forward_calls(layers: &[Resolved], act: &[proc_macro2::Ident]) -> TokenStream
             let (field, span) = (&l.field, l.span);
             let c = format_ident!("c_{}", field);
             let input = if k == 0 { quote!(x) } else { let a = &act[k - 1]; quote!(&cache.#a[..rows]) };
+            let input = rewire(layers, k, input, quote!(reshape));
             let output = if k == n - 1 { quote!(y) } else { let a = &act[k]; quote!(&mut cache.#a[..rows]) };
             quote_spanned! {span=>
                 ::staticnet::Layer::forward::<B>(&self.#field, &params.#field, &state.#field, #input, #output, &mut cache.#c, mode);
@@ -179,6 +180,7 @@ fn backward_calls(layers: &[Resolved], act: &[proc_macro2::Ident], grad: &[proc_
             let (field, span) = (&l.field, l.span);
             let c = format_ident!("c_{}", field);
             let input = if k == 0 { quote!(x) } else { let a = &act[k - 1]; quote!(&cache.#a[..rows]) };
+            let input = rewire(layers, k, input, quote!(reshape));
             let (output, d_output) = if k == n - 1 {
                 (quote!(y), quote!(dy))
             } else {
@@ -189,11 +191,19 @@ fn backward_calls(layers: &[Resolved], act: &[proc_macro2::Ident], grad: &[proc_
                 quote!(dx)
             } else {
                 let g = &grad[k - 1];
-                quote!(::core::option::Option::Some(&mut cache.#g[..rows]))
+                let d_input = rewire(layers, k, quote!(&mut cache.#g[..rows]), quote!(reshape_mut));
+                quote!(::core::option::Option::Some(#d_input))
             };
             quote_spanned! {span=>
                 ::staticnet::Layer::backward::<B>(&self.#field, &params.#field, #input, #output, #d_output, &mut cache.#c, #d_input, &mut grads.#field);
             }
         })
         .collect()
+}
+
+/// The rows fed to layer `k`, reshaped when layer `k` or the one before is a nested network
+/// or custom layer: there the macro cannot name the exact sample type, so the widths are
+/// checked by a const item with a readable message and the rows are passed as a reshape.
+fn rewire(layers: &[Resolved], k: usize, rows: TokenStream, function: TokenStream) -> TokenStream {
+    if k > 0 && (layers[k].custom || layers[k - 1].custom) { quote!(::staticnet::flat::#function(#rows)) } else { rows }
 }

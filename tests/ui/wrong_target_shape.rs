@@ -1,0 +1,18 @@
+use staticnet::prelude::*;
+
+network! {
+    struct Regressor {
+        input: [8],
+        hidden: Dense(16),
+        Tanh,
+        out: Dense(10),
+    }
+}
+
+fn main() {
+    let mut model = Model::<Regressor>::new(0);
+    let mut ws = Workspace::<Regressor, 4>::new();
+    let inputs = [[0.0f32; 8]; 4];
+    let targets = [[0.0f32; 3]; 4];
+    let _ = ws.train_step(&mut model, &inputs, &targets, &MseLoss, &mut Sgd::new(0.1));
+}
