@@ -1,0 +1,114 @@
+//! A training step and an inference call allocate nothing: checked with a counting global
+//! allocator over 100 steps of a 784-128-10 network at batch 32, after setup.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use staticnet::prelude::*;
+
+struct Counting;
+
+thread_local! {
+    /// Counting is per thread, so tests running in parallel and the harness's own threads
+    /// don't interfere.
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+    static BYTES: Cell<usize> = const { Cell::new(0) };
+}
+
+fn record(size: usize) {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.with(|a| a.set(a.get() + 1));
+        BYTES.with(|b| b.set(b.get() + size));
+    }
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        record(layout.size());
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        record(layout.size());
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        record(new_size);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Runs `f` and returns (allocations, bytes) it made on this thread.
+fn count<R>(f: impl FnOnce() -> R) -> (usize, usize, R) {
+    ALLOCATIONS.with(|a| a.set(0));
+    BYTES.with(|b| b.set(0));
+    COUNTING.with(|c| c.set(true));
+    let r = f();
+    COUNTING.with(|c| c.set(false));
+    (ALLOCATIONS.with(Cell::get), BYTES.with(Cell::get), r)
+}
+
+network! {
+    struct Mlp {
+        input: [784],
+        fc1: Dense(128, init = HeUniform),
+        act1: Relu,
+        fc2: Dense(10),
+    }
+}
+
+fn batch(step: usize) -> ([[f32; 784]; 32], [usize; 32]) {
+    let mut x = [[0.0f32; 784]; 32];
+    let mut y = [0usize; 32];
+    for (r, (row, label)) in x.iter_mut().zip(&mut y).enumerate() {
+        *label = (r + step) % 10;
+        for (i, v) in row.iter_mut().enumerate() {
+            *v = (((i * 7 + r * 13 + step) % 17) as f32) / 17.0;
+        }
+    }
+    (x, y)
+}
+
+#[test]
+fn counting_allocator_sees_setup() {
+    // The counter works: building a boxed model is an allocation.
+    let (allocations, bytes, _model) = count(|| Model::<Mlp>::new_boxed(0));
+    assert!(allocations >= 1 && bytes >= Mlp::PARAM_BYTES, "{allocations} allocations, {bytes} bytes");
+}
+
+#[test]
+fn training_steps_and_inference_allocate_nothing() {
+    let mut model = Model::<Mlp>::new_boxed(0);
+    let mut ws = Workspace::<Mlp, 32>::new_boxed();
+    let mut one = Workspace::<Mlp, 1>::new_boxed();
+    let mut sgd = Sgd::new(0.05);
+    let batches: Vec<_> = (0..100).map(batch).collect();
+
+    let (allocations, bytes, losses) = count(|| {
+        let mut losses = [0.0f32; 100];
+        for ((x, y), loss) in batches.iter().zip(&mut losses) {
+            *loss = ws.train_step(&mut model, x, y, &CrossEntropyLoss, &mut sgd).unwrap();
+        }
+        losses
+    });
+    assert_eq!((allocations, bytes), (0, 0), "training allocated");
+    assert!(losses[99] < losses[0], "the steps did train: {} -> {}", losses[0], losses[99]);
+
+    let (allocations, bytes, class) = count(|| argmax(one.predict(&model, &batches[0].0[0])));
+    assert_eq!((allocations, bytes), (0, 0), "single-sample inference allocated");
+    assert!(class < 10);
+
+    let (allocations, bytes, _) = count(|| ws.forward(&model, &batches[1].0[..7], Mode::Eval).map(|out| out.len()));
+    assert_eq!((allocations, bytes), (0, 0), "partial-batch inference allocated");
+}
