@@ -18,6 +18,7 @@ pub struct Workspace<N: Layer, const B: usize> {
     output: [N::Output; B],
     grad_output: [N::Output; B],
     grads: N::Params,
+    rows: usize,
 }
 
 // SAFETY: every field is `Zeroable` (`Flat` implies `Zeroable`, arrays of zeroable
@@ -46,6 +47,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// Runs the network on `inputs` (1 to `B` rows) and returns one output per row.
     pub fn forward(&mut self, model: &Model<N>, inputs: &[N::Input], mode: Mode) -> Result<&[N::Output], Error> {
         let rows = check_rows::<B>(inputs.len())?;
+        self.rows = rows;
         let output = &mut self.output[..rows];
         model.net.forward::<B>(&model.params, &model.state, inputs, output, &mut self.cache, mode);
         Ok(output)
@@ -53,6 +55,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
 
     /// Runs the network in evaluation mode on one sample.
     pub fn predict(&mut self, model: &Model<N>, input: &N::Input) -> &N::Output {
+        self.rows = 1;
         let output = &mut self.output[..1];
         model.net.forward::<B>(
             &model.params,
@@ -81,6 +84,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         if targets.len() != rows {
             return Err(Error::TargetCount { outputs: rows, targets: targets.len() });
         }
+        self.rows = rows;
         let (output, grad_output) = (&mut self.output[..rows], &mut self.grad_output[..rows]);
         model.net.forward::<B>(&model.params, &model.state, inputs, output, &mut self.cache, Mode::Train);
         let value = loss.loss_and_grad(output, targets, grad_output)?;
@@ -105,6 +109,11 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         let value = self.compute_gradients(model, inputs, targets, loss)?;
         optimizer.step(&mut model.params, &self.grads);
         Ok(value)
+    }
+
+    /// The outputs of the last forward pass (of a training step too), one per row.
+    pub fn outputs(&self) -> &[N::Output] {
+        &self.output[..self.rows]
     }
 
     /// The parameter gradients of the last [`Workspace::compute_gradients`] call.
