@@ -1,0 +1,147 @@
+//! Generated networks: gradients of the whole network against finite differences, nesting,
+//! parameter layout, memory constants and run-time errors.
+
+use staticnet::prelude::*;
+
+network! {
+    /// A block used as a layer of other networks.
+    #[allow(clippy::struct_field_names)]
+    pub struct Block {
+        input: [6],
+        fc: Dense(5, init = XavierNormal),
+        Tanh,
+    }
+}
+
+network! {
+    /// Every parameterised layer kind, and a nested network in the middle.
+    struct Deep {
+        input: [4],
+        fc1: Dense(6, init = HeNormal, bias_init = Constant(0.1)),
+        act1: Prelu,
+        block: Block,
+        act2: Elu(0.5),
+        fc2: Dense(5, 3),
+        Softmax,
+    }
+}
+
+/// `sum(output * g)` for fixed weights `g`, so that every output element matters.
+fn objective(model: &Model<Deep>, x: &[[f32; 4]], g: &[[f32; 3]]) -> f64 {
+    let mut ws = Workspace::<Deep, 3>::new();
+    let out = ws.forward(model, x, Mode::Eval).unwrap();
+    out.iter().zip(g).flat_map(|(o, g)| o.iter().zip(g)).map(|(o, g)| (*o as f64) * (*g as f64)).sum()
+}
+
+#[test]
+fn network_backward_matches_finite_differences_for_params_and_inputs() {
+    let model = Model::<Deep>::new(3);
+    let x = [[0.3, -0.7, 1.1, 0.05], [-1.2, 0.4, 0.9, -0.3], [0.8, 0.1, -0.6, 1.4]];
+    let g = [[0.5, -1.0, 0.25], [1.5, 0.2, -0.7], [-0.3, 0.9, 0.4]];
+
+    let mut cache: <Deep as Layer>::Cache<3> = zeroed();
+    let mut y = [[0.0f32; 3]; 3];
+    model.net.forward::<3>(&model.params, &model.state, &x, &mut y, &mut cache, Mode::Train);
+    let mut grads = <Deep as Layer>::Params::zeroed();
+    let mut dx = [[0.0f32; 4]; 3];
+    model.net.backward::<3>(&model.params, &x, &y, &g, &mut cache, Some(&mut dx), &mut grads);
+
+    let eps = 1e-2f32;
+    for i in 0..<Deep as Layer>::Params::LEN {
+        let mut plus = model;
+        plus.params.as_flat_mut()[i] += eps;
+        let mut minus = model;
+        minus.params.as_flat_mut()[i] -= eps;
+        let numeric = (objective(&plus, &x, &g) - objective(&minus, &x, &g)) / (2.0 * eps as f64);
+        let analytic = grads.as_flat()[i] as f64;
+        assert!((numeric - analytic).abs() < 2e-3 + 2e-2 * numeric.abs(), "param {i}: {analytic} vs {numeric}");
+    }
+    for r in 0..3 {
+        for c in 0..4 {
+            let (mut xp, mut xm) = (x, x);
+            xp[r][c] += eps;
+            xm[r][c] -= eps;
+            let numeric = (objective(&model, &xp, &g) - objective(&model, &xm, &g)) / (2.0 * eps as f64);
+            let analytic = dx[r][c] as f64;
+            assert!((numeric - analytic).abs() < 2e-3 + 2e-2 * numeric.abs(), "dx[{r}][{c}]: {analytic} vs {numeric}");
+        }
+    }
+}
+
+/// A zeroed cache: caches are `Zeroable`, so this is what a workspace holds before use.
+fn zeroed<T: staticnet::Zeroable>() -> T {
+    // SAFETY: `T: Zeroable`.
+    unsafe { core::mem::zeroed() }
+}
+
+#[test]
+fn parameters_are_one_block_with_typed_views_in_declaration_order() {
+    let mut model = Model::<Deep>::new(0);
+    assert_eq!(Deep::PARAMS, (4 * 6 + 6) + 1 + (6 * 5 + 5) + (5 * 3 + 3));
+    assert_eq!(Deep::PARAM_BYTES, Deep::PARAMS * 4);
+    assert_eq!(Block::PARAMS, 35);
+    model.params.fc1.bias[0] = 42.0;
+    model.params.act1[0] = 7.0;
+    model.params.block.fc.weight[0][0] = 9.0;
+    let flat = model.params.as_flat();
+    assert_eq!(flat[24], 42.0, "fc1.bias follows fc1.weight [6, 4]");
+    assert_eq!(flat[30], 7.0, "the PReLU slope follows fc1");
+    assert_eq!(flat[31], 9.0, "the nested block follows");
+    assert!(model.params.fc1.bias[1..].iter().all(|&b| b == 0.1), "bias_init = Constant(0.1)");
+    assert_eq!(Model::<Deep>::new(0).params.as_flat(), Model::<Deep>::new(0).params.as_flat(), "seeded");
+    assert_ne!(Model::<Deep>::new(0).params.as_flat(), Model::<Deep>::new(1).params.as_flat());
+}
+
+#[test]
+fn memory_constants_are_the_real_sizes() {
+    assert_eq!(Deep::PARAM_BYTES, core::mem::size_of::<<Deep as Layer>::Params>());
+    assert_eq!(Workspace::<Deep, 32>::BYTES, core::mem::size_of::<Workspace<Deep, 32>>());
+    assert_eq!(Model::<Deep>::BYTES, core::mem::size_of::<Model<Deep>>());
+    // Activations and their gradients for the 5 inner layers (widths 6, 6, 5, 5, 3) and the
+    // one inside the nested block (5), the output and its gradient (3), the parameter
+    // gradients, and the row count.
+    let floats = 32 * 2 * (6 + 6 + 5 + 5 + 3 + 5) + 32 * 2 * 3 + Deep::PARAMS;
+    assert_eq!(Workspace::<Deep, 32>::BYTES, floats * 4 + core::mem::size_of::<usize>());
+}
+
+#[test]
+fn bad_batches_are_errors_not_panics() {
+    let mut model = Model::<Deep>::new(0);
+    let mut ws = Workspace::<Deep, 2>::new();
+    let mut sgd = Sgd::new(0.1);
+    let x = [[0.0f32; 4]; 3];
+    assert_eq!(ws.forward(&model, &x, Mode::Eval).unwrap_err(), Error::BatchTooLarge { rows: 3, capacity: 2 });
+    assert_eq!(ws.forward(&model, &x[..0], Mode::Eval).unwrap_err(), Error::EmptyBatch);
+    let err = ws.train_step(&mut model, &x[..2], &[0], &SparseCategoricalCrossEntropy, &mut sgd).unwrap_err();
+    assert_eq!(err, Error::TargetCount { outputs: 2, targets: 1 });
+    let err = ws.train_step(&mut model, &x[..2], &[0, 3], &SparseCategoricalCrossEntropy, &mut sgd).unwrap_err();
+    assert_eq!(err, Error::ClassOutOfRange { class: 3, classes: 3 });
+}
+
+#[test]
+fn nan_inputs_give_an_error_and_leave_parameters_unchanged() {
+    network! {
+        struct Reg {
+            input: [2],
+            fc: Dense(1),
+        }
+    }
+    let mut model = Model::<Reg>::new(0);
+    let before = model.params;
+    let mut ws = Workspace::<Reg, 1>::new();
+    let err = ws.train_step(&mut model, &[[f32::NAN, 1.0]], &[[0.0]], &MseLoss, &mut Sgd::new(0.1)).unwrap_err();
+    assert!(matches!(err, Error::NonFiniteLoss(v) if v.is_nan()), "{err:?}");
+    assert_eq!(model.params.as_flat(), before.as_flat());
+    assert!(err.to_string().contains("NaN"), "{err}");
+}
+
+#[test]
+fn single_sample_predict_equals_the_batched_row() {
+    let model = Model::<Deep>::new(5);
+    let x = [[0.1, 0.2, 0.3, 0.4], [-0.5, 0.6, -0.7, 0.8]];
+    let mut batch = Workspace::<Deep, 8>::new();
+    let rows: Vec<[f32; 3]> = batch.forward(&model, &x, Mode::Eval).unwrap().to_vec();
+    let mut one = Workspace::<Deep, 1>::new();
+    assert_eq!(*one.predict(&model, &x[1]), rows[1]);
+    assert!((rows[0].iter().sum::<f32>() - 1.0).abs() < 1e-6, "softmax output sums to 1");
+}
