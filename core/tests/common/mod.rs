@@ -1,0 +1,242 @@
+//! Helpers shared by the integration tests: loading the PyTorch reference vectors
+//! (`tests/reference/*.json` at the workspace root), turning their tensors into fixed-size
+//! arrays, and comparing results with a relative tolerance.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use staticnet_core::{Flat, Layer, Mode};
+use std::path::PathBuf;
+
+/// The tolerance the design asks for against the reference vectors:
+/// `|a - e| <= 1e-5 * max(1, |e|)`.
+pub const RTOL: f64 = 1e-5;
+
+/// One reference case of a topic file.
+pub struct Case {
+    pub name: String,
+    pub inputs: Value,
+    pub expected: Value,
+    /// `edge_case: true`: a PyTorch-specific convention a library may choose not to follow.
+    pub edge_case: bool,
+}
+
+/// A reference tensor: row-major data with its shape, as float64.
+#[derive(Debug)]
+pub struct Tensor {
+    pub shape: Vec<usize>,
+    pub data: Vec<f64>,
+}
+
+fn reference_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("tests").join("reference")
+}
+
+/// Every case of `tests/reference/<file>`.
+pub fn load_cases(file: &str) -> Vec<Case> {
+    let path = reference_dir().join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let cases = json.as_array().unwrap_or_else(|| panic!("{} is not a list of cases", path.display()));
+    cases
+        .iter()
+        .map(|c| Case {
+            name: c["name"].as_str().expect("case without a name").to_owned(),
+            inputs: c["inputs"].clone(),
+            expected: c["expected"].clone(),
+            edge_case: c.get("edge_case").and_then(Value::as_bool).unwrap_or(false),
+        })
+        .collect()
+}
+
+/// Runs `check` on every case of `file`, going on after a failure, and panics at the end
+/// with the names of all the cases that failed. Every case of the file is visited, so a
+/// case added to the file that `check` does not know fails the test.
+pub fn check_every_case(file: &str, check: impl Fn(&Case)) {
+    let cases = load_cases(file);
+    assert!(!cases.is_empty(), "{file} has no cases");
+    let failed: Vec<&str> = cases
+        .iter()
+        .filter(|case| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(case))).is_err())
+        .map(|case| case.name.as_str())
+        .collect();
+    assert!(failed.is_empty(), "{file}: {} of {} cases failed: {failed:?}", failed.len(), cases.len());
+}
+
+impl Case {
+    fn field<'a>(&'a self, group: &'a Value, which: &str, key: &str) -> &'a Value {
+        group.get(key).unwrap_or_else(|| panic!("{}: no {which}.{key}", self.name))
+    }
+
+    /// A tensor of `inputs`.
+    pub fn input(&self, key: &str) -> Tensor {
+        Tensor::from_json(self.field(&self.inputs, "inputs", key), &format!("{}: inputs.{key}", self.name))
+    }
+
+    /// A tensor of `expected`.
+    pub fn expected(&self, key: &str) -> Tensor {
+        Tensor::from_json(self.field(&self.expected, "expected", key), &format!("{}: expected.{key}", self.name))
+    }
+
+    /// Whether `expected` has `key`.
+    pub fn has_expected(&self, key: &str) -> bool {
+        self.expected.get(key).is_some()
+    }
+
+    /// A number of `inputs` (a hyperparameter).
+    pub fn input_scalar(&self, key: &str) -> f64 {
+        let v = self.field(&self.inputs, "inputs", key);
+        v.as_f64().unwrap_or_else(|| panic!("{}: inputs.{key} is not a number", self.name))
+    }
+
+    /// A string of `inputs` (e.g. GELU's `approximate`).
+    pub fn input_str(&self, key: &str) -> &str {
+        let v = self.field(&self.inputs, "inputs", key);
+        v.as_str().unwrap_or_else(|| panic!("{}: inputs.{key} is not a string", self.name))
+    }
+
+    /// A number of `expected` (a loss value).
+    pub fn expected_scalar(&self, key: &str) -> f64 {
+        let v = self.field(&self.expected, "expected", key);
+        v.as_f64().unwrap_or_else(|| panic!("{}: expected.{key} is not a number", self.name))
+    }
+
+    /// A 1-D integer tensor of `inputs` (class indices) with `len` entries.
+    pub fn input_classes(&self, key: &str, len: usize) -> Vec<usize> {
+        let what = format!("{}: inputs.{key}", self.name);
+        let v = self.field(&self.inputs, "inputs", key);
+        let t = Tensor::from_json(v, &what);
+        t.assert_shape(&[len], &what);
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap_or_else(|| panic!("{what}: {c} is not a class index")) as usize)
+            .collect()
+    }
+}
+
+impl Tensor {
+    fn from_json(v: &Value, what: &str) -> Tensor {
+        let shape: Vec<usize> = v["shape"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{what}: no shape"))
+            .iter()
+            .map(|d| d.as_u64().unwrap_or_else(|| panic!("{what}: bad dimension {d}")) as usize)
+            .collect();
+        let data: Vec<f64> = v["data"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{what}: no data"))
+            .iter()
+            .map(|x| x.as_f64().unwrap_or_else(|| panic!("{what}: {x} is not a number")))
+            .collect();
+        assert_eq!(data.len(), shape.iter().product::<usize>(), "{what}: data length does not match shape {shape:?}");
+        Tensor { shape, data }
+    }
+
+    /// Panics unless the tensor has exactly `shape`: the tests fix their sizes at compile
+    /// time, so this is where a reference file and a test disagreeing would show.
+    pub fn assert_shape(&self, shape: &[usize], what: &str) {
+        assert_eq!(self.shape, shape, "{what}: the test assumes shape {shape:?}");
+    }
+
+    /// The same data under another shape with as many elements (e.g. `[6]` as `[1, 6]`).
+    pub fn reshaped(self, shape: &[usize]) -> Tensor {
+        assert_eq!(self.data.len(), shape.iter().product::<usize>(), "cannot reshape {:?} to {shape:?}", self.shape);
+        Tensor { shape: shape.to_vec(), data: self.data }
+    }
+
+    /// The data rounded to f32, in row-major order.
+    pub fn to_f32(&self) -> Vec<f32> {
+        self.data.iter().map(|&x| x as f32).collect()
+    }
+
+    /// A 1-D tensor of shape `[N]` as an array.
+    pub fn to_array<const N: usize>(&self) -> [f32; N] {
+        self.assert_shape(&[N], "to_array");
+        core::array::from_fn(|i| self.data[i] as f32)
+    }
+
+    /// A 2-D tensor of shape `[R, C]` as `R` rows of `C` (a batch of `R` samples, or a
+    /// `[out, in]` weight matrix).
+    pub fn to_rows<const R: usize, const C: usize>(&self) -> [[f32; C]; R] {
+        self.assert_shape(&[R, C], "to_rows");
+        core::array::from_fn(|r| core::array::from_fn(|c| self.data[r * C + c] as f32))
+    }
+}
+
+/// Asserts `|a - e| <= rtol * max(1, |e|)` for every element, reporting all mismatches.
+pub fn assert_close(what: &str, actual: &[f32], expected: &[f64], rtol: f64) {
+    assert_close_by(what, actual, expected, |_| rtol);
+}
+
+/// As [`assert_close`], with a tolerance chosen per element from the element's index
+/// (for loosening only a few saturated entries).
+pub fn assert_close_by(what: &str, actual: &[f32], expected: &[f64], rtol: impl Fn(usize) -> f64) {
+    assert_eq!(actual.len(), expected.len(), "{what}: {} values, expected {}", actual.len(), expected.len());
+    let bad: Vec<String> = actual
+        .iter()
+        .zip(expected)
+        .enumerate()
+        .filter(|&(i, (&a, &e))| !close(a as f64, e, rtol(i)))
+        .map(|(i, (&a, &e))| format!("[{i}] got {a:e}, expected {e:e} (diff {:e})", (a as f64 - e).abs()))
+        .collect();
+    assert!(bad.is_empty(), "{what}: {} of {} values differ:\n  {}", bad.len(), actual.len(), bad.join("\n  "));
+}
+
+/// A scalar form of [`assert_close`].
+pub fn assert_close_scalar(what: &str, actual: f32, expected: f64, rtol: f64) {
+    assert!(close(actual as f64, expected, rtol), "{what}: got {actual:e}, expected {expected:e}");
+}
+
+/// `|a - e| <= rtol * max(1, |e|)`; NaN or infinity never passes.
+pub fn close(a: f64, e: f64, rtol: f64) -> bool {
+    a.is_finite() && (a - e).abs() <= rtol * e.abs().max(1.0)
+}
+
+/// What one forward and backward pass of a layer produced.
+pub struct Pass<L: Layer> {
+    pub y: Vec<L::Output>,
+    pub dx: Vec<L::Input>,
+    pub grads: L::Params,
+}
+
+/// Runs `layer` forward on `x` (training mode, workspace capacity `CAP >= x.len()`) and
+/// backward with upstream gradient `dy`, i.e. for `L = sum(y * dy)`.
+///
+/// `dx` and `grads` start as NaN, so a backward pass that leaves any of them unwritten
+/// (instead of overwriting them, as the `Layer` contract says) fails the comparison.
+pub fn forward_backward<L: Layer, const CAP: usize>(
+    layer: &L,
+    params: &L::Params,
+    x: &[L::Input],
+    dy: &[L::Output],
+) -> Pass<L> {
+    assert!(x.len() <= CAP && dy.len() == x.len());
+    let state = L::State::zeroed();
+    // SAFETY: `Layer::Cache<B>: Zeroable`, so all-zero bytes are a valid cache.
+    let mut cache: L::Cache<CAP> = unsafe { core::mem::zeroed() };
+    let mut y = vec![L::Output::zeroed(); x.len()];
+    layer.forward::<CAP>(params, &state, x, &mut y, &mut cache, Mode::Train);
+    let mut dx = vec![L::Input::zeroed(); x.len()];
+    staticnet_core::flat::flatten_mut(&mut dx).fill(f32::NAN);
+    let mut grads = L::Params::zeroed();
+    // Not for `()`: `Flat::as_flat_mut` on a zero-sized block builds a slice from a
+    // pointer that is not aligned for f32, which is undefined behaviour (and aborts in
+    // debug builds).
+    if L::PARAMS > 0 {
+        grads.as_flat_mut().fill(f32::NAN);
+    }
+    layer.backward::<CAP>(params, x, &y, dy, &mut cache, Some(&mut dx), &mut grads);
+    Pass { y, dx, grads }
+}
+
+/// Runs `layer` forward only and returns `y`.
+pub fn forward<L: Layer, const CAP: usize>(layer: &L, params: &L::Params, x: &[L::Input]) -> Vec<L::Output> {
+    assert!(x.len() <= CAP);
+    let state = L::State::zeroed();
+    // SAFETY: as in `forward_backward`.
+    let mut cache: L::Cache<CAP> = unsafe { core::mem::zeroed() };
+    let mut y = vec![L::Output::zeroed(); x.len()];
+    layer.forward::<CAP>(params, &state, x, &mut y, &mut cache, Mode::Train);
+    y
+}
