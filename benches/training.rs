@@ -1,1 +1,246 @@
-fn main() {}
+//! Training-step and inference times of staticnet MLPs, each next to a baseline doing the
+//! same arithmetic through `matrixmultiply::sgemm` (which allocates a packing buffer per
+//! call), measured in the same run. Compare the two rows of a group as a ratio.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use staticnet::prelude::*;
+use std::hint::black_box;
+
+network! {
+    struct Mnist128 { input: [784], fc1: Dense(128), Relu, fc2: Dense(10) }
+}
+network! {
+    struct Small { input: [64], fc1: Dense(32), Relu, fc2: Dense(10) }
+}
+network! {
+    struct Wide { input: [784], fc1: Dense(512), Relu, fc2: Dense(512), Relu, fc3: Dense(10) }
+}
+
+fn train_step<N, const B: usize>(c: &mut Criterion, name: &str, widths: &[usize])
+where
+    N: Layer<Output = [f32; 10]> + Default,
+{
+    let mut model = Model::<N>::new_boxed(0);
+    let mut ws = Workspace::<N, B>::new_boxed();
+    let mut sgd = Sgd::new(0.01);
+    let x: Vec<N::Input> = (0..B).map(|r| sample::<N>(r)).collect();
+    let y: Vec<usize> = (0..B).map(|r| r % 10).collect();
+    let mut baseline = Baseline::new(widths, B);
+    let flat_x: Vec<f32> = x.iter().flat_map(|s| s.as_flat().to_vec()).collect();
+
+    let mut group = c.benchmark_group(format!("train_step/{name}/batch{B}"));
+    group.bench_function("staticnet", |b| {
+        b.iter(|| ws.train_step(&mut model, black_box(&x), &y, &CrossEntropyLoss, &mut sgd).unwrap())
+    });
+    group.bench_function("matrixmultiply", |b| b.iter(|| baseline.train_step(black_box(&flat_x), &y, 0.01)));
+    group.finish();
+}
+
+fn sample<N: Layer>(r: usize) -> N::Input {
+    let mut s = N::Input::zeroed();
+    for (i, v) in s.as_flat_mut().iter_mut().enumerate() {
+        *v = ((i * 7 + r * 13) % 17) as f32 / 17.0;
+    }
+    s
+}
+
+fn inference<N: Layer<Output = [f32; 10]> + Default>(c: &mut Criterion, name: &str, widths: &[usize]) {
+    let model = Model::<N>::new_boxed(0);
+    let mut ws = Workspace::<N, 1>::new_boxed();
+    let x = sample::<N>(3);
+    let mut baseline = Baseline::new(widths, 1);
+    let flat_x = x.as_flat().to_vec();
+    let mut group = c.benchmark_group(format!("inference/{name}/single"));
+    group.bench_function("staticnet", |b| b.iter(|| argmax(ws.predict(&model, black_box(&x)))));
+    group.bench_function("matrixmultiply", |b| b.iter(|| baseline.predict(black_box(&flat_x))));
+    group.finish();
+}
+
+/// The same MLP (dense layers with ReLU between, softmax cross-entropy, SGD) on plain
+/// vectors, every product through `matrixmultiply::sgemm`. Buffers are allocated once.
+struct Baseline {
+    widths: Vec<usize>,
+    rows: usize,
+    weights: Vec<Vec<f32>>,
+    biases: Vec<Vec<f32>>,
+    grads_w: Vec<Vec<f32>>,
+    grads_b: Vec<Vec<f32>>,
+    acts: Vec<Vec<f32>>,
+    deltas: Vec<Vec<f32>>,
+}
+
+impl Baseline {
+    fn new(widths: &[usize], rows: usize) -> Self {
+        let layers = widths.len() - 1;
+        let w = |l: usize| vec![0.01f32; widths[l] * widths[l + 1]];
+        Baseline {
+            widths: widths.to_vec(),
+            rows,
+            weights: (0..layers).map(w).collect(),
+            biases: (0..layers).map(|l| vec![0.0; widths[l + 1]]).collect(),
+            grads_w: (0..layers).map(w).collect(),
+            grads_b: (0..layers).map(|l| vec![0.0; widths[l + 1]]).collect(),
+            acts: (0..layers).map(|l| vec![0.0; rows * widths[l + 1]]).collect(),
+            deltas: (0..layers).map(|l| vec![0.0; rows * widths[l + 1]]).collect(),
+        }
+    }
+
+    /// `c (m x n) = alpha a b + beta c` with explicit strides.
+    #[allow(clippy::too_many_arguments)]
+    fn gemm(
+        m: usize,
+        k: usize,
+        n: usize,
+        a: &[f32],
+        rsa: isize,
+        csa: isize,
+        b: &[f32],
+        rsb: isize,
+        csb: isize,
+        c: &mut [f32],
+        beta: f32,
+    ) {
+        // SAFETY: the strides describe matrices inside the given slices (checked by the
+        // callers' sizes); matrixmultiply reads a and b and writes c only.
+        unsafe {
+            matrixmultiply::sgemm(
+                m,
+                k,
+                n,
+                1.0,
+                a.as_ptr(),
+                rsa,
+                csa,
+                b.as_ptr(),
+                rsb,
+                csb,
+                beta,
+                c.as_mut_ptr(),
+                n as isize,
+                1,
+            )
+        }
+    }
+
+    fn forward(&mut self, x: &[f32], rows: usize) {
+        let layers = self.weights.len();
+        for l in 0..layers {
+            let (fan_in, fan_out) = (self.widths[l], self.widths[l + 1]);
+            let (before, after) = self.acts.split_at_mut(l);
+            let input = if l == 0 { x } else { &before[l - 1][..] };
+            let out = &mut after[0][..rows * fan_out];
+            for row in out.chunks_mut(fan_out) {
+                row.copy_from_slice(&self.biases[l]);
+            }
+            // out = input (rows x in) * W^T (in x out), W stored [out, in].
+            Self::gemm(
+                rows,
+                fan_in,
+                fan_out,
+                input,
+                fan_in as isize,
+                1,
+                &self.weights[l],
+                1,
+                fan_in as isize,
+                out,
+                1.0,
+            );
+            if l + 1 < layers {
+                out.iter_mut().for_each(|v| *v = v.max(0.0));
+            }
+        }
+    }
+
+    fn predict(&mut self, x: &[f32]) -> usize {
+        self.forward(x, 1);
+        let out = &self.acts[self.weights.len() - 1][..10];
+        (0..10).fold(0, |best, i| if out[i] > out[best] { i } else { best })
+    }
+
+    fn train_step(&mut self, x: &[f32], y: &[usize], lr: f32) -> f32 {
+        let rows = self.rows;
+        self.forward(x, rows);
+        let layers = self.weights.len();
+        let mut loss = 0.0;
+        {
+            let out = &self.acts[layers - 1];
+            let delta = &mut self.deltas[layers - 1];
+            for ((o, d), &label) in out.chunks(10).zip(delta.chunks_mut(10)).zip(y) {
+                let max = o.iter().fold(f32::MIN, |m, &v| m.max(v));
+                let sum: f32 = o.iter().map(|v| (v - max).exp()).sum();
+                loss += sum.ln() + max - o[label];
+                for (d, v) in d.iter_mut().zip(o) {
+                    *d = (v - max).exp() / sum / rows as f32;
+                }
+                d[label] -= 1.0 / rows as f32;
+            }
+        }
+        for l in (0..layers).rev() {
+            let (fan_in, fan_out) = (self.widths[l], self.widths[l + 1]);
+            let input = if l == 0 { x } else { &self.acts[l - 1][..] };
+            let delta = &self.deltas[l];
+            // dW (out x in) = delta^T (out x rows) * input (rows x in).
+            Self::gemm(
+                fan_out,
+                rows,
+                fan_in,
+                delta,
+                1,
+                fan_out as isize,
+                input,
+                fan_in as isize,
+                1,
+                &mut self.grads_w[l],
+                0.0,
+            );
+            self.grads_b[l].iter_mut().for_each(|b| *b = 0.0);
+            for row in delta.chunks(fan_out) {
+                self.grads_b[l].iter_mut().zip(row).for_each(|(b, d)| *b += d);
+            }
+            if l > 0 {
+                let (before, after) = self.deltas.split_at_mut(l);
+                let prev = &mut before[l - 1];
+                // d_input (rows x in) = delta (rows x out) * W (out x in), masked by ReLU.
+                Self::gemm(
+                    rows,
+                    fan_out,
+                    fan_in,
+                    &after[0],
+                    fan_out as isize,
+                    1,
+                    &self.weights[l],
+                    fan_in as isize,
+                    1,
+                    prev,
+                    0.0,
+                );
+                prev.iter_mut().zip(&self.acts[l - 1]).for_each(|(d, &a)| {
+                    if a <= 0.0 {
+                        *d = 0.0
+                    }
+                });
+            }
+        }
+        for l in 0..layers {
+            self.weights[l].iter_mut().zip(&self.grads_w[l]).for_each(|(w, g)| *w -= lr * g);
+            self.biases[l].iter_mut().zip(&self.grads_b[l]).for_each(|(b, g)| *b -= lr * g);
+        }
+        loss / rows as f32
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    train_step::<Mnist128, 32>(c, "784-128-10", &[784, 128, 10]);
+    train_step::<Small, 16>(c, "64-32-10", &[64, 32, 10]);
+    train_step::<Wide, 128>(c, "784-512-512-10", &[784, 512, 512, 10]);
+    inference::<Mnist128>(c, "784-128-10", &[784, 128, 10]);
+    inference::<Small>(c, "64-32-10", &[64, 32, 10]);
+}
+
+criterion_group! {
+    name = training;
+    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
+    targets = benches
+}
+criterion_main!(training);

@@ -145,3 +145,20 @@ fn single_sample_predict_equals_the_batched_row() {
     assert_eq!(*one.predict(&model, &x[1]), rows[1]);
     assert!((rows[0].iter().sum::<f32>() - 1.0).abs() < 1e-6, "softmax output sums to 1");
 }
+
+#[test]
+fn a_network_without_parameters_trains_as_a_no_op() {
+    network! {
+        struct Activations {
+            input: [3],
+            Relu,
+            Tanh,
+        }
+    }
+    assert_eq!(Activations::PARAMS, 0);
+    let mut model = Model::<Activations>::new(0);
+    assert!(model.params.as_flat().is_empty());
+    let mut ws = Workspace::<Activations, 2>::new();
+    let loss = ws.train_step(&mut model, &[[1.0, -1.0, 0.5]], &[[0.0; 3]], &MseLoss, &mut Sgd::new(0.1)).unwrap();
+    assert!((loss - (1.0f32.tanh().powi(2) + 0.5f32.tanh().powi(2)) / 3.0).abs() < 1e-6);
+}

@@ -14,7 +14,8 @@ pub unsafe trait Zeroable: Sized {}
 ///
 /// # Safety
 /// `size_of::<Self>() == Self::LEN * 4`, the alignment is that of `f32`, and every field
-/// is an `f32` (so every bit pattern of the block is a valid value).
+/// is an `f32` (so every bit pattern of the block is a valid value). A zero-sized type
+/// (alignment 1) must override `as_flat` and `as_flat_mut` to return empty slices.
 pub unsafe trait Flat: Zeroable + Copy {
     /// Number of `f32` elements.
     const LEN: usize;
@@ -75,9 +76,18 @@ unsafe impl Flat for f32 {
 }
 // SAFETY: zero-sized.
 unsafe impl Zeroable for () {}
-// SAFETY: zero-sized: zero f32 values.
+// SAFETY: zero-sized: zero f32 values; the views are empty slices, never a cast of the
+// (unaligned for f32) address of `()`.
 unsafe impl Flat for () {
     const LEN: usize = 0;
+
+    fn as_flat(&self) -> &[f32] {
+        &[]
+    }
+
+    fn as_flat_mut(&mut self) -> &mut [f32] {
+        &mut []
+    }
 }
 // SAFETY: zero is valid for every integer.
 unsafe impl Zeroable for u8 {}

@@ -88,7 +88,7 @@ fn check_layer<L: Layer, const CAP: usize>(
     let mut bad = Vec::new();
 
     // Without `dx` asked for, backward must give the same parameter gradients.
-    if L::PARAMS > 0 {
+    {
         let state = L::State::zeroed();
         // SAFETY: `Layer::Cache<B>: Zeroable`.
         let mut cache: L::Cache<CAP> = unsafe { core::mem::zeroed() };
@@ -118,8 +118,8 @@ fn check_layer<L: Layer, const CAP: usize>(
         }
     }
 
-    // Parameter gradients (skipped for `()`, whose `as_flat` is not usable: see common).
-    if L::PARAMS > 0 {
+    // Parameter gradients.
+    {
         let grads = pass.grads.as_flat();
         assert_eq!(grads.len(), L::PARAMS);
         for (k, &analytic) in grads.iter().enumerate() {

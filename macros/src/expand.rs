@@ -42,14 +42,14 @@ pub fn expand(net: &Network, layers: &[Resolved]) -> TokenStream {
 
         #[doc = #params_doc]
         #[derive(Clone, Copy)]
-        #[repr(C)]
+        #[repr(C, align(4))]
         #vis struct #params {
             #( pub #fields: <#types as ::staticnet::Layer>::Params, )*
         }
 
         #[doc = #state_doc]
         #[derive(Clone, Copy)]
-        #[repr(C)]
+        #[repr(C, align(4))]
         #vis struct #state {
             #( pub #fields: <#types as ::staticnet::Layer>::State, )*
         }
