@@ -109,7 +109,9 @@ fn parse_args() -> Result<Options, String> {
                 std::process::exit(0);
             }
             _ => {
-                return Err(format!("unknown flag {flag}; usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR]"));
+                return Err(format!(
+                    "unknown flag {flag}; usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR]"
+                ));
             }
         }
     }
