@@ -3,19 +3,21 @@
 //! Every matrix here is a slice of fixed-size rows (`&[[f32; K]]`), so the inner
 //! dimensions are constants the compiler unrolls and vectorises, and nothing is allocated:
 //! unlike `matrixmultiply`, which allocates a packing buffer on every call, these kernels
-//! read their operands in place. The three products a dense layer needs:
+//! read their operands in place, keeping a block of the result in registers. The three
+//! products a dense layer needs, one file each:
 //!
 //! - [`matmul_nt`]: `C = A Bᵀ + bias` (forward, `y = x Wᵀ + b`),
 //! - [`matmul_nn`]: `C = A B` (input gradient, `dx = dy W`),
 //! - [`matmul_tn`]: `C = Aᵀ B` (weight gradient, `dW = dyᵀ x`).
 
-mod dot;
+mod arith;
+mod nn;
+mod nt;
+mod tn;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod x86;
 
-pub use dot::dot;
-use dot::dot4;
-
-/// Rows handled together so that each row of `B` is read once per block.
-const ROW_BLOCK: usize = 4;
+use arith::Separate;
 
 /// `c[r][j] = bias[j] + Σ_k a[r][k] · b[j][k]` for every row `r` of `a` and `c`.
 pub fn matmul_nt<const K: usize, const N: usize>(
@@ -24,60 +26,47 @@ pub fn matmul_nt<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    let mut a_blocks = a.chunks_exact(ROW_BLOCK);
-    let mut c_blocks = c.chunks_exact_mut(ROW_BLOCK);
-    for (a4, c4) in (&mut a_blocks).zip(&mut c_blocks) {
-        let rows = [&a4[0], &a4[1], &a4[2], &a4[3]];
-        for (j, (bj, bias_j)) in b.iter().zip(bias).enumerate() {
-            let d = dot4(rows, bj);
-            for (c_row, d_r) in c4.iter_mut().zip(d) {
-                c_row[j] = d_r + bias_j;
-            }
-        }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if x86::has_avx512() {
+        // SAFETY: the processor has AVX-512F, checked just above.
+        return unsafe { x86::matmul_nt_avx512(a, b, bias, c) };
     }
-    for (a_row, c_row) in a_blocks.remainder().iter().zip(c_blocks.into_remainder()) {
-        for ((c_j, bj), bias_j) in c_row.iter_mut().zip(b).zip(bias) {
-            *c_j = dot(a_row, bj) + bias_j;
-        }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if x86::has_avx2_fma() {
+        // SAFETY: the processor has AVX2 and FMA, checked just above.
+        return unsafe { x86::matmul_nt_avx2(a, b, bias, c) };
     }
+    nt::matmul_nt::<nt::Lanes<Separate, 8>, 4, 2, K, N>(a, b, bias, c)
 }
 
 /// `c[r] = Σ_j a[r][j] · b[j]` for every row `r` of `a` and `c`.
 pub fn matmul_nn<const N: usize, const K: usize>(a: &[[f32; N]], b: &[[f32; K]; N], c: &mut [[f32; K]]) {
-    let mut a_blocks = a.chunks_exact(ROW_BLOCK);
-    let mut c_blocks = c.chunks_exact_mut(ROW_BLOCK);
-    for (a4, c4) in (&mut a_blocks).zip(&mut c_blocks) {
-        c4.iter_mut().for_each(|row| *row = [0.0; K]);
-        for (j, bj) in b.iter().enumerate() {
-            for (c_row, a_row) in c4.iter_mut().zip(a4) {
-                axpy(a_row[j], bj, c_row);
-            }
-        }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if x86::has_avx512() {
+        // SAFETY: the processor has AVX-512F, checked just above.
+        return unsafe { x86::matmul_nn_avx512(a, b, c) };
     }
-    for (a_row, c_row) in a_blocks.remainder().iter().zip(c_blocks.into_remainder()) {
-        *c_row = [0.0; K];
-        for (&a_j, bj) in a_row.iter().zip(b) {
-            axpy(a_j, bj, c_row);
-        }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if x86::has_avx2_fma() {
+        // SAFETY: the processor has AVX2 and FMA, checked just above.
+        return unsafe { x86::matmul_nn_avx2(a, b, c) };
     }
+    nn::matmul_nn::<Separate, 16, 8, 4, N, K>(a, b, c)
 }
 
 /// `c[j] = Σ_r a[r][j] · b[r]`: the sum over rows of outer products.
 pub fn matmul_tn<const N: usize, const K: usize>(a: &[[f32; N]], b: &[[f32; K]], c: &mut [[f32; K]; N]) {
-    for (j, c_row) in c.iter_mut().enumerate() {
-        *c_row = [0.0; K];
-        for (a_row, b_row) in a.iter().zip(b) {
-            axpy(a_row[j], b_row, c_row);
-        }
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if x86::has_avx512() {
+        // SAFETY: the processor has AVX-512F, checked just above.
+        return unsafe { x86::matmul_tn_avx512(a, b, c) };
     }
-}
-
-/// `y += alpha · x`.
-#[inline(always)]
-fn axpy<const K: usize>(alpha: f32, x: &[f32; K], y: &mut [f32; K]) {
-    for (y_k, x_k) in y.iter_mut().zip(x) {
-        *y_k += alpha * x_k;
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if x86::has_avx2_fma() {
+        // SAFETY: the processor has AVX2 and FMA, checked just above.
+        return unsafe { x86::matmul_tn_avx2(a, b, c) };
     }
+    tn::matmul_tn::<Separate, 16, 8, 4, N, K>(a, b, c)
 }
 
 #[cfg(test)]
@@ -106,33 +95,43 @@ mod tests {
 
     #[test]
     fn products_match_the_naive_loops_for_odd_sizes() {
-        let a: [[f32; 13]; 7] = filled(0.37);
-        let b: [[f32; 13]; 5] = filled(0.91);
-        let bias = [0.5, -1.0, 0.25, 2.0, 0.0];
+        check_sizes::<13, 5, 7>();
+        check_sizes::<37, 18, 9>();
+        check_sizes::<16, 4, 4>();
+    }
+
+    fn check_sizes<const K: usize, const N: usize, const R: usize>() {
+        let a: [[f32; K]; R] = filled(0.37);
+        let b: [[f32; K]; N] = filled(0.91);
+        let bias: [f32; N] = core::array::from_fn(|j| j as f32 * 0.25 - 1.0);
+        let g: [[f32; N]; R] = filled(0.53);
         let av: Vec<Vec<f32>> = a.iter().map(|r| r.to_vec()).collect();
         let bv: Vec<Vec<f32>> = b.iter().map(|r| r.to_vec()).collect();
-        let bt: Vec<Vec<f32>> = (0..13).map(|k| (0..5).map(|j| b[j][k]).collect()).collect();
-
-        let mut c = [[0.0; 5]; 7];
-        matmul_nt(&a, &b, &bias, &mut c);
-        for (row, want) in c.iter().zip(naive(&av, &bt)) {
-            let want: Vec<f32> = want.iter().zip(bias).map(|(w, b)| w + b).collect();
-            close(row, &want);
-        }
-
-        let g: [[f32; 5]; 7] = filled(0.53);
         let gv: Vec<Vec<f32>> = g.iter().map(|r| r.to_vec()).collect();
-        let mut dx = [[0.0; 13]; 7];
-        matmul_nn(&g, &b, &mut dx);
-        for (row, want) in dx.iter().zip(naive(&gv, &bv)) {
-            close(row, &want);
-        }
+        let bt: Vec<Vec<f32>> = (0..K).map(|k| (0..N).map(|j| b[j][k]).collect()).collect();
+        let gt: Vec<Vec<f32>> = (0..N).map(|j| (0..R - 1).map(|r| g[r][j]).collect()).collect();
+        let want_y: Vec<Vec<f32>> =
+            naive(&av, &bt).iter().map(|row| row.iter().zip(bias).map(|(w, b)| w + b).collect()).collect();
+        let want_dx = naive(&gv, &bv);
+        let want_dw = naive(&gt, &av[..R - 1]);
 
-        let mut dw = [[0.0; 13]; 5];
-        matmul_tn(&g[..6], &a[..6], &mut dw);
-        let gt: Vec<Vec<f32>> = (0..5).map(|j| (0..6).map(|r| g[r][j]).collect()).collect();
-        for (row, want) in dw.iter().zip(naive(&gt, &av[..6])) {
-            close(row, &want);
-        }
+        // The dispatched kernels (AVX2 + FMA where the processor has them) and the portable ones.
+        let mut c = [[0.0; N]; R];
+        matmul_nt(&a, &b, &bias, &mut c);
+        c.iter().zip(&want_y).for_each(|(row, want)| close(row, want));
+        nt::matmul_nt::<nt::Lanes<Separate, 8>, 4, 2, K, N>(&a, &b, &bias, &mut c);
+        c.iter().zip(&want_y).for_each(|(row, want)| close(row, want));
+
+        let mut dx = [[0.0; K]; R];
+        matmul_nn(&g, &b, &mut dx);
+        dx.iter().zip(&want_dx).for_each(|(row, want)| close(row, want));
+        nn::matmul_nn::<Separate, 16, 8, 4, N, K>(&g, &b, &mut dx);
+        dx.iter().zip(&want_dx).for_each(|(row, want)| close(row, want));
+
+        let mut dw = [[0.0; K]; N];
+        matmul_tn(&g[..R - 1], &a[..R - 1], &mut dw);
+        dw.iter().zip(&want_dw).for_each(|(row, want)| close(row, want));
+        tn::matmul_tn::<Separate, 16, 8, 4, N, K>(&g[..R - 1], &a[..R - 1], &mut dw);
+        dw.iter().zip(&want_dw).for_each(|(row, want)| close(row, want));
     }
 }

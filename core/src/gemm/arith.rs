@@ -1,0 +1,31 @@
+//! How a kernel multiplies and adds: separately (portable), or fused into one rounding
+//! (`fma`), which halves the instructions where the processor has it.
+
+/// `a · b + c`.
+pub trait MulAdd {
+    /// `a · b + c`, rounded once ([`Fused`]) or twice ([`Separate`]).
+    fn mul_add(a: f32, b: f32, c: f32) -> f32;
+}
+
+/// A multiplication then an addition: any target, no `std` needed.
+pub struct Separate;
+
+impl MulAdd for Separate {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+/// A fused multiply-add. Only used inside functions compiled with the `fma` target
+/// feature, where it is one instruction (elsewhere `f32::mul_add` is a slow library call).
+#[cfg(feature = "std")]
+pub struct Fused;
+
+#[cfg(feature = "std")]
+impl MulAdd for Fused {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
+}
