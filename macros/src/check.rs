@@ -327,8 +327,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -442,7 +442,7 @@ fn init_expr(e: &Expr) -> syn::Result<TokenStream> {
         "Uniform" => {
             arity(2)?;
             let (low, high) = (number(args[0])?, number(args[1])?);
-            if !(low < high) {
+            if low.partial_cmp(&high) != Some(core::cmp::Ordering::Less) {
                 return Err(syn::Error::new(e.span(), "Uniform(low, high) needs low < high"));
             }
             let (low, high) = (low as f32, high as f32);
