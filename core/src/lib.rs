@@ -22,6 +22,8 @@ pub mod layers;
 pub mod loss;
 pub mod model;
 pub mod optim;
+pub mod regularize;
+pub mod schedule;
 mod wiring;
 pub mod workspace;
 

@@ -2,9 +2,62 @@
 //! in one loop over `Flat::LEN` values; any state (momentum, moments) is a block of the
 //! same type as the parameters, so it is sized at compile time and cannot be used with
 //! another network.
+//!
+//! Every update rule is PyTorch's documented algorithm with PyTorch's default
+//! hyperparameters (see each type; where Keras differs, the type says how). All of them:
+//!
+//! | type | PyTorch | state buffers (`STATE_BYTES`) |
+//! |---|---|---|
+//! | [`Sgd`] | `SGD` (momentum 0) | none |
+//! | [`Momentum`] | `SGD(momentum, dampening, nesterov)` | 1 |
+//! | [`Adagrad`] | `Adagrad` | 1 |
+//! | [`RmsProp`] | `RMSprop` | 1, +1 with momentum, +1 centred |
+//! | [`Adam`], [`AmsGrad`] | `Adam`, `Adam(amsgrad=True)` | 2, 3 |
+//! | [`AdamW`], [`AdamWAmsGrad`] | `AdamW` | 2, 3 |
+//! | [`Adamax`] | `Adamax` | 2 |
+//! | [`NAdam`] | `NAdam` | 2 |
+//!
+//! Hyperparameters are public fields and builder methods (`Adam::new(1e-3).betas(0.9,
+//! 0.99)`). `new` is a `const fn` that builds by value (also in a `static`); `new_boxed`
+//! (feature `alloc`) zero-allocates on the heap so a large state never touches the stack.
+//! State starts at the first [`Optimizer::step`] (or after [`Optimizer::reset`]).
+//! A step allocates nothing and makes one pass over the zipped flat slices.
+//!
+//! ```
+//! use staticnet_core::layers::{Dense, DenseParams};
+//! use staticnet_core::optim::{Adam, Optimizer};
+//! use staticnet_core::Flat;
+//!
+//! type Net = Dense<3, 2>;
+//! let mut params = DenseParams::<3, 2>::zeroed();
+//! let mut grads = DenseParams::<3, 2>::zeroed();
+//! grads.bias = [1.0, -1.0];
+//!
+//! let mut adam = Adam::<Net>::new(1e-3).betas(0.9, 0.999);
+//! adam.step(&mut params, &grads);
+//! // Adam's first step moves every parameter with a gradient by about `lr`.
+//! assert!((params.bias[0] + 1e-3).abs() < 1e-6 && (params.bias[1] - 1e-3).abs() < 1e-6);
+//! assert_eq!(Adam::<Net>::STATE_BYTES, 2 * core::mem::size_of::<DenseParams<3, 2>>());
+//! ```
 
+mod adagrad;
+mod adam;
+mod adamax;
+mod adamw;
+mod buffer;
+mod momentum;
+mod nadam;
+mod rmsprop;
 mod sgd;
 
+pub use adagrad::Adagrad;
+pub use adam::{Adam, AmsGrad};
+pub use adamax::Adamax;
+pub use adamw::{AdamW, AdamWAmsGrad};
+pub use buffer::{NoBuffer, OptionalBuffer, WithBuffer};
+pub use momentum::Momentum;
+pub use nadam::NAdam;
+pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 use crate::layer::Layer;
@@ -24,4 +77,9 @@ pub trait Optimizer<N: Layer> {
 
     /// Sets the learning rate (what a schedule does between steps).
     fn set_learning_rate(&mut self, lr: f32);
+
+    /// Forgets the state (moments, step count): the next step is a first step again, as
+    /// for a freshly built optimizer. Hyperparameters are kept. Stateless optimizers keep
+    /// the default, which does nothing.
+    fn reset(&mut self) {}
 }

@@ -3,14 +3,16 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use crate::flat::Flat;
+use super::buffer::{flat, flat_mut};
 use crate::layer::Layer;
 
 /// Plain SGD, PyTorch's `torch.optim.SGD` without momentum:
 ///
 /// `g ← g + λ θ` (coupled L2 weight decay `λ`, default 0), then `θ ← θ - η g`.
 ///
-/// It keeps no state; it is still typed by its network `N`, like every optimizer.
+/// It keeps no state (`STATE_BYTES = 0`); it is still typed by its network `N`, like every
+/// optimizer. For momentum and Nesterov momentum see [`Momentum`](super::Momentum).
+/// PyTorch's default learning rate (this version) is `1e-3`, which [`Default`] uses.
 pub struct Sgd<N> {
     /// Learning rate `η`.
     pub lr: f32,
@@ -20,22 +22,32 @@ pub struct Sgd<N> {
 }
 
 impl<N> Sgd<N> {
+    /// Bytes of state: none.
+    pub const STATE_BYTES: usize = 0;
+
     /// SGD with learning rate `lr` and no weight decay.
-    pub fn new(lr: f32) -> Self {
+    pub const fn new(lr: f32) -> Self {
         Sgd { lr, weight_decay: 0.0, _net: PhantomData }
     }
 
     /// Sets the L2 weight decay.
-    pub fn weight_decay(mut self, weight_decay: f32) -> Self {
+    pub const fn weight_decay(mut self, weight_decay: f32) -> Self {
         self.weight_decay = weight_decay;
         self
+    }
+}
+
+impl<N> Default for Sgd<N> {
+    /// PyTorch's defaults: `lr = 1e-3`, no weight decay.
+    fn default() -> Self {
+        Self::new(1e-3)
     }
 }
 
 impl<N: Layer> Optimizer<N> for Sgd<N> {
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         let (lr, wd) = (self.lr, self.weight_decay);
-        for (p, &g) in params.as_flat_mut().iter_mut().zip(grads.as_flat()) {
+        for (p, &g) in flat_mut(params).iter_mut().zip(flat(grads)) {
             *p -= lr * (g + wd * *p);
         }
     }

@@ -1,0 +1,148 @@
+//! Adamax: Adam with the infinity norm.
+
+use core::marker::PhantomData;
+
+use super::Optimizer;
+use super::buffer::{bias_correction, flat, flat_mut, zeroed};
+use crate::flat::Zeroable;
+use crate::layer::Layer;
+
+/// Adamax, PyTorch's `torch.optim.Adamax`.
+///
+/// At step `t = 1, 2, …`, with coupled L2 weight decay `λ`:
+///
+/// ```text
+/// g ← g + λ θ
+/// m ← β₁ m + (1 - β₁) g
+/// u ← max(β₂ u, |g| + ε)                  (ε inside the max, u₀ = 0)
+/// θ ← θ - η / (1 - β₁ᵗ) · m / u
+/// ```
+///
+/// PyTorch's defaults: `η = 2e-3`, `β = (0.9, 0.999)`, `ε = 1e-8`, `λ = 0`.
+/// Keras' `Adamax` takes `u ← max(β₂ u, |g|)` and divides by `u + ε` (default `ε = 1e-7`,
+/// `η = 1e-3`).
+///
+/// State: `m` and `u`, `STATE_BYTES = 2 * size_of::<N::Params>()`.
+pub struct Adamax<N: Layer> {
+    /// Learning rate `η`.
+    pub lr: f32,
+    /// `β₁`, the decay of the first moment.
+    pub beta1: f32,
+    /// `β₂`, the decay of the infinity norm.
+    pub beta2: f32,
+    /// `ε`, inside the max.
+    pub eps: f32,
+    /// L2 weight decay `λ`, added to the gradient.
+    pub weight_decay: f32,
+    t: u64,
+    exp_avg: N::Params,
+    exp_inf: N::Params,
+    _net: PhantomData<fn() -> N>,
+}
+
+// SAFETY: every field is valid when zero: f32, u64, `Flat` blocks and `PhantomData`.
+unsafe impl<N: Layer> Zeroable for Adamax<N> {}
+
+impl<N: Layer> Adamax<N> {
+    /// Bytes of state: `m` and `u`.
+    pub const STATE_BYTES: usize = 2 * core::mem::size_of::<N::Params>();
+
+    const fn init(&mut self, lr: f32) {
+        self.lr = lr;
+        self.beta1 = 0.9;
+        self.beta2 = 0.999;
+        self.eps = 1e-8;
+        self.weight_decay = 0.0;
+    }
+
+    /// Adamax with learning rate `lr` and PyTorch's other defaults, built by value.
+    pub const fn new(lr: f32) -> Self {
+        let mut opt: Self = zeroed();
+        opt.init(lr);
+        opt
+    }
+
+    /// As [`Adamax::new`], allocated zeroed on the heap (the state never passes through
+    /// the stack). Set other hyperparameters through the public fields.
+    #[cfg(feature = "alloc")]
+    pub fn new_boxed(lr: f32) -> alloc::boxed::Box<Self> {
+        let mut opt = super::buffer::zeroed_box::<Self>();
+        opt.init(lr);
+        opt
+    }
+
+    /// Sets `β₁` and `β₂`.
+    pub const fn betas(mut self, beta1: f32, beta2: f32) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+
+    /// Sets `ε`.
+    pub const fn eps(mut self, eps: f32) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    /// Sets the L2 weight decay `λ`.
+    pub const fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// Steps taken since construction or [`Optimizer::reset`].
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+
+    /// The first moment `m` (PyTorch's `exp_avg`).
+    pub fn exp_avg(&self) -> &N::Params {
+        &self.exp_avg
+    }
+
+    /// The infinity norm `u` (PyTorch's `exp_inf`).
+    pub fn exp_inf(&self) -> &N::Params {
+        &self.exp_inf
+    }
+}
+
+impl<N: Layer> Default for Adamax<N> {
+    /// PyTorch's defaults, `lr = 2e-3`.
+    fn default() -> Self {
+        Self::new(2e-3)
+    }
+}
+
+impl<N: Layer> Optimizer<N> for Adamax<N> {
+    fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
+        let (exp_avg, exp_inf) = (flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_inf));
+        if self.t == 0 {
+            exp_avg.fill(0.0);
+            exp_inf.fill(0.0);
+        }
+        self.t = self.t.saturating_add(1);
+        let clr = (self.lr as f64 / bias_correction(self.beta1, self.t)) as f32;
+        let (b1, b2, eps, wd) = (self.beta1, self.beta2, self.eps, self.weight_decay);
+        let c1 = 1.0 - b1;
+        for (((p, &g), m), u) in flat_mut(params).iter_mut().zip(flat(grads)).zip(exp_avg).zip(exp_inf) {
+            let g = g + wd * *p;
+            *m = b1 * *m + c1 * g;
+            let (decayed, fresh) = (b2 * *u, libm::fabsf(g) + eps);
+            // `>=` keeps a NaN gradient (as `torch.amax` does).
+            *u = if decayed >= fresh { decayed } else { fresh };
+            *p -= clr * *m / *u;
+        }
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.t = 0;
+    }
+}

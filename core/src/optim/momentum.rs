@@ -1,0 +1,145 @@
+//! SGD with momentum (heavy-ball or Nesterov).
+
+use core::marker::PhantomData;
+
+use super::Optimizer;
+use super::buffer::{flat, flat_mut, zeroed};
+use crate::flat::Zeroable;
+use crate::layer::Layer;
+
+/// SGD with momentum, PyTorch's `torch.optim.SGD(momentum=μ, dampening=τ, nesterov=…)`.
+///
+/// With coupled L2 weight decay `λ` (default 0), at step `t = 1, 2, …`:
+///
+/// ```text
+/// g   ← g + λ θ
+/// b_1 = g                              (the first step is not dampened)
+/// b_t = μ b_{t-1} + (1 - τ) g
+/// d   = g + μ b_t   (Nesterov)   or   d = b_t
+/// θ   ← θ - η d
+/// ```
+///
+/// Defaults: dampening `τ = 0`, no Nesterov, no weight decay (PyTorch's). PyTorch has no
+/// default momentum worth having (0 is plain SGD, see [`Sgd`](super::Sgd)), so
+/// [`Momentum::new`] takes it.
+///
+/// Keras' `SGD(momentum=μ)` keeps a velocity `v ← μ v - η g`, `θ ← θ + v`: the same
+/// trajectory at a constant learning rate (`v = -η b`), but a learning-rate change acts at
+/// once in PyTorch (it scales the whole buffer) and gradually in Keras. Keras' Nesterov
+/// form `θ ← θ + μ v - η g` equals PyTorch's `d = g + μ b` likewise.
+///
+/// State: one momentum buffer, `STATE_BYTES = size_of::<N::Params>()`.
+pub struct Momentum<N: Layer> {
+    /// Learning rate `η`.
+    pub lr: f32,
+    /// Momentum `μ`.
+    pub momentum: f32,
+    /// Dampening `τ`: the new gradient enters the buffer with weight `1 - τ`.
+    pub dampening: f32,
+    /// Nesterov momentum: step along `g + μ b` instead of `b`.
+    pub nesterov: bool,
+    /// L2 weight decay `λ`, added to the gradient.
+    pub weight_decay: f32,
+    t: u64,
+    momentum_buffer: N::Params,
+    _net: PhantomData<fn() -> N>,
+}
+
+// SAFETY: every field is valid when zero: f32, bool (false), u64, a `Flat` block and
+// `PhantomData`.
+unsafe impl<N: Layer> Zeroable for Momentum<N> {}
+
+impl<N: Layer> Momentum<N> {
+    /// Bytes of state: one momentum buffer.
+    pub const STATE_BYTES: usize = core::mem::size_of::<N::Params>();
+
+    const fn init(&mut self, lr: f32, momentum: f32) {
+        self.lr = lr;
+        self.momentum = momentum;
+        self.dampening = 0.0;
+        self.nesterov = false;
+        self.weight_decay = 0.0;
+    }
+
+    /// Heavy-ball momentum `momentum` with learning rate `lr`, built by value.
+    pub const fn new(lr: f32, momentum: f32) -> Self {
+        let mut opt: Self = zeroed();
+        opt.init(lr, momentum);
+        opt
+    }
+
+    /// Nesterov momentum: `Momentum::new(lr, momentum).nesterov(true)`.
+    pub const fn new_nesterov(lr: f32, momentum: f32) -> Self {
+        Self::new(lr, momentum).nesterov(true)
+    }
+
+    /// As [`Momentum::new`], allocated zeroed on the heap (the state never passes through
+    /// the stack). Set other hyperparameters through the public fields.
+    #[cfg(feature = "alloc")]
+    pub fn new_boxed(lr: f32, momentum: f32) -> alloc::boxed::Box<Self> {
+        let mut opt = super::buffer::zeroed_box::<Self>();
+        opt.init(lr, momentum);
+        opt
+    }
+
+    /// Sets the dampening `τ`.
+    pub const fn dampening(mut self, dampening: f32) -> Self {
+        self.dampening = dampening;
+        self
+    }
+
+    /// Switches Nesterov momentum on or off.
+    pub const fn nesterov(mut self, nesterov: bool) -> Self {
+        self.nesterov = nesterov;
+        self
+    }
+
+    /// Sets the L2 weight decay `λ`.
+    pub const fn weight_decay(mut self, weight_decay: f32) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// Steps taken since construction or [`Optimizer::reset`].
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+
+    /// The momentum buffer `b` (PyTorch's `momentum_buffer`); meaningful after a step.
+    pub fn momentum_buffer(&self) -> &N::Params {
+        &self.momentum_buffer
+    }
+}
+
+impl<N: Layer> Optimizer<N> for Momentum<N> {
+    fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
+        let buffer = flat_mut(&mut self.momentum_buffer);
+        // First step: `b = 0·μ + 1·g = g`, undamped, exactly as PyTorch.
+        let keep = if self.t == 0 {
+            buffer.fill(0.0);
+            1.0
+        } else {
+            1.0 - self.dampening
+        };
+        self.t = self.t.saturating_add(1);
+        let (lr, mu, wd, nesterov) = (self.lr, self.momentum, self.weight_decay, self.nesterov);
+        for ((p, &g), b) in flat_mut(params).iter_mut().zip(flat(grads)).zip(buffer) {
+            let g = g + wd * *p;
+            *b = mu * *b + keep * g;
+            let d = if nesterov { g + mu * *b } else { *b };
+            *p -= lr * d;
+        }
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.t = 0;
+    }
+}
