@@ -25,6 +25,8 @@ pub enum LayerKind {
     Builtin { ident: Ident, args: Args },
     /// Any other type implementing `Layer`: a nested network or a user's own layer.
     Custom(Type),
+    /// `Residual { layers }`: `y = x + f(x)` where the layers `f` keep the shape.
+    Residual { ident: Ident, body: Vec<LayerDecl> },
 }
 
 /// Arguments in parentheses: positional values first, then `key = value` pairs.

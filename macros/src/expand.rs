@@ -1,13 +1,12 @@
 //! Code generation: the network struct, its parameter, state and cache blocks, and its
 //! `Layer` implementation calling each layer in order (forward) and in reverse (backward).
 
-use crate::ast::Network;
 use crate::check::Resolved;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
-pub fn expand(net: &Network, layers: &[Resolved]) -> TokenStream {
-    let Network { attrs, vis, name, .. } = net;
+/// The items of network `name` made of `layers`, and of the networks generated for them.
+pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident, layers: &[Resolved]) -> TokenStream {
     let params = format_ident!("{}Params", name);
     let state = format_ident!("{}State", name);
     let cache = format_ident!("{}Cache", name);
@@ -32,8 +31,14 @@ pub fn expand(net: &Network, layers: &[Resolved]) -> TokenStream {
 
     let forward = forward_calls(layers, &act);
     let backward = backward_calls(layers, &act, &grad);
+    let nested = layers.iter().filter_map(|l| l.nested.as_ref()).map(|n| {
+        let doc = format!("The layers of residual block `{}` of [`{name}`].", n.name);
+        expand(&[syn::parse_quote!(#[doc = #doc])], vis, &n.name, &n.layers)
+    });
 
     quote! {
+        #(#nested)*
+
         #(#attrs)*
         #[derive(Clone, Copy, Debug)]
         #vis struct #name {

@@ -13,7 +13,7 @@ use proc_macro::TokenStream;
 pub fn network(input: TokenStream) -> TokenStream {
     let network = syn::parse_macro_input!(input as ast::Network);
     check::resolve(&network)
-        .map(|resolved| expand::expand(&network, &resolved))
+        .map(|resolved| expand::expand(&network.attrs, &network.vis, &network.name, &resolved))
         .unwrap_or_else(|e| e.to_compile_error())
         .into()
 }

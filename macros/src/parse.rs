@@ -1,7 +1,7 @@
 //! `syn::parse::Parse` implementations for the `network!` grammar.
 
 use crate::ast::{Args, LayerDecl, LayerKind, Network};
-use crate::check::BUILTINS;
+use crate::check::suggest::BUILTINS;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, Ident, LitInt, Token, Type, Visibility, braced, bracketed, parenthesized};
@@ -54,6 +54,16 @@ impl Parse for LayerDecl {
         } else {
             None
         };
+        if input.peek(Ident) && input.peek2(syn::token::Brace) {
+            let ident: Ident = input.parse()?;
+            if ident != "Residual" {
+                return Err(syn::Error::new(ident.span(), "only `Residual` takes a block of layers in braces"));
+            }
+            let content;
+            braced!(content in input);
+            let body = content.parse_terminated(LayerDecl::parse, Token![,])?.into_iter().collect();
+            return Ok(LayerDecl { name, kind: LayerKind::Residual { ident, body } });
+        }
         let is_call = input.peek(Ident) && input.peek2(syn::token::Paren);
         let is_builtin = input.fork().parse::<Ident>().is_ok_and(|i| BUILTINS.contains(&i.to_string().as_str()))
             && !input.peek2(Token![::])
