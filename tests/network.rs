@@ -162,3 +162,54 @@ fn a_network_without_parameters_trains_as_a_no_op() {
     let loss = ws.train_step(&mut model, &[[1.0, -1.0, 0.5]], &[[0.0; 3]], &MseLoss, &mut Sgd::new(0.1)).unwrap();
     assert!((loss - (1.0f32.tanh().powi(2) + 0.5f32.tanh().powi(2)) / 3.0).abs() < 1e-6);
 }
+
+network! {
+    /// Two residual blocks on features.
+    struct ResNet {
+        input: [6],
+        stem: Dense(8),
+        Tanh,
+        res1: Residual {
+            fc: Dense(8),
+            act: Tanh,
+            proj: Dense(8, init = Normal(0.1)),
+        },
+        res2: Residual { Sigmoid },
+        head: Dense(2),
+    }
+}
+
+#[test]
+fn residual_blocks_add_their_input_and_backpropagate_through_both_paths() {
+    let model = Model::<ResNet>::new(11);
+    assert_eq!(ResNet::PARAMS, (6 * 8 + 8) + 2 * (8 * 8 + 8) + (8 * 2 + 2));
+    let x = [[0.2, -0.4, 0.6, -0.8, 1.0, 0.1], [-0.3, 0.5, 0.7, -0.1, 0.2, -0.6]];
+    let g = [[1.0, -0.5], [0.3, 0.8]];
+    let objective = |m: &Model<ResNet>, x: &[[f32; 6]]| -> f64 {
+        let mut ws = Workspace::<ResNet, 2>::new();
+        let out = ws.forward(m, x, Mode::Eval).unwrap();
+        out.iter().zip(&g).flat_map(|(o, g)| o.iter().zip(g)).map(|(o, g)| (*o as f64) * (*g as f64)).sum()
+    };
+    let mut cache: <ResNet as Layer>::Cache<2> = zeroed();
+    let mut y = [[0.0f32; 2]; 2];
+    model.net.forward::<2>(&model.params, &model.state, &x, &mut y, &mut cache, Mode::Train);
+    let mut grads = <ResNet as Layer>::Params::zeroed();
+    let mut dx = [[0.0f32; 6]; 2];
+    model.net.backward::<2>(&model.params, &x, &y, &g, &mut cache, Some(&mut dx), &mut grads);
+    let eps = 1e-2f32;
+    for i in 0..ResNet::PARAMS {
+        let (mut plus, mut minus) = (model, model);
+        plus.params.as_flat_mut()[i] += eps;
+        minus.params.as_flat_mut()[i] -= eps;
+        let numeric = (objective(&plus, &x) - objective(&minus, &x)) / (2.0 * eps as f64);
+        let analytic = grads.as_flat()[i] as f64;
+        assert!((numeric - analytic).abs() < 2e-3 + 2e-2 * numeric.abs(), "param {i}: {analytic} vs {numeric}");
+    }
+    for (r, c) in [(0, 0), (0, 5), (1, 2), (1, 4)] {
+        let (mut xp, mut xm) = (x, x);
+        xp[r][c] += eps;
+        xm[r][c] -= eps;
+        let numeric = (objective(&model, &xp) - objective(&model, &xm)) / (2.0 * eps as f64);
+        assert!((numeric - dx[r][c] as f64).abs() < 2e-3 + 2e-2 * numeric.abs(), "dx[{r}][{c}]");
+    }
+}

@@ -1,0 +1,83 @@
+//! Residual (skip) connections.
+
+use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
+use crate::layer::{Layer, Mode};
+use rand::RngCore;
+
+/// `y = x + f(x)`, where the inner layer `f` (usually a network generated from the body of
+/// a `Residual { ... }` block) maps a shape to itself.
+///
+/// Backward: `dx = dy + f'(x)ᵀ dy`; the parameters are those of `f`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Residual<L> {
+    /// The layers the input skips.
+    pub inner: L,
+}
+
+impl<L> Residual<L> {
+    /// A residual block around `inner`.
+    pub fn new(inner: L) -> Self {
+        Residual { inner }
+    }
+}
+
+/// What a [`Residual`] block keeps for a batch of up to `B` rows: the inner layer's cache
+/// and its output `f(x)`, which its backward pass needs.
+pub struct ResidualCache<L: Layer, const B: usize> {
+    inner: L::Cache<B>,
+    fx: [L::Output; B],
+}
+
+// SAFETY: both fields are `Zeroable` (`Layer::Cache` is, and arrays of `Flat` blocks are).
+unsafe impl<L: Layer, const B: usize> Zeroable for ResidualCache<L, B> {}
+
+impl<S: Flat, L: Layer<Input = S, Output = S>> Layer for Residual<L> {
+    type Input = S;
+    type Output = S;
+    type Params = L::Params;
+    type State = L::State;
+    type Cache<const B: usize> = ResidualCache<L, B>;
+
+    fn init<R: RngCore + ?Sized>(&self, params: &mut L::Params, state: &mut L::State, rng: &mut R) {
+        self.inner.init(params, state, rng);
+    }
+
+    fn forward<const B: usize>(
+        &self,
+        params: &L::Params,
+        state: &L::State,
+        x: &[S],
+        y: &mut [S],
+        cache: &mut ResidualCache<L, B>,
+        mode: Mode,
+    ) {
+        let fx = &mut cache.fx[..x.len()];
+        self.inner.forward::<B>(params, state, x, fx, &mut cache.inner, mode);
+        for ((y, x), f) in flatten_mut(y).iter_mut().zip(flatten(x)).zip(flatten(fx)) {
+            *y = x + f;
+        }
+    }
+
+    fn update_state<const B: usize>(&self, state: &mut L::State, cache: &ResidualCache<L, B>) {
+        self.inner.update_state::<B>(state, &cache.inner);
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        params: &L::Params,
+        x: &[S],
+        _y: &[S],
+        dy: &[S],
+        cache: &mut ResidualCache<L, B>,
+        mut dx: Option<&mut [S]>,
+        grads: &mut L::Params,
+    ) {
+        let fx = &cache.fx[..x.len()];
+        self.inner.backward::<B>(params, x, fx, dy, &mut cache.inner, dx.as_deref_mut(), grads);
+        if let Some(dx) = dx {
+            for (dx, g) in flatten_mut(dx).iter_mut().zip(flatten(dy)) {
+                *dx += g;
+            }
+        }
+    }
+}
