@@ -49,6 +49,16 @@ pub trait Layer {
         mode: Mode,
     );
 
+    /// Adds the gradient of this layer's weight penalties (L1/L2, biases exempt) to `grads`
+    /// and returns the penalty, which the training step adds to the loss. None by default.
+    fn regularize(&self, _params: &Self::Params, _grads: &mut Self::Params) -> f32 {
+        0.0
+    }
+
+    /// Applies this layer's weight constraints (max-norm) after an optimizer step. None by
+    /// default.
+    fn constrain(&self, _params: &mut Self::Params) {}
+
     /// After a training forward pass, folds what the batch taught into the state
     /// (running statistics). Most layers have nothing to do.
     fn update_state<const B: usize>(&self, _state: &mut Self::State, _cache: &Self::Cache<B>) {}

@@ -69,8 +69,9 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     }
 
     /// Forward pass in training mode, loss, and backward pass: afterwards
-    /// [`Workspace::grads`] holds `dL/dparams` for this batch. Updates the model's
-    /// non-trainable state (running statistics). Returns the mean loss.
+    /// [`Workspace::grads`] holds `dL/dparams` for this batch, including the gradients of
+    /// the layers' weight penalties. Updates the model's non-trainable state (running
+    /// statistics). Returns the mean loss plus the penalties.
     ///
     /// A non-finite loss is an error, returned before any gradient is computed.
     pub fn compute_gradients<L: Loss<N::Output>>(
@@ -93,11 +94,12 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         }
         model.net.update_state::<B>(&mut model.state, &self.cache);
         model.net.backward::<B>(&model.params, inputs, output, grad_output, &mut self.cache, None, &mut self.grads);
-        Ok(value)
+        Ok(value + model.net.regularize(&model.params, &mut self.grads))
     }
 
-    /// One training step: [`Workspace::compute_gradients`], then `optimizer.step`.
-    /// Returns the mean loss of the batch; on error the parameters are unchanged.
+    /// One training step: [`Workspace::compute_gradients`], `optimizer.step`, then the
+    /// layers' weight constraints (max-norm). Returns the mean loss of the batch with the
+    /// penalties; on error the parameters are unchanged.
     pub fn train_step<L: Loss<N::Output>, O: Optimizer<N>>(
         &mut self,
         model: &mut Model<N>,
@@ -108,6 +110,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     ) -> Result<f32, Error> {
         let value = self.compute_gradients(model, inputs, targets, loss)?;
         optimizer.step(&mut model.params, &self.grads);
+        model.net.constrain(&mut model.params);
         Ok(value)
     }
 

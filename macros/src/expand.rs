@@ -133,6 +133,14 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
                 #forward
             }
 
+            fn regularize(&self, params: &#params, grads: &mut #params) -> f32 {
+                0.0 #( + ::staticnet::Layer::regularize(&self.#fields, &params.#fields, &mut grads.#fields) )*
+            }
+
+            fn constrain(&self, params: &mut #params) {
+                #( ::staticnet::Layer::constrain(&self.#fields, &mut params.#fields); )*
+            }
+
             fn update_state<const B: usize>(&self, state: &mut #state, cache: &#cache<B>) {
                 #( ::staticnet::Layer::update_state::<B>(&self.#fields, &mut state.#fields, &cache.#cache_fields); )*
             }

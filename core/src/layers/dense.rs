@@ -4,24 +4,38 @@ use crate::flat::{Flat, Zeroable};
 use crate::gemm::{matmul_nn, matmul_nt, matmul_tn};
 use crate::init::Init;
 use crate::layer::{Layer, Mode};
+use crate::regularize::{L1L2, Regularizer, max_norm};
 use rand::RngCore;
 
 /// `y = x Wᵀ + b`, with `W` stored `[out, in]` row-major as in PyTorch's `nn.Linear`,
 /// so weights exchanged with PyTorch need no transposition.
 ///
 /// Backward: `dW = dyᵀ x`, `db = Σ_batch dy`, `dx = dy W` (only when asked for).
+///
+/// Regularisation as Keras's `kernel_regularizer` and `kernel_constraint`: an L1/L2
+/// penalty on the weight (never the bias) added to the loss, and a max-norm constraint on
+/// each output unit's weight row applied after every optimizer step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dense<const IN: usize, const OUT: usize> {
     /// Initialiser of the weight (fan_in = IN, fan_out = OUT).
     pub init: Init,
     /// Initialiser of the bias.
     pub bias_init: Init,
+    /// Penalty `λ₁ Σ|w| + λ₂ Σw²` on the weight; zero factors mean none.
+    pub kernel_regularizer: L1L2,
+    /// Largest L2 norm of a weight row (one output unit) after each step, if any.
+    pub max_norm: Option<f32>,
 }
 
 impl<const IN: usize, const OUT: usize> Default for Dense<IN, OUT> {
-    /// PyTorch's default: weight and bias `U(-1/sqrt(IN), 1/sqrt(IN))`.
+    /// PyTorch's default: weight and bias `U(-1/sqrt(IN), 1/sqrt(IN))`, no regularisation.
     fn default() -> Self {
-        Dense { init: Init::Default, bias_init: Init::Default }
+        Dense {
+            init: Init::Default,
+            bias_init: Init::Default,
+            kernel_regularizer: L1L2 { l1: 0.0, l2: 0.0 },
+            max_norm: None,
+        }
     }
 }
 
@@ -52,6 +66,20 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, _state: &mut (), rng: &mut R) {
         self.init.fill(params.weight.as_flat_mut(), IN, OUT, rng);
         self.bias_init.fill(&mut params.bias, IN, OUT, rng);
+    }
+
+    fn regularize(&self, params: &Self::Params, grads: &mut Self::Params) -> f32 {
+        let penalty = self.kernel_regularizer;
+        if penalty.l1 == 0.0 && penalty.l2 == 0.0 {
+            return 0.0;
+        }
+        penalty.apply(params, grads)
+    }
+
+    fn constrain(&self, params: &mut Self::Params) {
+        if let Some(c) = self.max_norm {
+            max_norm(&mut params.weight, c);
+        }
     }
 
     fn forward<const B: usize>(

@@ -42,6 +42,14 @@ impl<S: Flat, L: Layer<Input = S, Output = S>> Layer for Residual<L> {
         self.inner.init(params, state, rng);
     }
 
+    fn regularize(&self, params: &L::Params, grads: &mut L::Params) -> f32 {
+        self.inner.regularize(params, grads)
+    }
+
+    fn constrain(&self, params: &mut L::Params) {
+        self.inner.constrain(params);
+    }
+
     fn forward<const B: usize>(
         &self,
         params: &L::Params,

@@ -17,9 +17,9 @@ pub fn resolve(
 ) -> syn::Result<(Resolved, Shape)> {
     let span = ident.span();
     let params: &[&str] = if args.positional.len() == 2 {
-        &["in_features", "out_features", "init", "bias_init"]
+        &["in_features", "out_features", "init", "bias_init", "l1", "l2", "max_norm"]
     } else {
-        &["out_features", "init", "bias_init"]
+        &["out_features", "init", "bias_init", "l1", "l2", "max_norm"]
     };
     let reader = ArgReader::new(ident, args, params)?;
     let Some(outputs) = reader.usize("out_features")? else {
@@ -49,12 +49,28 @@ pub fn resolve(
         }
     };
     let (weight_init, bias_init) = (init(reader.get("init"))?, init(reader.get("bias_init"))?);
-    let mut resolved = Resolved::builtin(
-        field,
-        quote!(::staticnet::layers::Dense<#inputs, #outputs>),
-        quote!(::staticnet::layers::Dense { init: #weight_init, bias_init: #bias_init }),
-        span,
-    );
+    let factor = |name: &str| -> syn::Result<f32> {
+        match reader.f32(name)? {
+            Some(v) if v < 0.0 => Err(syn::Error::new(reader.span(name, span), format!("`{name}` must be >= 0"))),
+            v => Ok(v.unwrap_or(0.0)),
+        }
+    };
+    let (l1, l2) = (factor("l1")?, factor("l2")?);
+    let max_norm = match reader.f32("max_norm")? {
+        Some(c) if c <= 0.0 => return Err(syn::Error::new(reader.span("max_norm", span), "`max_norm` must be > 0")),
+        Some(c) => quote!(::core::option::Option::Some(#c)),
+        None => quote!(::core::option::Option::None),
+    };
+    let ty = quote!(::staticnet::layers::Dense<#inputs, #outputs>);
+    let ctor = quote!({
+        let mut layer = <#ty as ::core::default::Default>::default();
+        layer.init = #weight_init;
+        layer.bias_init = #bias_init;
+        layer.kernel_regularizer = ::staticnet::regularize::L1L2 { l1: #l1, l2: #l2 };
+        layer.max_norm = #max_norm;
+        layer
+    });
+    let mut resolved = Resolved::builtin(field, ty, ctor, span);
     resolved.checks = checks;
     Ok((resolved, Shape::Known(vec![outputs])))
 }
