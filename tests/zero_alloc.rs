@@ -112,3 +112,35 @@ fn training_steps_and_inference_allocate_nothing() {
     let (allocations, bytes, _) = count(|| ws.forward(&model, &batches[1].0[..7], Mode::Eval).map(|out| out.len()));
     assert_eq!((allocations, bytes), (0, 0), "partial-batch inference allocated");
 }
+
+/// 100 steps with `optimizer`, which must allocate nothing after construction.
+fn steps_allocate_nothing<O: Optimizer<Mlp>>(name: &str, mut optimizer: Box<O>) {
+    let mut model = Model::<Mlp>::new_boxed(0);
+    let mut ws = Workspace::<Mlp, 32>::new_boxed();
+    let batches: Vec<_> = (0..100).map(batch).collect();
+    let (allocations, bytes, last) = count(|| {
+        let mut last = 0.0;
+        for (x, y) in &batches {
+            last = ws.train_step(&mut model, x, y, &CrossEntropyLoss, optimizer.as_mut()).unwrap();
+        }
+        last
+    });
+    assert_eq!((allocations, bytes), (0, 0), "{name} allocated");
+    assert!(last.is_finite(), "{name}: loss {last}");
+}
+
+#[test]
+fn every_optimizer_steps_without_allocating() {
+    steps_allocate_nothing("sgd", Box::new(Sgd::new(0.05).weight_decay(1e-4)));
+    steps_allocate_nothing("momentum", Momentum::new_boxed(0.05, 0.9));
+    let mut nesterov = Momentum::new_boxed(0.05, 0.9);
+    nesterov.nesterov = true;
+    steps_allocate_nothing("nesterov", nesterov);
+    steps_allocate_nothing("adagrad", Adagrad::new_boxed(0.01));
+    steps_allocate_nothing("rmsprop", RmsProp::<Mlp, WithBuffer, WithBuffer>::new_boxed(1e-3));
+    steps_allocate_nothing("adam", Adam::<Mlp>::new_boxed(1e-3));
+    steps_allocate_nothing("amsgrad", AmsGrad::new_boxed(1e-3));
+    steps_allocate_nothing("adamax", Adamax::new_boxed(2e-3));
+    steps_allocate_nothing("nadam", NAdam::new_boxed(2e-3));
+    steps_allocate_nothing("adamw", AdamW::<Mlp>::new_boxed(1e-3));
+}
