@@ -17,6 +17,8 @@ pub mod error;
 pub mod flat;
 pub mod gemm;
 pub mod init;
+#[cfg(feature = "std")]
+pub mod io;
 pub mod layer;
 pub mod layers;
 pub mod loss;
@@ -24,6 +26,8 @@ pub mod model;
 pub mod optim;
 pub mod regularize;
 pub mod schedule;
+#[cfg(feature = "std")]
+pub mod train;
 mod wiring;
 pub mod workspace;
 

@@ -1,0 +1,49 @@
+//! One pass of mini-batch training over a classification data set.
+
+use crate::argmax;
+use crate::data::Dataset;
+use crate::error::Error;
+use crate::layer::Layer;
+use crate::loss::Loss;
+use crate::model::Model;
+use crate::optim::Optimizer;
+use crate::workspace::Workspace;
+
+/// What one epoch measured on the batches it trained on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochStats {
+    /// Mean loss over the samples (penalties included), each batch's loss weighted by
+    /// its rows.
+    pub loss: f64,
+    /// Fraction of samples whose largest output was their label, measured during training.
+    pub accuracy: f64,
+}
+
+/// Trains on every sample of `data` once, in batches of `B` rows (the last may be
+/// shorter), in the order the data set is in (shuffle it first for SGD).
+///
+/// An empty data set is an error, as is a non-finite loss (the epoch stops there, the
+/// parameters as they were before the failing batch).
+pub fn train_epoch<N, L, O, const B: usize, const IN: usize, const OUT: usize>(
+    ws: &mut Workspace<N, B>,
+    model: &mut Model<N>,
+    data: &Dataset<IN>,
+    loss: &L,
+    optimizer: &mut O,
+) -> Result<EpochStats, Error>
+where
+    N: Layer<Input = [f32; IN], Output = [f32; OUT]>,
+    L: Loss<[f32; OUT], Target = usize>,
+    O: Optimizer<N>,
+{
+    if data.is_empty() {
+        return Err(Error::EmptyBatch);
+    }
+    let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+    for (inputs, labels) in data.batches(B) {
+        loss_sum += ws.train_step(model, inputs, labels, loss, optimizer)? as f64 * inputs.len() as f64;
+        correct += ws.outputs().iter().zip(labels).filter(|&(out, &label)| argmax(out) == label).count();
+    }
+    let n = data.len() as f64;
+    Ok(EpochStats { loss: loss_sum / n, accuracy: correct as f64 / n })
+}
