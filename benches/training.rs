@@ -2,7 +2,7 @@
 //! same arithmetic through `matrixmultiply::sgemm` (which allocates a packing buffer per
 //! call), measured in the same run. Compare the two rows of a group as a ratio.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use staticnet::prelude::*;
 use std::hint::black_box;
 
@@ -230,6 +230,33 @@ impl Baseline {
     }
 }
 
+/// One optimizer step on the 784-512-512-10 parameter block; the throughput is the memory
+/// traffic the update must do: `floats_per_param` reads and writes of 4 bytes.
+fn optimizer_step<O: Optimizer<Wide>>(c: &mut Criterion, name: &str, mut optimizer: Box<O>, floats_per_param: u64) {
+    let mut model = Model::<Wide>::new_boxed(0);
+    let mut grads = Model::<Wide>::new_boxed(1);
+    grads.params.as_flat_mut().iter_mut().for_each(|g| *g *= 1e-3);
+    let mut group = c.benchmark_group("optimizer_step/784-512-512-10");
+    group.throughput(Throughput::Bytes(Wide::PARAMS as u64 * floats_per_param * 4));
+    group.bench_function(name, |b| b.iter(|| optimizer.step(&mut model.params, black_box(&grads.params))));
+    group.finish();
+}
+
+fn optimizers(c: &mut Criterion) {
+    // Floats moved per parameter: read p and g, write p, plus each state buffer read and written.
+    optimizer_step(c, "sgd", Box::new(Sgd::new(1e-3)), 3);
+    optimizer_step(c, "momentum", Momentum::new_boxed(1e-3, 0.9), 5);
+    let mut nesterov = Momentum::new_boxed(1e-3, 0.9);
+    nesterov.nesterov = true;
+    optimizer_step(c, "nesterov", nesterov, 5);
+    optimizer_step(c, "adagrad", Adagrad::new_boxed(1e-2), 5);
+    optimizer_step(c, "rmsprop", RmsProp::<Wide>::new_boxed(1e-3), 5);
+    optimizer_step(c, "adam", Adam::<Wide>::new_boxed(1e-3), 7);
+    optimizer_step(c, "adamax", Adamax::new_boxed(2e-3), 7);
+    optimizer_step(c, "nadam", NAdam::new_boxed(2e-3), 7);
+    optimizer_step(c, "adamw", AdamW::<Wide>::new_boxed(1e-3), 7);
+}
+
 fn benches(c: &mut Criterion) {
     train_step::<Mnist128, 32>(c, "784-128-10", &[784, 128, 10]);
     train_step::<Small, 16>(c, "64-32-10", &[64, 32, 10]);
@@ -241,6 +268,6 @@ fn benches(c: &mut Criterion) {
 criterion_group! {
     name = training;
     config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
-    targets = benches
+    targets = benches, optimizers
 }
 criterion_main!(training);

@@ -37,19 +37,19 @@ impl Init {
         match self {
             Init::Zeros => values.fill(0.0),
             Init::Constant(c) => values.fill(c),
-            Init::Default => uniform(values, -1.0 / libm::sqrtf(fan_in), 1.0 / libm::sqrtf(fan_in), rng),
+            Init::Default => uniform(values, -1.0 / crate::math::sqrt(fan_in), 1.0 / crate::math::sqrt(fan_in), rng),
             Init::Uniform(low, high) => uniform(values, low, high, rng),
             Init::XavierUniform => {
-                let a = libm::sqrtf(6.0 / (fan_in + fan_out));
+                let a = crate::math::sqrt(6.0 / (fan_in + fan_out));
                 uniform(values, -a, a, rng)
             }
             Init::HeUniform => {
-                let b = libm::sqrtf(6.0 / fan_in);
+                let b = crate::math::sqrt(6.0 / fan_in);
                 uniform(values, -b, b, rng)
             }
             Init::Normal(std) => normal(values, std, rng),
-            Init::XavierNormal => normal(values, libm::sqrtf(2.0 / (fan_in + fan_out)), rng),
-            Init::HeNormal => normal(values, libm::sqrtf(2.0 / fan_in), rng),
+            Init::XavierNormal => normal(values, crate::math::sqrt(2.0 / (fan_in + fan_out)), rng),
+            Init::HeNormal => normal(values, crate::math::sqrt(2.0 / fan_in), rng),
         }
     }
 

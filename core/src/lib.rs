@@ -22,6 +22,7 @@ pub mod io;
 pub mod layer;
 pub mod layers;
 pub mod loss;
+mod math;
 pub mod model;
 pub mod optim;
 pub mod regularize;

@@ -124,7 +124,7 @@ impl<N: Layer> Optimizer<N> for Adagrad<N> {
         for ((p, &g), s) in flat_mut(params).iter_mut().zip(flat(grads)).zip(sum) {
             let g = g + wd * *p;
             *s += g * g;
-            *p -= clr * g / (libm::sqrtf(*s) + eps);
+            *p -= clr * g / (crate::math::sqrt(*s) + eps);
         }
     }
 

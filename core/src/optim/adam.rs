@@ -217,7 +217,7 @@ impl AdamStep {
                     let g = g + coupled_decay * *p;
                     *m = beta1 * *m + c1 * g;
                     *v = beta2 * *v + c2 * g * g;
-                    let d = libm::sqrtf(*v) * inv_sqrt_bc2 + eps;
+                    let d = crate::math::sqrt(*v) * inv_sqrt_bc2 + eps;
                     *p = *p * decoupled_scale - step_size * *m / d;
                 }
             }
@@ -228,7 +228,7 @@ impl AdamStep {
                     *v = beta2 * *v + c2 * g * g;
                     // `>=` keeps a NaN in `v` (as `torch.maximum` does).
                     *vm = if *vm >= *v { *vm } else { *v };
-                    let d = libm::sqrtf(*vm) * inv_sqrt_bc2 + eps;
+                    let d = crate::math::sqrt(*vm) * inv_sqrt_bc2 + eps;
                     *p = *p * decoupled_scale - step_size * *m / d;
                 }
             }

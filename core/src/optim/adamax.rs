@@ -127,7 +127,7 @@ impl<N: Layer> Optimizer<N> for Adamax<N> {
         for (((p, &g), m), u) in flat_mut(params).iter_mut().zip(flat(grads)).zip(exp_avg).zip(exp_inf) {
             let g = g + wd * *p;
             *m = b1 * *m + c1 * g;
-            let (decayed, fresh) = (b2 * *u, libm::fabsf(g) + eps);
+            let (decayed, fresh) = (b2 * *u, f32::abs(g) + eps);
             // `>=` keeps a NaN gradient (as `torch.amax` does).
             *u = if decayed >= fresh { decayed } else { fresh };
             *p -= clr * *m / *u;

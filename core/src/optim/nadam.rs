@@ -175,7 +175,7 @@ impl<N: Layer> Optimizer<N> for NAdam<N> {
             let g = g + coupled * *p;
             *m = b1 * *m + c1 * g;
             *v = b2 * *v + c2 * g * g;
-            let d = libm::sqrtf(*v) * inv_sqrt_bc2 + eps;
+            let d = crate::math::sqrt(*v) * inv_sqrt_bc2 + eps;
             *p = *p * scale - (grad_coef * g + momentum_coef * *m) / d;
         }
     }

@@ -194,14 +194,14 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N,
                 for ((p, &g), v) in pg.zip(square_avg) {
                     let g = g + wd * *p;
                     *v = a * *v + b * g * g;
-                    *p -= lr * g / (libm::sqrtf(*v) + eps);
+                    *p -= lr * g / (crate::math::sqrt(*v) + eps);
                 }
             }
             (true, false) => {
                 for (((p, &g), v), buf) in pg.zip(square_avg).zip(momentum_buffer) {
                     let g = g + wd * *p;
                     *v = a * *v + b * g * g;
-                    *buf = mu * *buf + g / (libm::sqrtf(*v) + eps);
+                    *buf = mu * *buf + g / (crate::math::sqrt(*v) + eps);
                     *p -= lr * *buf;
                 }
             }
@@ -210,7 +210,7 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N,
                     let g = g + wd * *p;
                     *v = a * *v + b * g * g;
                     *m = a * *m + b * g;
-                    *p -= lr * g / (libm::sqrtf(non_negative(*v - *m * *m)) + eps);
+                    *p -= lr * g / (crate::math::sqrt(non_negative(*v - *m * *m)) + eps);
                 }
             }
             (true, true) => {
@@ -218,7 +218,7 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N,
                     let g = g + wd * *p;
                     *v = a * *v + b * g * g;
                     *m = a * *m + b * g;
-                    *buf = mu * *buf + g / (libm::sqrtf(non_negative(*v - *m * *m)) + eps);
+                    *buf = mu * *buf + g / (crate::math::sqrt(non_negative(*v - *m * *m)) + eps);
                     *p -= lr * *buf;
                 }
             }

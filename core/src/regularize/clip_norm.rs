@@ -21,7 +21,7 @@ pub fn clip_grad_norm(grads: &mut [f32], max_norm: f32) -> f32 {
     for (acc, &g) in lanes.iter_mut().zip(chunks.remainder()) {
         *acc += g * g;
     }
-    let norm = libm::sqrtf(lanes.iter().sum());
+    let norm = crate::math::sqrt(lanes.iter().sum());
     let coef = max_norm / (norm + 1e-6);
     // Also when `coef` is NaN (a NaN norm), so that the NaN propagates, as in PyTorch.
     if coef < 1.0 || coef.is_nan() {

@@ -21,14 +21,14 @@ pub(super) fn sign(w: f32) -> f32 {
 
 impl Regularizer for L1 {
     fn penalty(&self, weights: &[f32]) -> f32 {
-        self.0 * weights.iter().map(|w| libm::fabsf(*w)).sum::<f32>()
+        self.0 * weights.iter().map(|w| f32::abs(*w)).sum::<f32>()
     }
 
     fn add_gradient(&self, weights: &[f32], grads: &mut [f32]) -> f32 {
         let lambda = self.0;
         let mut sum = 0.0f32;
         for (g, &w) in grads.iter_mut().zip(weights) {
-            sum += libm::fabsf(w);
+            sum += f32::abs(w);
             *g += lambda * sign(w);
         }
         lambda * sum

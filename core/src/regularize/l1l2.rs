@@ -14,7 +14,7 @@ pub struct L1L2 {
 
 impl Regularizer for L1L2 {
     fn penalty(&self, weights: &[f32]) -> f32 {
-        let (abs, sq) = weights.iter().fold((0.0f32, 0.0f32), |(a, s), &w| (a + libm::fabsf(w), s + w * w));
+        let (abs, sq) = weights.iter().fold((0.0f32, 0.0f32), |(a, s), &w| (a + f32::abs(w), s + w * w));
         self.l1 * abs + self.l2 * sq
     }
 
@@ -22,7 +22,7 @@ impl Regularizer for L1L2 {
         let (l1, twice_l2) = (self.l1, 2.0 * self.l2);
         let (mut abs, mut sq) = (0.0f32, 0.0f32);
         for (g, &w) in grads.iter_mut().zip(weights) {
-            abs += libm::fabsf(w);
+            abs += f32::abs(w);
             sq += w * w;
             *g += l1 * sign(w) + twice_l2 * w;
         }

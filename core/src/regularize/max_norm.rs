@@ -11,7 +11,7 @@
 /// optimizer step.
 pub fn max_norm<const IN: usize, const OUT: usize>(weight: &mut [[f32; IN]; OUT], c: f32) {
     for row in weight.iter_mut() {
-        let norm = libm::sqrtf(row.iter().map(|w| w * w).sum::<f32>());
+        let norm = crate::math::sqrt(row.iter().map(|w| w * w).sum::<f32>());
         if norm > c {
             let scale = c / (norm + 1e-7);
             for w in row.iter_mut() {

@@ -1,0 +1,327 @@
+//! Batch normalisation, PyTorch's `nn.BatchNorm1d` and `nn.BatchNorm2d`.
+//!
+//! Both layers share one per-channel core: a sample is `C` channels of `S` contiguous
+//! values each (`S = 1` for features, `S = H·W` for NCHW images), and each channel is
+//! normalised with statistics over the `m = rows·S` values it has in the batch.
+
+use crate::flat::{Flat, Zeroable};
+use crate::layer::{Layer, Mode};
+use rand::RngCore;
+
+/// Batch normalisation of feature vectors `[f32; N]`, PyTorch's `nn.BatchNorm1d(N)` on
+/// `[batch, N]` inputs: each feature is normalised over the batch. See [`BatchNorm2d`]
+/// for the formulas, with `m` = the number of rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchNorm1d<const N: usize> {
+    /// Weight of the new batch statistic in the running averages, PyTorch's `momentum`
+    /// (default 0.1; Keras' `momentum = 0.99` is `1 - momentum` here).
+    pub momentum: f32,
+    /// Added to the variance inside the square root (default 1e-5).
+    pub eps: f32,
+}
+
+/// Batch normalisation of NCHW images `[[[f32; W]; H]; C]`, PyTorch's `nn.BatchNorm2d(C)`:
+/// each channel is normalised with statistics over the batch and the `H·W` pixels, so over
+/// `m = rows·H·W` values.
+///
+/// Training ([`Mode::Train`]): with the batch mean `μ` and the BIASED batch variance
+/// `σ² = Σ (x - μ)² / m`,
+///
+/// `x̂ = (x - μ) / sqrt(σ² + eps)`, `y = γ x̂ + β`,
+///
+/// and [`Layer::update_state`] then folds the batch into the running statistics, with
+/// PyTorch's momentum (the weight of the new value) and the UNBIASED variance:
+///
+/// `running_mean = (1 - momentum)·running_mean + momentum·μ`,
+/// `running_var = (1 - momentum)·running_var + momentum·σ²·m / (m - 1)`.
+///
+/// With a single value per channel (`m = 1`), where PyTorch raises an error, the running
+/// mean is updated and the running variance is left unchanged (instead of dividing by zero).
+///
+/// Evaluation ([`Mode::Eval`] and [`Mode::McDropout`]): `μ` and `σ²` are the running
+/// statistics, which are not updated.
+///
+/// Backward, for `L` with `g = dL/dy`, sums over the `m` values of a channel:
+/// `dβ = Σ g`, `dγ = Σ g x̂`, and `dx = γ / sqrt(σ² + eps) · (g - dβ/m - x̂ dγ/m)` after a
+/// training forward pass (through the batch mean and variance), `dx = γ g / sqrt(σ² + eps)`
+/// after an evaluation pass. The running statistics are [`Layer::State`], not parameters:
+/// optimizers never touch them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchNorm2d<const C: usize, const H: usize, const W: usize> {
+    /// Weight of the new batch statistic in the running averages, PyTorch's `momentum`
+    /// (default 0.1; Keras' `momentum = 0.99` is `1 - momentum` here).
+    pub momentum: f32,
+    /// Added to the variance inside the square root (default 1e-5).
+    pub eps: f32,
+}
+
+impl<const N: usize> Default for BatchNorm1d<N> {
+    /// PyTorch's defaults: momentum 0.1, eps 1e-5.
+    fn default() -> Self {
+        BatchNorm1d { momentum: 0.1, eps: 1e-5 }
+    }
+}
+
+impl<const C: usize, const H: usize, const W: usize> Default for BatchNorm2d<C, H, W> {
+    /// PyTorch's defaults: momentum 0.1, eps 1e-5.
+    fn default() -> Self {
+        BatchNorm2d { momentum: 0.1, eps: 1e-5 }
+    }
+}
+
+/// The trainable parameters of a batch norm layer with `C` channels (or features).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct BatchNormParams<const C: usize> {
+    /// `γ`, PyTorch's `weight`; initialised to 1.
+    pub weight: [f32; C],
+    /// `β`, PyTorch's `bias`; initialised to 0.
+    pub bias: [f32; C],
+}
+
+// SAFETY: repr(C) of f32 arrays.
+unsafe impl<const C: usize> Zeroable for BatchNormParams<C> {}
+// SAFETY: repr(C) of two f32 arrays of C values: 2·C values without padding.
+unsafe impl<const C: usize> Flat for BatchNormParams<C> {
+    const LEN: usize = 2 * C;
+}
+
+/// The running statistics of a batch norm layer: state saved with the model, updated by
+/// [`Layer::update_state`] after each training forward pass, never by an optimizer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct BatchNormState<const C: usize> {
+    /// Running mean of each channel; initialised to 0.
+    pub running_mean: [f32; C],
+    /// Running (unbiased) variance of each channel; initialised to 1.
+    pub running_var: [f32; C],
+}
+
+// SAFETY: repr(C) of f32 arrays.
+unsafe impl<const C: usize> Zeroable for BatchNormState<C> {}
+// SAFETY: repr(C) of two f32 arrays of C values: 2·C values without padding.
+unsafe impl<const C: usize> Flat for BatchNormState<C> {
+    const LEN: usize = 2 * C;
+}
+
+/// What a batch norm layer keeps from its last forward pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BatchNormCache<const C: usize> {
+    /// The mean used: the batch mean after a training pass, the running mean otherwise.
+    pub mean: [f32; C],
+    /// The variance used: the biased batch variance after a training pass, the running
+    /// variance otherwise.
+    pub var: [f32; C],
+    /// `1 / sqrt(var + eps)`.
+    pub inv_std: [f32; C],
+    /// `m`: the number of values per channel in the batch.
+    pub count: usize,
+    /// Whether the pass used batch statistics ([`Mode::Train`]).
+    pub training: bool,
+}
+
+// SAFETY: f32 arrays, an integer and a bool: all-zero bytes are valid (0.0, 0, false).
+unsafe impl<const C: usize> Zeroable for BatchNormCache<C> {}
+
+/// The per-channel core: samples of type `X` are `C` channels of `X::LEN / C` values.
+struct Core<const C: usize> {
+    momentum: f32,
+    eps: f32,
+}
+
+impl<const C: usize> Core<C> {
+    fn init(params: &mut BatchNormParams<C>, state: &mut BatchNormState<C>) {
+        *params = BatchNormParams { weight: [1.0; C], bias: [0.0; C] };
+        *state = BatchNormState { running_mean: [0.0; C], running_var: [1.0; C] };
+    }
+
+    /// Values per channel in one sample (at least 1, so that chunking never panics; the
+    /// check in `forward` makes it exact).
+    const fn spatial<X: Flat>() -> usize {
+        if C == 0 || X::LEN < C { 1 } else { X::LEN / C }
+    }
+
+    /// Per-channel sums of `f(value, channel)` over the batch, accumulated per sample in f32
+    /// and across samples in f64.
+    fn channel_sums<X: Flat>(x: &[X], f: impl Fn(f32, usize) -> f32) -> [f64; C] {
+        let s = Self::spatial::<X>();
+        let mut sums = [0.0f64; C];
+        for sample in x {
+            for ((c, sum), values) in sums.iter_mut().enumerate().zip(sample.as_flat().chunks_exact(s)) {
+                *sum += values.iter().map(|&v| f(v, c)).sum::<f32>() as f64;
+            }
+        }
+        sums
+    }
+
+    fn forward<X: Flat>(
+        &self,
+        params: &BatchNormParams<C>,
+        state: &BatchNormState<C>,
+        x: &[X],
+        y: &mut [X],
+        cache: &mut BatchNormCache<C>,
+        mode: Mode,
+    ) {
+        const {
+            assert!(C > 0 && X::LEN >= C && X::LEN % C == 0, "batch norm: the sample must be C non-empty channels of equal size")
+        };
+        let m = x.len() * Self::spatial::<X>();
+        cache.count = m;
+        cache.training = mode == Mode::Train;
+        if cache.training {
+            if m == 0 {
+                return;
+            }
+            let sums = Self::channel_sums(x, |v, _| v);
+            let mean: [f32; C] = core::array::from_fn(|c| (sums[c] / m as f64) as f32);
+            let squares = Self::channel_sums(x, |v, c| (v - mean[c]) * (v - mean[c]));
+            cache.mean = mean;
+            cache.var = core::array::from_fn(|c| (squares[c] / m as f64) as f32);
+        } else {
+            cache.mean = state.running_mean;
+            cache.var = state.running_var;
+        }
+        cache.inv_std = core::array::from_fn(|c| 1.0 / libm::sqrtf(cache.var[c] + self.eps));
+
+        let s = Self::spatial::<X>();
+        for (x, y) in x.iter().zip(y.iter_mut()) {
+            let channels = x.as_flat().chunks_exact(s).zip(y.as_flat_mut().chunks_exact_mut(s));
+            for (c, (x, y)) in channels.enumerate().take(C) {
+                let scale = params.weight[c] * cache.inv_std[c];
+                let shift = params.bias[c] - cache.mean[c] * scale;
+                for (y, &x) in y.iter_mut().zip(x) {
+                    *y = x * scale + shift;
+                }
+            }
+        }
+    }
+
+    fn update_state(&self, state: &mut BatchNormState<C>, cache: &BatchNormCache<C>) {
+        if !cache.training || cache.count == 0 {
+            return;
+        }
+        let m = self.momentum;
+        for (running, &mean) in state.running_mean.iter_mut().zip(&cache.mean) {
+            *running = (1.0 - m) * *running + m * mean;
+        }
+        if cache.count > 1 {
+            let unbias = cache.count as f32 / (cache.count - 1) as f32;
+            for (running, &var) in state.running_var.iter_mut().zip(&cache.var) {
+                *running = (1.0 - m) * *running + m * var * unbias;
+            }
+        }
+    }
+
+    fn backward<X: Flat>(
+        &self,
+        params: &BatchNormParams<C>,
+        x: &[X],
+        dy: &[X],
+        cache: &BatchNormCache<C>,
+        dx: Option<&mut [X]>,
+        grads: &mut BatchNormParams<C>,
+    ) {
+        let s = Self::spatial::<X>();
+        let (mean, inv_std) = (&cache.mean, &cache.inv_std);
+        let mut dgamma = [0.0f64; C];
+        let mut dbeta = [0.0f64; C];
+        for (x, dy) in x.iter().zip(dy) {
+            let channels = x.as_flat().chunks_exact(s).zip(dy.as_flat().chunks_exact(s));
+            for (c, (x, dy)) in channels.enumerate().take(C) {
+                let (mut g_sum, mut gx_sum) = (0.0f32, 0.0f32);
+                for (&x, &g) in x.iter().zip(dy) {
+                    g_sum += g;
+                    gx_sum += g * (x - mean[c]) * inv_std[c];
+                }
+                dbeta[c] += g_sum as f64;
+                dgamma[c] += gx_sum as f64;
+            }
+        }
+        grads.weight = dgamma.map(|v| v as f32);
+        grads.bias = dbeta.map(|v| v as f32);
+
+        let Some(dx) = dx else { return };
+        if cache.training {
+            let m = cache.count.max(1) as f32;
+            for (dx, (x, dy)) in dx.iter_mut().zip(x.iter().zip(dy)) {
+                let channels = dx.as_flat_mut().chunks_exact_mut(s).zip(x.as_flat().chunks_exact(s));
+                for (c, ((dx, x), dy)) in channels.zip(dy.as_flat().chunks_exact(s)).enumerate().take(C) {
+                    let scale = params.weight[c] * inv_std[c];
+                    let (mean_g, mean_gx) = (grads.bias[c] / m, grads.weight[c] / m);
+                    for ((dx, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
+                        let x_hat = (x - mean[c]) * inv_std[c];
+                        *dx = scale * (g - mean_g - x_hat * mean_gx);
+                    }
+                }
+            }
+        } else {
+            for (dx, dy) in dx.iter_mut().zip(dy) {
+                let channels = dx.as_flat_mut().chunks_exact_mut(s).zip(dy.as_flat().chunks_exact(s));
+                for (c, (dx, dy)) in channels.enumerate().take(C) {
+                    let scale = params.weight[c] * inv_std[c];
+                    for (dx, &g) in dx.iter_mut().zip(dy) {
+                        *dx = scale * g;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Implements [`Layer`] for a batch norm type on samples `$input` with `$c` channels.
+macro_rules! batch_norm_layer {
+    ($name:ident < $(const $param:ident),* >, $input:ty, $c:expr) => {
+        impl<$(const $param: usize),*> $name<$($param),*> {
+            fn core(&self) -> Core<{ $c }> {
+                Core { momentum: self.momentum, eps: self.eps }
+            }
+        }
+
+        impl<$(const $param: usize),*> Layer for $name<$($param),*> {
+            type Input = $input;
+            type Output = $input;
+            type Params = BatchNormParams<{ $c }>;
+            type State = BatchNormState<{ $c }>;
+            type Cache<const B: usize> = BatchNormCache<{ $c }>;
+
+            /// `γ = 1`, `β = 0`, running mean 0 and running variance 1, as PyTorch.
+            fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, state: &mut Self::State, _: &mut R) {
+                Core::init(params, state);
+            }
+
+            fn forward<const B: usize>(
+                &self,
+                params: &Self::Params,
+                state: &Self::State,
+                x: &[$input],
+                y: &mut [$input],
+                cache: &mut Self::Cache<B>,
+                mode: Mode,
+            ) {
+                self.core().forward(params, state, x, y, cache, mode);
+            }
+
+            fn update_state<const B: usize>(&self, state: &mut Self::State, cache: &Self::Cache<B>) {
+                self.core().update_state(state, cache);
+            }
+
+            fn backward<const B: usize>(
+                &self,
+                params: &Self::Params,
+                x: &[$input],
+                _y: &[$input],
+                dy: &[$input],
+                cache: &mut Self::Cache<B>,
+                dx: Option<&mut [$input]>,
+                grads: &mut Self::Params,
+            ) {
+                self.core().backward(params, x, dy, cache, dx, grads);
+            }
+        }
+    };
+}
+
+batch_norm_layer!(BatchNorm1d<const N>, [f32; N], N);
+batch_norm_layer!(BatchNorm2d<const C, const H, const W>, [[[f32; W]; H]; C], C);
+

@@ -1,0 +1,50 @@
+//! Global average pooling: one mean per channel.
+
+use crate::layer::{Layer, Mode};
+use rand::RngCore;
+
+/// `y[c] = (1 / (H·W)) Σ_{h, w} x[c][h][w]`: the mean of each channel of an NCHW image, as
+/// PyTorch's `nn.AdaptiveAvgPool2d(1)` followed by a flatten. Output `[f32; C]`.
+///
+/// Backward: `dx[c][h][w] = dy[c] / (H·W)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GlobalAvgPool<const C: usize, const H: usize, const W: usize>;
+
+impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool<C, H, W> {
+    type Input = [[[f32; W]; H]; C];
+    type Output = [f32; C];
+    type Params = ();
+    type State = ();
+    type Cache<const B: usize> = ();
+
+    fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
+
+    fn forward<const B: usize>(&self, _: &(), _: &(), x: &[Self::Input], y: &mut [[f32; C]], _: &mut (), _: Mode) {
+        const { assert!(H * W > 0, "GlobalAvgPool: the image must have at least one pixel") };
+        let scale = 1.0 / (H * W) as f32;
+        for (x, y) in x.iter().zip(y.iter_mut()) {
+            for (x, y) in x.iter().zip(y.iter_mut()) {
+                *y = x.as_flattened().iter().sum::<f32>() * scale;
+            }
+        }
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        _: &(),
+        _x: &[Self::Input],
+        _y: &[[f32; C]],
+        dy: &[[f32; C]],
+        _: &mut (),
+        dx: Option<&mut [Self::Input]>,
+        _: &mut (),
+    ) {
+        let Some(dx) = dx else { return };
+        let scale = 1.0 / (H * W) as f32;
+        for (dx, dy) in dx.iter_mut().zip(dy) {
+            for (dx, &g) in dx.iter_mut().zip(dy) {
+                dx.as_flattened_mut().fill(g * scale);
+            }
+        }
+    }
+}
