@@ -213,3 +213,21 @@ fn residual_blocks_add_their_input_and_backpropagate_through_both_paths() {
         assert!((numeric - dx[r][c] as f64).abs() < 2e-3 + 2e-2 * numeric.abs(), "dx[{r}][{c}]");
     }
 }
+
+network! {
+    /// Within its budget: compiles.
+    #[budget(ram = 64 KiB, batch = 4, optimizer = Momentum)]
+    struct Fits {
+        input: [64],
+        fc1: Dense(64),
+        Relu,
+        fc2: Dense(10),
+    }
+}
+
+#[test]
+fn a_network_within_its_budget_compiles_and_the_figures_add_up() {
+    let need = Model::<Fits>::BYTES + core::mem::size_of::<Momentum<Fits>>() + Workspace::<Fits, 4>::BYTES;
+    assert!(need <= 64 * 1024, "{need}");
+    assert_eq!(Momentum::<Fits>::STATE_BYTES, Fits::PARAM_BYTES);
+}

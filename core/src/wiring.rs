@@ -1,5 +1,5 @@
-//! Compile-time checks emitted by `network!` for sizes only the type checker knows (the
-//! input of a nested network or custom layer). Not a public API.
+//! Compile-time checks emitted by `network!`: sizes only the type checker knows (the
+//! input of a nested network or custom layer) and memory budgets. Not a public API.
 
 /// A message built at compile time (const fns cannot use `format!`).
 struct ConstMessage {
@@ -65,6 +65,60 @@ pub const fn check_width(expected: usize, given: usize, network: &str, layer: &s
             .text(source)
             .text(" outputs ")
             .number(given);
+        panic!("{}", msg.as_str());
+    }
+}
+
+/// What a network needs for training, by part, against its `#[budget(...)]`.
+pub struct Need {
+    /// The network's name.
+    pub network: &'static str,
+    /// Bytes allowed.
+    pub budget: usize,
+    /// The budget as declared, e.g. "48 KiB".
+    pub budget_written: &'static str,
+    /// Rows of the training workspace.
+    pub batch: usize,
+    /// The optimizer's name.
+    pub optimizer: &'static str,
+    /// `Model::<N>::BYTES`: parameters, state and hyperparameters.
+    pub model: usize,
+    /// The parameters alone (also the size of their gradients).
+    pub params: usize,
+    /// `size_of` the optimizer: its state buffers and hyperparameters.
+    pub optimizer_bytes: usize,
+    /// `Workspace::<N, batch>::BYTES`: activations, their gradients and parameter gradients.
+    pub workspace: usize,
+}
+
+/// Fails compilation when `model + optimizer + workspace` exceeds the budget, with the
+/// need and how it splits.
+pub const fn check_budget(need: Need) {
+    let total = need.model + need.optimizer_bytes + need.workspace;
+    if total > need.budget {
+        let msg = ConstMessage::new()
+            .text("network `")
+            .text(need.network)
+            .text("` needs ")
+            .number(total)
+            .text(" bytes to train with ")
+            .text(need.optimizer)
+            .text(" at batch ")
+            .number(need.batch)
+            .text(", over its budget of ")
+            .text(need.budget_written)
+            .text(" (")
+            .number(need.budget)
+            .text(" bytes): parameters ")
+            .number(need.params)
+            .text(" + gradients ")
+            .number(need.params)
+            .text(" + optimizer state ")
+            .number(need.optimizer_bytes)
+            .text(" + activations ")
+            .number(need.workspace - need.params)
+            .text(" + other model state ")
+            .number(need.model - need.params);
         panic!("{}", msg.as_str());
     }
 }

@@ -6,6 +6,7 @@ use syn::{Attribute, Expr, Ident, LitInt, Type, Visibility};
 /// `#[attrs] vis struct Name { input: [dims], layers... }`.
 pub struct Network {
     pub attrs: Vec<Attribute>,
+    pub budget: Option<Budget>,
     pub vis: Visibility,
     pub name: Ident,
     pub input: Vec<LitInt>,
@@ -35,4 +36,18 @@ pub struct Args {
     pub positional: Vec<Expr>,
     pub named: Vec<(Ident, Expr)>,
     pub span: Option<Span>,
+}
+
+/// `#[budget(ram = 48 KiB, batch = 4, optimizer = Adam)]`: the memory a model, its
+/// optimizer and its training workspace may take.
+pub struct Budget {
+    /// Bytes allowed.
+    pub bytes: u64,
+    /// The budget as written, for messages ("48 KiB").
+    pub written: String,
+    /// Rows of the training workspace (default 1).
+    pub batch: usize,
+    /// The optimizer's type name, e.g. `Adam` (default `Sgd`).
+    pub optimizer: Ident,
+    pub span: Span,
 }

@@ -2,6 +2,7 @@
 //! it into plain structs with compile-time sizes and generated forward and backward code.
 
 mod ast;
+mod budget;
 mod check;
 mod expand;
 mod parse;
@@ -13,7 +14,13 @@ use proc_macro::TokenStream;
 pub fn network(input: TokenStream) -> TokenStream {
     let network = syn::parse_macro_input!(input as ast::Network);
     check::resolve(&network)
-        .map(|resolved| expand::expand(&network.attrs, &network.vis, &network.name, &resolved))
+        .map(|resolved| {
+            let mut items = expand::expand(&network.attrs, &network.vis, &network.name, &resolved);
+            if let Some(budget) = &network.budget {
+                items.extend(budget::check(&network.name, budget));
+            }
+            items
+        })
         .unwrap_or_else(|e| e.to_compile_error())
         .into()
 }

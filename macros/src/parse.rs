@@ -1,6 +1,6 @@
 //! `syn::parse::Parse` implementations for the `network!` grammar.
 
-use crate::ast::{Args, LayerDecl, LayerKind, Network};
+use crate::ast::{Args, Budget, LayerDecl, LayerKind, Network};
 use crate::check::suggest::BUILTINS;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -8,7 +8,11 @@ use syn::{Attribute, Expr, Ident, LitInt, Token, Type, Visibility, braced, brack
 
 impl Parse for Network {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        let attrs = input.call(Attribute::parse_outer)?;
+        let mut attrs = input.call(Attribute::parse_outer)?;
+        let budget = match attrs.iter().position(|a| a.path().is_ident("budget")) {
+            Some(i) => Some(attrs.remove(i).parse_args_with(Budget::parse)?),
+            None => None,
+        };
         let vis: Visibility = input.parse()?;
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
@@ -36,6 +40,7 @@ impl Parse for Network {
         }
         Ok(Network {
             attrs,
+            budget,
             vis,
             name,
             input: input_dims.into_iter().collect(),
@@ -101,5 +106,56 @@ impl Parse for Args {
             }
         }
         Ok(args)
+    }
+}
+
+impl Parse for Budget {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let span = input.span();
+        let (mut bytes, mut written, mut batch, mut optimizer) = (None, String::new(), 1, None);
+        while !input.is_empty() {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            match key.to_string().as_str() {
+                "ram" => {
+                    let amount: LitInt = input.parse()?;
+                    let n: u64 = amount.base10_parse()?;
+                    let unit = if input.peek(Ident) { Some(input.parse::<Ident>()?) } else { None };
+                    let factor = match unit.as_ref().map(|u| u.to_string()) {
+                        None => 1,
+                        Some(u) if u == "B" => 1,
+                        Some(u) if u == "KiB" => 1 << 10,
+                        Some(u) if u == "MiB" => 1 << 20,
+                        Some(u) if u == "KB" || u == "kB" => 1000,
+                        Some(u) if u == "MB" => 1_000_000,
+                        Some(_) => {
+                            let unit = unit.unwrap_or(key);
+                            return Err(syn::Error::new(unit.span(), "units are B, KiB, MiB, kB or MB"));
+                        }
+                    };
+                    bytes = Some(n * factor);
+                    written = match unit {
+                        Some(u) => format!("{n} {u}"),
+                        None => format!("{n} B"),
+                    };
+                }
+                "batch" => {
+                    batch = input.parse::<LitInt>()?.base10_parse()?;
+                    if batch == 0 {
+                        return Err(syn::Error::new(key.span(), "the batch must be at least 1"));
+                    }
+                }
+                "optimizer" => optimizer = Some(input.parse::<Ident>()?),
+                _ => return Err(syn::Error::new(key.span(), "budget options are `ram`, `batch` and `optimizer`")),
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        let Some(bytes) = bytes else {
+            return Err(syn::Error::new(span, "a budget needs `ram = <size>`, e.g. `#[budget(ram = 48 KiB)]`"));
+        };
+        let optimizer = optimizer.unwrap_or_else(|| Ident::new("Sgd", span));
+        Ok(Budget { bytes, written, batch, optimizer, span })
     }
 }
