@@ -25,6 +25,7 @@ pub mod loss;
 mod math;
 pub mod model;
 pub mod optim;
+pub mod placement;
 pub mod regularize;
 pub mod schedule;
 #[cfg(feature = "std")]
@@ -44,6 +45,7 @@ pub use flat::{Flat, Zeroable};
 pub use init::Init;
 pub use layer::{Layer, Mode};
 pub use model::Model;
+pub use placement::StaticSlot;
 pub use workspace::Workspace;
 
 /// Index of the largest value (the first one on ties): the predicted class of a logit or

@@ -2,6 +2,7 @@
 
 use crate::flat::Flat;
 use crate::layer::Layer;
+use core::mem::MaybeUninit;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
@@ -24,7 +25,8 @@ impl<N: Layer> Model<N> {
 
     /// A model of `net` whose parameters are drawn with a generator seeded by `seed`.
     ///
-    /// Built on the stack: for large networks use [`Model::new_boxed`].
+    /// Built on the stack: for large networks use [`Model::new_boxed`] or
+    /// [`Model::with_net_in`].
     pub fn with_net(net: N, seed: u64) -> Self {
         let mut model = Model { net, params: N::Params::zeroed(), state: N::State::zeroed() };
         model.reinit(seed);
@@ -53,16 +55,36 @@ impl<N: Layer> Model<N> {
         N: Default,
     {
         let mut boxed = alloc::boxed::Box::<Self>::new_uninit();
-        let ptr = boxed.as_mut_ptr();
-        // SAFETY: `ptr` points to allocated, properly aligned memory for `Self`. Each field
-        // is written once through a raw pointer, without creating a reference to
-        // uninitialised memory; parameters and state are `Flat`, so all-zero bytes are a
-        // valid value. After the three writes every field is initialised.
-        let mut model = unsafe {
-            core::ptr::addr_of_mut!((*ptr).net).write(N::default());
-            core::ptr::addr_of_mut!((*ptr).params).write_bytes(0, 1);
-            core::ptr::addr_of_mut!((*ptr).state).write_bytes(0, 1);
-            boxed.assume_init()
+        Self::new_in(&mut boxed, seed);
+        // SAFETY: `new_in` initialised every field of the boxed value.
+        unsafe { boxed.assume_init() }
+    }
+
+    /// A model of the network as declared, built in `place` (a `static`
+    /// [`StaticSlot`](crate::placement::StaticSlot), a `Box::new_uninit()`, or a local
+    /// `MaybeUninit`): the parameters and state are zeroed there and drawn in place, so
+    /// the model never passes through the stack. Equal to `Model::new(seed)`.
+    pub fn new_in(place: &mut MaybeUninit<Self>, seed: u64) -> &mut Self
+    where
+        N: Default,
+    {
+        Self::with_net_in(place, N::default(), seed)
+    }
+
+    /// As [`Model::with_net`], built in `place` (see [`Model::new_in`]). Only `net`, the
+    /// layers' hyperparameters, passes through the stack.
+    pub fn with_net_in(place: &mut MaybeUninit<Self>, net: N, seed: u64) -> &mut Self {
+        let ptr = place.as_mut_ptr();
+        // SAFETY: `ptr` points to memory valid for writes and properly aligned for `Self`
+        // (it comes from a `MaybeUninit<Self>`). Each field is written once through a raw
+        // pointer, without creating a reference to uninitialised memory; parameters and
+        // state are `Flat`, so all-zero bytes are a valid value. After the three writes
+        // every field is initialised, so `assume_init_mut` is sound.
+        let model = unsafe {
+            (&raw mut (*ptr).net).write(net);
+            (&raw mut (*ptr).params).write_bytes(0, 1);
+            (&raw mut (*ptr).state).write_bytes(0, 1);
+            place.assume_init_mut()
         };
         model.reinit(seed);
         model

@@ -29,7 +29,8 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// Bytes taken by the workspace: `size_of::<Self>()`, known at compile time.
     pub const BYTES: usize = core::mem::size_of::<Self>();
 
-    /// A workspace on the stack. For large networks or batches use [`Workspace::new_boxed`].
+    /// A workspace on the stack. For large networks or batches use [`Workspace::new_boxed`]
+    /// or [`Workspace::new_in`].
     pub fn new() -> Self {
         const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
         // SAFETY: `Self: Zeroable`.
@@ -42,6 +43,18 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
         // SAFETY: `Self: Zeroable`, so the zeroed allocation is a valid value.
         unsafe { alloc::boxed::Box::<Self>::new_zeroed().assume_init() }
+    }
+
+    /// A workspace built in `place` (a `static` [`StaticSlot`](crate::placement::StaticSlot),
+    /// a `Box::new_uninit()` or a local `MaybeUninit`): zeroed there, never on the stack.
+    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>) -> &mut Self {
+        const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
+        // SAFETY: `place` is valid for writes of one `Self` and aligned for it; after
+        // zeroing every byte it holds a valid value, because `Self: Zeroable`.
+        unsafe {
+            place.as_mut_ptr().write_bytes(0, 1);
+            place.assume_init_mut()
+        }
     }
 
     /// Runs the network on `inputs` (1 to `B` rows) and returns one output per row.

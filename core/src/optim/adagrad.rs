@@ -70,6 +70,15 @@ impl<N: Layer> Adagrad<N> {
         opt
     }
 
+    /// As [`Adagrad::new`], built in `place`: zeroed there, then the hyperparameters set, so
+    /// the state never passes through the stack. For a `static`
+    /// [`StaticSlot`](crate::placement::StaticSlot) or any `MaybeUninit`.
+    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>, lr: f32) -> &mut Self {
+        let opt = super::buffer::zeroed_in(place);
+        opt.init(lr);
+        opt
+    }
+
     /// Sets the learning-rate decay `δ`.
     pub const fn lr_decay(mut self, lr_decay: f32) -> Self {
         self.lr_decay = lr_decay;

@@ -68,6 +68,18 @@ pub(crate) fn zeroed_box<T: Zeroable>() -> alloc::boxed::Box<T> {
     unsafe { alloc::boxed::Box::<T>::new_zeroed().assume_init() }
 }
 
+/// Zeroes `place` and returns it initialised: the in-place form of [`zeroed`], for values
+/// too large for the stack (an optimizer in a `static`).
+pub(crate) fn zeroed_in<T: Zeroable>(place: &mut core::mem::MaybeUninit<T>) -> &mut T {
+    // SAFETY: `place` is valid for writes of one `T` and aligned for it (it is a
+    // `MaybeUninit<T>`); after zeroing every byte it holds a valid `T`, because `T:
+    // Zeroable`.
+    unsafe {
+        place.as_mut_ptr().write_bytes(0, 1);
+        place.assume_init_mut()
+    }
+}
+
 /// `1 - β^t` in f64, from the same f32 `β` that the moment updates use (so the bias
 /// correction cancels the `(1 - β)` weights exactly as in PyTorch).
 #[inline]

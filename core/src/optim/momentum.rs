@@ -82,6 +82,15 @@ impl<N: Layer> Momentum<N> {
         opt
     }
 
+    /// As [`Momentum::new`], built in `place`: zeroed there, then the hyperparameters set, so
+    /// the state never passes through the stack. For a `static`
+    /// [`StaticSlot`](crate::placement::StaticSlot) or any `MaybeUninit`.
+    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>, lr: f32, momentum: f32) -> &mut Self {
+        let opt = super::buffer::zeroed_in(place);
+        opt.init(lr, momentum);
+        opt
+    }
+
     /// Sets the dampening `τ`.
     pub const fn dampening(mut self, dampening: f32) -> Self {
         self.dampening = dampening;

@@ -85,6 +85,15 @@ impl<N: Layer> NAdam<N> {
         opt
     }
 
+    /// As [`NAdam::new`], built in `place`: zeroed there, then the hyperparameters set, so
+    /// the state never passes through the stack. For a `static`
+    /// [`StaticSlot`](crate::placement::StaticSlot) or any `MaybeUninit`.
+    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>, lr: f32) -> &mut Self {
+        let opt = super::buffer::zeroed_in(place);
+        opt.init(lr);
+        opt
+    }
+
     /// Sets `β₁` and `β₂`.
     pub const fn betas(mut self, beta1: f32, beta2: f32) -> Self {
         self.beta1 = beta1;

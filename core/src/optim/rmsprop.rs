@@ -103,6 +103,15 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> RmsProp<N, M, C> {
         opt
     }
 
+    /// As [`RmsProp::new`], built in `place`: zeroed there, then the hyperparameters set, so
+    /// the state never passes through the stack. For a `static`
+    /// [`StaticSlot`](crate::placement::StaticSlot) or any `MaybeUninit`.
+    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>, lr: f32) -> &mut Self {
+        let opt = super::buffer::zeroed_in(place);
+        opt.init(lr);
+        opt
+    }
+
     /// Sets the smoothing constant `α`.
     pub const fn alpha(mut self, alpha: f32) -> Self {
         self.alpha = alpha;

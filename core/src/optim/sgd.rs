@@ -30,6 +30,13 @@ impl<N> Sgd<N> {
         Sgd { lr, weight_decay: 0.0, _net: PhantomData }
     }
 
+    /// As [`Sgd::new`], written into `place` (SGD keeps no state, so this is a few bytes;
+    /// it exists so that every optimizer can live in a
+    /// [`StaticSlot`](crate::placement::StaticSlot) the same way).
+    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>, lr: f32) -> &mut Self {
+        place.write(Self::new(lr))
+    }
+
     /// Sets the L2 weight decay.
     pub const fn weight_decay(mut self, weight_decay: f32) -> Self {
         self.weight_decay = weight_decay;
