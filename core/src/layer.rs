@@ -10,6 +10,10 @@ pub enum Mode {
     Train,
     /// Evaluation: dropout is the identity, batch norm uses running statistics.
     Eval,
+    /// Monte-Carlo dropout: evaluation (batch norm uses running statistics, nothing is
+    /// learned) except that dropout stays active, so repeated passes sample the network's
+    /// predictive distribution.
+    McDropout,
 }
 
 /// A layer: a function from a batch of `Input` samples to a batch of `Output` samples,

@@ -1,5 +1,6 @@
 //! Global average pooling: one mean per channel.
 
+use super::batch_norm::lane_sum;
 use crate::layer::{Layer, Mode};
 use rand::RngCore;
 
@@ -24,7 +25,7 @@ impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool<C, 
         let scale = 1.0 / (H * W) as f32;
         for (x, y) in x.iter().zip(y.iter_mut()) {
             for (x, y) in x.iter().zip(y.iter_mut()) {
-                *y = x.as_flattened().iter().sum::<f32>() * scale;
+                *y = lane_sum(x.as_flattened()) * scale;
             }
         }
     }

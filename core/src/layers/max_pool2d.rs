@@ -42,7 +42,10 @@ pub struct MaxPool2dCache<const C: usize, const OH: usize, const OW: usize, cons
 }
 
 // SAFETY: an array of integers, for which all-zero bytes are valid.
-unsafe impl<const C: usize, const OH: usize, const OW: usize, const B: usize> Zeroable for MaxPool2dCache<C, OH, OW, B> {}
+unsafe impl<const C: usize, const OH: usize, const OW: usize, const B: usize> Zeroable
+    for MaxPool2dCache<C, OH, OW, B>
+{
+}
 
 /// Whether the const parameters of a pooling layer describe PyTorch's pooling: window and
 /// stride at least 1, padding at most half the window, and the output size
@@ -129,10 +132,26 @@ impl<
                         // As PyTorch: start at the window's first element with -inf, take a
                         // strictly larger value or a NaN.
                         let (mut best, mut index) = (f32::NEG_INFINITY, rows.start * W + cols.start);
-                        for (h, row) in x.iter().enumerate().take(rows.end).skip(rows.start) {
-                            for (w, &value) in row.iter().enumerate().take(cols.end).skip(cols.start) {
-                                if value > best || value.is_nan() {
-                                    (best, index) = (value, h * W + w);
+                        let mut visit = |h: usize, w: usize, value: f32| {
+                            // Branch-free: with random data the comparison is unpredictable.
+                            let take = value > best || value.is_nan();
+                            best = if take { value } else { best };
+                            index = if take { h * W + w } else { index };
+                        };
+                        let window_rows = x.get(rows.clone()).unwrap_or(&[]);
+                        if rows.len() == KH && cols.len() == KW {
+                            // Inside the image: a window of constant size, unrolled.
+                            for (h, row) in (rows.start..).zip(window_rows) {
+                                if let Some(values) = row.get(cols.start..).and_then(|r| r.first_chunk::<KW>()) {
+                                    for (w, &value) in (cols.start..).zip(values) {
+                                        visit(h, w, value);
+                                    }
+                                }
+                            }
+                        } else {
+                            for (h, row) in (rows.start..).zip(window_rows) {
+                                for (w, &value) in (cols.start..).zip(&row[cols.clone()]) {
+                                    visit(h, w, value);
                                 }
                             }
                         }

@@ -1,9 +1,23 @@
 //! Built-in layers.
 
 pub mod activation;
+mod avg_pool2d;
+mod batch_norm;
+mod conv2d;
 mod dense;
+mod dropout;
+mod flatten;
+mod global_avg_pool;
+mod max_pool2d;
 mod residual;
 
 pub use activation::{Elu, Gelu, Identity, LeakyRelu, Prelu, Relu, Selu, Sigmoid, Silu, Softmax, Softplus, Tanh};
+pub use avg_pool2d::AvgPool2d;
+pub use batch_norm::{BatchNorm1d, BatchNorm2d, BatchNormCache, BatchNormParams, BatchNormState};
+pub use conv2d::{Conv2d, Conv2dCache, Conv2dParams};
 pub use dense::{Dense, DenseParams};
+pub use dropout::{Dropout, DropoutCache};
+pub use flatten::Flatten;
+pub use global_avg_pool::GlobalAvgPool;
+pub use max_pool2d::{MaxPool2d, MaxPool2dCache};
 pub use residual::{Residual, ResidualCache};

@@ -240,3 +240,166 @@ pub fn forward<L: Layer, const CAP: usize>(layer: &L, params: &L::Params, x: &[L
     layer.forward::<CAP>(params, &state, x, &mut y, &mut cache, Mode::Train);
     y
 }
+
+// ---------------------------------------------------------------- layers with state, modes and caches
+
+impl Tensor {
+    /// The data as `rows` blocks of `T`, after checking the tensor's `shape` (e.g. an NCHW
+    /// batch `[N, C, H, W]` as `N` images `[[[f32; W]; H]; C]`).
+    pub fn to_blocks<T: Flat>(&self, shape: &[usize]) -> Vec<T> {
+        self.assert_shape(shape, "to_blocks");
+        let rows = shape.first().copied().unwrap_or(1);
+        assert_eq!(rows * T::LEN, self.data.len(), "to_blocks: {shape:?} is not {rows} blocks of {}", T::LEN);
+        let mut blocks = vec![T::zeroed(); rows];
+        for (v, &d) in staticnet_core::flat::flatten_mut(&mut blocks).iter_mut().zip(&self.data) {
+            *v = d as f32;
+        }
+        blocks
+    }
+
+    /// The data as one block of `T` (a weight tensor), after checking the tensor's `shape`.
+    pub fn to_block<T: Flat>(&self, shape: &[usize]) -> T {
+        self.assert_shape(shape, "to_block");
+        assert_eq!(T::LEN, self.data.len(), "to_block: {shape:?} is not a block of {}", T::LEN);
+        let mut block = T::zeroed();
+        for (v, &d) in block.as_flat_mut().iter_mut().zip(&self.data) {
+            *v = d as f32;
+        }
+        block
+    }
+}
+
+/// A zeroed cache of capacity `CAP`, on the heap (some caches are large).
+pub fn zeroed_cache<L: Layer, const CAP: usize>() -> Box<L::Cache<CAP>> {
+    // SAFETY: `Layer::Cache<B>: Zeroable`, so the all-zero allocation is a valid value.
+    unsafe { Box::<L::Cache<CAP>>::new_zeroed().assume_init() }
+}
+
+/// What [`run_layer`] produced: outputs, gradients, the cache after backward and the
+/// state after `update_state` (which is only called after a training pass).
+pub struct Run<L: Layer, const CAP: usize> {
+    pub y: Vec<L::Output>,
+    pub dx: Vec<L::Input>,
+    pub grads: L::Params,
+    pub cache: Box<L::Cache<CAP>>,
+    pub state: L::State,
+}
+
+/// One forward pass of `layer` in `mode` on `x` from `state`, with the cache first set up by
+/// `prepare` (e.g. to inject a dropout mask), then `update_state` after a training pass,
+/// then backward with upstream gradient `dy` (`L = sum(y * dy)`). `dx` and `grads` start
+/// as NaN, so a backward pass that leaves any of them unwritten fails a comparison.
+pub fn run_layer<L: Layer, const CAP: usize>(
+    layer: &L,
+    params: &L::Params,
+    state: &L::State,
+    mode: Mode,
+    x: &[L::Input],
+    dy: &[L::Output],
+    prepare: &dyn Fn(&mut L::Cache<CAP>),
+) -> Run<L, CAP> {
+    assert!(x.len() <= CAP && dy.len() == x.len());
+    let mut state = *state;
+    let mut cache = zeroed_cache::<L, CAP>();
+    prepare(&mut cache);
+    let mut y = vec![L::Output::zeroed(); x.len()];
+    layer.forward::<CAP>(params, &state, x, &mut y, &mut cache, mode);
+    if mode == Mode::Train {
+        layer.update_state::<CAP>(&mut state, &cache);
+    }
+    let mut dx = vec![L::Input::zeroed(); x.len()];
+    staticnet_core::flat::flatten_mut(&mut dx).fill(f32::NAN);
+    let mut grads = L::Params::zeroed();
+    // Not for `()`: see `forward_backward`.
+    if L::PARAMS > 0 {
+        grads.as_flat_mut().fill(f32::NAN);
+    }
+    layer.backward::<CAP>(params, x, &y, dy, &mut cache, Some(&mut dx), &mut grads);
+    Run { y, dx, grads, cache, state }
+}
+
+/// Step and tolerance of a finite-difference check: an analytic derivative `a` and a
+/// numerical one `n` agree when `|a - n| <= rtol * max(|a|, |n|) + atol`.
+#[derive(Clone, Copy, Debug)]
+pub struct FiniteDiff {
+    pub eps: f32,
+    pub rtol: f32,
+    pub atol: f32,
+}
+
+impl FiniteDiff {
+    pub fn agree(self, analytic: f32, numeric: f32) -> bool {
+        analytic.is_finite() && (analytic - numeric).abs() <= self.rtol * analytic.abs().max(numeric.abs()) + self.atol
+    }
+}
+
+/// Checks `dx` and every parameter gradient of `layer` in `mode`, at `params` and `state`,
+/// on the batch `x` with upstream gradient `g` (`L = sum(y * g)`, accumulated in f64),
+/// against central differences of `L` computed with `forward` alone. Every forward pass
+/// starts from a fresh cache set up by `prepare`. Also checks that backward gives the same
+/// parameter gradients when `dx` is not asked for, and that `dx` is not all zero.
+#[allow(clippy::too_many_arguments)]
+pub fn check_gradients<L: Layer, const CAP: usize>(
+    what: &str,
+    layer: &L,
+    params: &L::Params,
+    state: &L::State,
+    mode: Mode,
+    x: &[L::Input],
+    g: &[L::Output],
+    tol: FiniteDiff,
+    prepare: &dyn Fn(&mut L::Cache<CAP>),
+) {
+    use staticnet_core::flat::{flatten, flatten_mut};
+    let objective = |params: &L::Params, x: &[L::Input]| -> f64 {
+        let mut cache = zeroed_cache::<L, CAP>();
+        prepare(&mut cache);
+        let mut y = vec![L::Output::zeroed(); x.len()];
+        layer.forward::<CAP>(params, state, x, &mut y, &mut cache, mode);
+        flatten(&y).iter().zip(flatten(g)).map(|(&y, &g)| y as f64 * g as f64).sum()
+    };
+    let pass = run_layer::<L, CAP>(layer, params, state, mode, x, g, prepare);
+    let mut bad = Vec::new();
+
+    // Without `dx` asked for, backward must give the same parameter gradients.
+    if L::PARAMS > 0 {
+        let mut cache = zeroed_cache::<L, CAP>();
+        prepare(&mut cache);
+        let mut y = vec![L::Output::zeroed(); x.len()];
+        layer.forward::<CAP>(params, state, x, &mut y, &mut cache, mode);
+        let mut grads = L::Params::zeroed();
+        grads.as_flat_mut().fill(f32::NAN);
+        layer.backward::<CAP>(params, x, &y, g, &mut cache, None, &mut grads);
+        assert_eq!(
+            grads.as_flat(),
+            pass.grads.as_flat(),
+            "{what}: parameter gradients change when dx is not asked for"
+        );
+    }
+
+    let dx = flatten(&pass.dx);
+    assert!(dx.iter().any(|&d| d != 0.0), "{what}: dx is all zero, the check would prove nothing");
+    for (i, &analytic) in dx.iter().enumerate() {
+        let (mut plus, mut minus) = (x.to_vec(), x.to_vec());
+        flatten_mut(&mut plus)[i] += tol.eps;
+        flatten_mut(&mut minus)[i] -= tol.eps;
+        let step = (flatten(&plus)[i] - flatten(&minus)[i]) as f64;
+        let numeric = ((objective(params, &plus) - objective(params, &minus)) / step) as f32;
+        if !tol.agree(analytic, numeric) {
+            bad.push(format!("dx[{i}] (x = {}): backward {analytic:e}, numeric {numeric:e}", flatten(x)[i]));
+        }
+    }
+    if L::PARAMS > 0 {
+        for (k, &analytic) in pass.grads.as_flat().iter().enumerate() {
+            let (mut plus, mut minus) = (*params, *params);
+            plus.as_flat_mut()[k] += tol.eps;
+            minus.as_flat_mut()[k] -= tol.eps;
+            let step = (plus.as_flat()[k] - minus.as_flat()[k]) as f64;
+            let numeric = ((objective(&plus, x) - objective(&minus, x)) / step) as f32;
+            if !tol.agree(analytic, numeric) {
+                bad.push(format!("param grad [{k}]: backward {analytic:e}, numeric {numeric:e}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{what}: {} gradients disagree:\n  {}", bad.len(), bad.join("\n  "));
+}
