@@ -9,6 +9,6 @@ pub mod prelude {
     pub use staticnet_core::layers::*;
     pub use staticnet_core::loss::*;
     pub use staticnet_core::optim::*;
-    pub use staticnet_core::{Error, Flat, Init, Layer, Mode, Model, Workspace, argmax};
+    pub use staticnet_core::{Error, Flat, Init, Layer, Mode, Model, Workspace, argmax, softmax};
     pub use staticnet_macros::network;
 }

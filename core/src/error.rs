@@ -28,6 +28,15 @@ pub enum Error {
         /// Number of classes the network outputs.
         classes: usize,
     },
+    /// Monte-Carlo dropout asked for zero passes.
+    NoPasses,
+    /// Output buffers with fewer rows than the inputs.
+    OutputCount {
+        /// Rows of input.
+        rows: usize,
+        /// Rows the output buffers hold.
+        given: usize,
+    },
     /// The loss came out NaN or infinite (diverged training or non-finite inputs);
     /// the parameters were not updated.
     NonFiniteLoss(f32),
@@ -45,6 +54,10 @@ impl fmt::Display for Error {
             }
             Error::ClassOutOfRange { class, classes } => {
                 write!(f, "class index {class} out of range for {classes} classes")
+            }
+            Error::NoPasses => write!(f, "Monte-Carlo dropout needs at least one pass"),
+            Error::OutputCount { rows, given } => {
+                write!(f, "output buffers hold {given} rows for {rows} rows of input")
             }
             Error::NonFiniteLoss(loss) => {
                 write!(f, "loss is {loss}: training diverged or the inputs hold NaN or infinity")

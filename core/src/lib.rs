@@ -48,6 +48,13 @@ pub use model::Model;
 pub use placement::StaticSlot;
 pub use workspace::Workspace;
 
+/// The softmax of a logit vector, `e^(z_i - max) / Σ_j e^(z_j - max)`: probabilities.
+pub fn softmax<const N: usize>(logits: &[f32; N]) -> [f32; N] {
+    let mut p = [0.0; N];
+    layers::activation::softmax(logits, &mut p);
+    p
+}
+
 /// Index of the largest value (the first one on ties): the predicted class of a logit or
 /// probability vector.
 pub fn argmax<const N: usize>(values: &[f32; N]) -> usize {

@@ -1,7 +1,7 @@
 //! The memory a forward and backward pass needs, sized at compile time.
 
 use crate::error::Error;
-use crate::flat::Zeroable;
+use crate::flat::{Zeroable, flatten, flatten_mut};
 use crate::layer::{Layer, Mode};
 use crate::loss::Loss;
 use crate::model::Model;
@@ -125,6 +125,48 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         optimizer.step(&mut model.params, &self.grads);
         model.net.constrain(&mut model.params);
         Ok(value)
+    }
+
+    /// Monte-Carlo dropout: `passes` stochastic forward passes over `inputs` with dropout
+    /// active and batch norm on its running statistics ([`Mode::McDropout`]). Each pass's
+    /// output row goes through `map` (e.g. a softmax, to average probabilities rather than
+    /// logits; `|_| {}` keeps raw outputs). Writes, for every row and output, the mean over
+    /// the passes into `mean` and the (population) standard deviation into `std`,
+    /// accumulated with Welford's method in those buffers: nothing is allocated. `mean` and
+    /// `std` need one row per input row.
+    pub fn mc_dropout(
+        &mut self,
+        model: &Model<N>,
+        inputs: &[N::Input],
+        passes: usize,
+        mut map: impl FnMut(&mut N::Output),
+        mean: &mut [N::Output],
+        std: &mut [N::Output],
+    ) -> Result<(), Error> {
+        let rows = check_rows::<B>(inputs.len())?;
+        if passes == 0 {
+            return Err(Error::NoPasses);
+        }
+        let (Some(mean), Some(std)) = (mean.get_mut(..rows), std.get_mut(..rows)) else {
+            return Err(Error::OutputCount { rows, given: mean.len().min(std.len()) });
+        };
+        let (mean, m2) = (flatten_mut(mean), flatten_mut(std));
+        mean.fill(0.0);
+        m2.fill(0.0);
+        for pass in 1..=passes {
+            self.forward(model, inputs, Mode::McDropout)?;
+            let output = &mut self.output[..rows];
+            output.iter_mut().for_each(&mut map);
+            for ((mu, m2), &y) in mean.iter_mut().zip(m2.iter_mut()).zip(flatten(output)) {
+                let delta = y - *mu;
+                *mu += delta / pass as f32;
+                *m2 += delta * (y - *mu);
+            }
+        }
+        for m2 in m2.iter_mut() {
+            *m2 = crate::math::sqrt(*m2 / passes as f32);
+        }
+        Ok(())
     }
 
     /// The outputs of the last forward pass (of a training step too), one per row.

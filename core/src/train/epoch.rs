@@ -3,6 +3,7 @@
 use crate::argmax;
 use crate::data::Dataset;
 use crate::error::Error;
+use crate::flat::reshape;
 use crate::layer::Layer;
 use crate::loss::Loss;
 use crate::model::Model;
@@ -20,7 +21,9 @@ pub struct EpochStats {
 }
 
 /// Trains on every sample of `data` once, in batches of `B` rows (the last may be
-/// shorter), in the order the data set is in (shuffle it first for SGD).
+/// shorter), in the order the data set is in (shuffle it first for SGD). Samples of `IN`
+/// values are fed as the network's input shape (e.g. 784 pixels as `[1, 28, 28]`), which
+/// must hold as many values.
 ///
 /// An empty data set is an error, as is a non-finite loss (the epoch stops there, the
 /// parameters as they were before the failing batch).
@@ -32,7 +35,7 @@ pub fn train_epoch<N, L, O, const B: usize, const IN: usize, const OUT: usize>(
     optimizer: &mut O,
 ) -> Result<EpochStats, Error>
 where
-    N: Layer<Input = [f32; IN], Output = [f32; OUT]>,
+    N: Layer<Output = [f32; OUT]>,
     L: Loss<[f32; OUT], Target = usize>,
     O: Optimizer<N>,
 {
@@ -41,6 +44,7 @@ where
     }
     let (mut loss_sum, mut correct) = (0.0f64, 0usize);
     for (inputs, labels) in data.batches(B) {
+        let inputs: &[N::Input] = reshape(inputs);
         loss_sum += ws.train_step(model, inputs, labels, loss, optimizer)? as f64 * inputs.len() as f64;
         correct += ws.outputs().iter().zip(labels).filter(|&(out, &label)| argmax(out) == label).count();
     }
