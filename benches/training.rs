@@ -257,6 +257,65 @@ fn optimizers(c: &mut Criterion) {
     optimizer_step(c, "adamw", AdamW::<Wide>::new_boxed(1e-3), 7);
 }
 
+network! {
+    /// The network of `examples/mnist_cnn.rs`.
+    struct Cnn {
+        input: [1, 28, 28],
+        conv1: Conv2d(8, kernel_size = 3, padding = 1),
+        bn1: BatchNorm,
+        Relu,
+        pool1: MaxPool2d(2),
+        conv2: Conv2d(16, kernel_size = 3, padding = 1),
+        bn2: BatchNorm,
+        Relu,
+        pool2: MaxPool2d(2),
+        flat: Flatten,
+        fc1: Dense(64),
+        Relu,
+        drop: Dropout(0.3),
+        fc2: Dense(10),
+    }
+}
+
+fn cnn(c: &mut Criterion) {
+    let mut model = Model::<Cnn>::new_boxed(0);
+    let mut ws = Workspace::<Cnn, 32>::new_boxed();
+    let mut adam = Adam::<Cnn>::new_boxed(1e-3);
+    let x: Vec<<Cnn as Layer>::Input> = (0..32).map(sample::<Cnn>).collect();
+    let y: Vec<usize> = (0..32).map(|r| r % 10).collect();
+    c.bench_function("train_step/mnist_cnn/batch32", |b| {
+        b.iter(|| ws.train_step(&mut model, black_box(&x), &y, &CrossEntropyLoss, adam.as_mut()).unwrap())
+    });
+    conv::<1, 28, 28, 8, 28, 28>(c, "conv 1->8 3x3 pad 1 on 28x28");
+    conv::<8, 14, 14, 16, 14, 14>(c, "conv 8->16 3x3 pad 1 on 14x14");
+}
+
+/// Forward and backward (weight and input gradients) of a 3x3 convolution with padding 1,
+/// batch 32.
+fn conv<const C: usize, const H: usize, const W: usize, const OC: usize, const OH: usize, const OW: usize>(
+    c: &mut Criterion,
+    name: &str,
+) {
+    type Conv<const C: usize, const H: usize, const W: usize, const OC: usize, const OH: usize, const OW: usize> =
+        staticnet::layers::Conv2d<C, H, W, OC, 3, 3, 1, 1, 1, 1, OH, OW>;
+    let layer = Conv::<C, H, W, OC, OH, OW>::default();
+    let model = Model::<Conv<C, H, W, OC, OH, OW>>::new_boxed(0);
+    let x: Vec<[[[f32; W]; H]; C]> = (0..32).map(sample::<Conv<C, H, W, OC, OH, OW>>).collect();
+    let mut y = vec![[[[0.0f32; OW]; OH]; OC]; 32];
+    let mut dx = vec![[[[0.0f32; W]; H]; C]; 32];
+    let mut grads = Model::<Conv<C, H, W, OC, OH, OW>>::new_boxed(1);
+    let mut cache = staticnet::flat::boxed_zeroed::<<Conv<C, H, W, OC, OH, OW> as Layer>::Cache<32>>();
+    let cache = cache.as_mut();
+    let mut group = c.benchmark_group(format!("conv/{name}/batch32"));
+    group.bench_function("forward", |b| {
+        b.iter(|| layer.forward::<32>(&model.params, &model.state, black_box(&x), &mut y, cache, Mode::Train))
+    });
+    group.bench_function("backward", |b| {
+        b.iter(|| layer.backward::<32>(&model.params, &x, &y, black_box(&y), cache, Some(&mut dx), &mut grads.params))
+    });
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     train_step::<Mnist128, 32>(c, "784-128-10", &[784, 128, 10]);
     train_step::<Small, 16>(c, "64-32-10", &[64, 32, 10]);
@@ -268,6 +327,6 @@ fn benches(c: &mut Criterion) {
 criterion_group! {
     name = training;
     config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
-    targets = benches, optimizers
+    targets = benches, cnn, optimizers
 }
 criterion_main!(training);

@@ -144,3 +144,46 @@ fn every_optimizer_steps_without_allocating() {
     steps_allocate_nothing("nadam", NAdam::new_boxed(2e-3));
     steps_allocate_nothing("adamw", AdamW::<Mlp>::new_boxed(1e-3));
 }
+
+network! {
+    /// A CNN with batch norm and dropout.
+    struct Cnn {
+        input: [1, 12, 12],
+        conv1: Conv2d(4, kernel_size = 3, padding = 1),
+        bn1: BatchNorm,
+        Relu,
+        pool1: MaxPool2d(2),
+        conv2: Conv2d(8, kernel_size = 3),
+        pool2: AvgPool2d(2),
+        flat: Flatten,
+        fc1: Dense(16),
+        bn2: BatchNorm,
+        Relu,
+        drop: Dropout(0.25),
+        fc2: Dense(10),
+    }
+}
+
+#[test]
+fn a_cnn_with_batch_norm_and_dropout_trains_and_infers_without_allocating() {
+    let mut model = Model::<Cnn>::new_boxed(0);
+    let mut ws = Workspace::<Cnn, 8>::new_boxed();
+    let mut one = Workspace::<Cnn, 1>::new_boxed();
+    let mut adam = Adam::<Cnn>::new_boxed(1e-3);
+    let images: Vec<[[[f32; 12]; 12]; 1]> =
+        (0..8).map(|r| [core::array::from_fn(|i| core::array::from_fn(|j| ((i * j + r) % 7) as f32 / 7.0))]).collect();
+    let labels: Vec<usize> = (0..8).map(|r| r % 10).collect();
+    let (mut mean, mut std) = ([[0.0f32; 10]; 8], [[0.0f32; 10]; 8]);
+    let (allocations, bytes, loss) = count(|| {
+        let mut loss = 0.0;
+        for _ in 0..100 {
+            loss = ws.train_step(&mut model, &images, &labels, &CrossEntropyLoss, adam.as_mut()).unwrap();
+        }
+        argmax(one.predict(&model, &images[0]));
+        ws.mc_dropout(&model, &images, 10, |_| {}, &mut mean, &mut std).unwrap();
+        loss
+    });
+    assert_eq!((allocations, bytes), (0, 0), "the CNN allocated");
+    assert!(loss.is_finite() && loss < 1.0, "loss {loss}");
+    assert!(std.iter().flatten().any(|&s| s > 0.0), "MC dropout passes differ");
+}

@@ -39,6 +39,20 @@ pub unsafe trait Flat: Zeroable + Copy {
     }
 }
 
+/// The all-zero value of `T`, usable in `const fn` (so that optimizers, workspaces and
+/// models can be `static`).
+pub const fn zeroed<T: Zeroable>() -> T {
+    // SAFETY: `T: Zeroable`: the all-zero bit pattern is a valid `T`.
+    unsafe { core::mem::zeroed() }
+}
+
+/// A zeroed `T` built directly on the heap, never on the stack (for large buffers).
+#[cfg(feature = "alloc")]
+pub fn boxed_zeroed<T: Zeroable>() -> alloc::boxed::Box<T> {
+    // SAFETY: `T: Zeroable`, so the zeroed allocation is a valid `T`.
+    unsafe { alloc::boxed::Box::<T>::new_zeroed().assume_init() }
+}
+
 /// A slice of blocks viewed as one flat slice (rows of a batch, row-major).
 pub fn flatten<T: Flat>(rows: &[T]) -> &[f32] {
     // SAFETY: `[T]` is `len` contiguous `T` blocks of `LEN` f32 each, without padding.

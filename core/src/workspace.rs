@@ -33,16 +33,14 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// or [`Workspace::new_in`].
     pub fn new() -> Self {
         const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
-        // SAFETY: `Self: Zeroable`.
-        unsafe { core::mem::zeroed() }
+        crate::flat::zeroed()
     }
 
     /// A workspace built directly on the heap (zeroed in place, never on the stack).
     #[cfg(feature = "alloc")]
     pub fn new_boxed() -> alloc::boxed::Box<Self> {
         const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
-        // SAFETY: `Self: Zeroable`, so the zeroed allocation is a valid value.
-        unsafe { alloc::boxed::Box::<Self>::new_zeroed().assume_init() }
+        crate::flat::boxed_zeroed()
     }
 
     /// A workspace built in `place` (a `static` [`StaticSlot`](crate::placement::StaticSlot),

@@ -54,19 +54,9 @@ pub(crate) fn flat_mut<P: Flat>(block: &mut P) -> &mut [f32] {
     if P::LEN == 0 { &mut [] } else { block.as_flat_mut() }
 }
 
-/// The all-zero value of `T`, usable in `const fn` (so optimizers can live in `static`s).
-pub(crate) const fn zeroed<T: Zeroable>() -> T {
-    // SAFETY: `T: Zeroable`: the all-zero bit pattern is a valid `T`.
-    unsafe { core::mem::zeroed() }
-}
-
-/// The all-zero value of `T`, allocated zeroed on the heap: it never passes through the
-/// stack, however large `T` is.
 #[cfg(feature = "alloc")]
-pub(crate) fn zeroed_box<T: Zeroable>() -> alloc::boxed::Box<T> {
-    // SAFETY: `T: Zeroable`, so the zeroed allocation holds a valid `T`.
-    unsafe { alloc::boxed::Box::<T>::new_zeroed().assume_init() }
-}
+pub(crate) use crate::flat::boxed_zeroed as zeroed_box;
+pub(crate) use crate::flat::zeroed;
 
 /// Zeroes `place` and returns it initialised: the in-place form of [`zeroed`], for values
 /// too large for the stack (an optimizer in a `static`).
