@@ -1,6 +1,7 @@
 //! The [`Layer`] trait: what every layer, and every generated network, implements.
 
 use crate::flat::{Flat, Zeroable};
+use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
 /// Whether a forward pass trains or evaluates.
@@ -62,6 +63,25 @@ pub trait Layer {
     /// Applies this layer's weight constraints (max-norm) after an optimizer step. None by
     /// default.
     fn constrain(&self, _params: &mut Self::Params) {}
+
+    /// Calls `visitor` with each named tensor of this layer, parameters and state, under
+    /// `path`, for model files. Built-in layers use PyTorch's names and shapes (`weight`
+    /// `[out, in]`, `bias`, `running_mean`, ...). The default names the whole parameter
+    /// block `params` and the state block `state`, so that nothing is left out of a file.
+    fn visit_tensors<V: TensorVisitor>(
+        &self,
+        params: &mut Self::Params,
+        state: &mut Self::State,
+        path: &TensorPath<'_>,
+        visitor: &mut V,
+    ) {
+        if Self::Params::LEN > 0 {
+            visitor.tensor(&path.child("params"), &[Self::Params::LEN], params.as_flat_mut());
+        }
+        if Self::State::LEN > 0 {
+            visitor.tensor(&path.child("state"), &[Self::State::LEN], state.as_flat_mut());
+        }
+    }
 
     /// After a training forward pass, folds what the batch taught into the state
     /// (running statistics). Most layers have nothing to do.

@@ -24,10 +24,13 @@ pub mod layers;
 pub mod loss;
 mod math;
 pub mod model;
+#[cfg(feature = "std")]
+pub mod model_file;
 pub mod optim;
 pub mod placement;
 pub mod regularize;
 pub mod schedule;
+pub mod tensors;
 #[cfg(feature = "std")]
 pub mod train;
 mod wiring;

@@ -11,6 +11,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let state = format_ident!("{}State", name);
     let cache = format_ident!("{}Cache", name);
     let fields: Vec<_> = layers.iter().map(|l| &l.field).collect();
+    let field_names: Vec<String> = layers.iter().map(|l| l.field.to_string()).collect();
     let types: Vec<_> = layers.iter().map(|l| &l.ty).collect();
     let ctors = layers.iter().map(|l| &l.ctor);
     let checks = layers.iter().flat_map(|l| &l.checks);
@@ -131,6 +132,16 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
             ) {
                 let rows = x.len();
                 #forward
+            }
+
+            fn visit_tensors<V: ::staticnet::tensors::TensorVisitor>(
+                &self,
+                params: &mut #params,
+                state: &mut #state,
+                path: &::staticnet::tensors::TensorPath<'_>,
+                visitor: &mut V,
+            ) {
+                #( ::staticnet::Layer::visit_tensors(&self.#fields, &mut params.#fields, &mut state.#fields, &path.child(#field_names), visitor); )*
             }
 
             fn regularize(&self, params: &#params, grads: &mut #params) -> f32 {

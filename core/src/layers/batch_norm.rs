@@ -6,6 +6,7 @@
 
 use crate::flat::{Flat, Zeroable};
 use crate::layer::{Layer, Mode};
+use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
 /// Batch normalisation of feature vectors `[f32; N]`, PyTorch's `nn.BatchNorm1d(N)` on
@@ -319,6 +320,21 @@ macro_rules! batch_norm_layer {
             /// `γ = 1`, `β = 0`, running mean 0 and running variance 1, as PyTorch.
             fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, state: &mut Self::State, _: &mut R) {
                 Core::init(params, state);
+            }
+
+            /// `weight`, `bias`, `running_mean` and `running_var`, each `[channels]`, as
+            /// PyTorch's batch norm (without its `num_batches_tracked` counter).
+            fn visit_tensors<V: TensorVisitor>(
+                &self,
+                params: &mut Self::Params,
+                state: &mut Self::State,
+                path: &TensorPath<'_>,
+                v: &mut V,
+            ) {
+                v.tensor(&path.child("weight"), &[$c], &mut params.weight);
+                v.tensor(&path.child("bias"), &[$c], &mut params.bias);
+                v.tensor(&path.child("running_mean"), &[$c], &mut state.running_mean);
+                v.tensor(&path.child("running_var"), &[$c], &mut state.running_var);
             }
 
             fn forward<const B: usize>(

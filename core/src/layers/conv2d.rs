@@ -44,6 +44,7 @@ use super::batch_norm::lane_sum;
 use crate::flat::{Flat, Zeroable};
 use crate::init::Init;
 use crate::layer::{Layer, Mode};
+use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
 /// A 2-D convolution on NCHW images, PyTorch's `nn.Conv2d` with dilation 1 and groups 1:
@@ -336,6 +337,12 @@ impl<
         let (fan_in, fan_out) = (C * KH * KW, OC * KH * KW);
         self.init.fill(params.weight.as_flat_mut(), fan_in, fan_out, rng);
         self.bias_init.fill(&mut params.bias, fan_in, fan_out, rng);
+    }
+
+    /// `weight` `[out_c, in_c, kh, kw]` and `bias` `[out_c]`, as `nn.Conv2d`.
+    fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
+        v.tensor(&path.child("weight"), &[OC, C, KH, KW], params.weight.as_flat_mut());
+        v.tensor(&path.child("bias"), &[OC], &mut params.bias);
     }
 
     fn forward<const B: usize>(

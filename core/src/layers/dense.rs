@@ -5,6 +5,7 @@ use crate::gemm::{matmul_nn, matmul_nt, matmul_tn};
 use crate::init::Init;
 use crate::layer::{Layer, Mode};
 use crate::regularize::{L1L2, Regularizer, max_norm};
+use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
 /// `y = x Wᵀ + b`, with `W` stored `[out, in]` row-major as in PyTorch's `nn.Linear`,
@@ -66,6 +67,12 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
     fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, _state: &mut (), rng: &mut R) {
         self.init.fill(params.weight.as_flat_mut(), IN, OUT, rng);
         self.bias_init.fill(&mut params.bias, IN, OUT, rng);
+    }
+
+    /// `weight` `[out, in]` and `bias` `[out]`, as `nn.Linear`.
+    fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
+        v.tensor(&path.child("weight"), &[OUT, IN], params.weight.as_flat_mut());
+        v.tensor(&path.child("bias"), &[OUT], &mut params.bias);
     }
 
     fn regularize(&self, params: &Self::Params, grads: &mut Self::Params) -> f32 {

@@ -2,6 +2,7 @@
 
 use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
 use crate::layer::{Layer, Mode};
+use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
 /// `y = x + f(x)`, where the inner layer `f` (usually a network generated from the body of
@@ -40,6 +41,17 @@ impl<S: Flat, L: Layer<Input = S, Output = S>> Layer for Residual<L> {
 
     fn init<R: RngCore + ?Sized>(&self, params: &mut L::Params, state: &mut L::State, rng: &mut R) {
         self.inner.init(params, state, rng);
+    }
+
+    /// The inner layer's tensors, under the block's own name.
+    fn visit_tensors<V: TensorVisitor>(
+        &self,
+        params: &mut L::Params,
+        state: &mut L::State,
+        path: &TensorPath<'_>,
+        visitor: &mut V,
+    ) {
+        self.inner.visit_tensors(params, state, path, visitor);
     }
 
     fn regularize(&self, params: &L::Params, grads: &mut L::Params) -> f32 {

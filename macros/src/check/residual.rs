@@ -18,7 +18,7 @@ pub fn resolve(
     if body.is_empty() {
         return Err(syn::Error::new(ident.span(), "a residual block needs at least one layer"));
     }
-    let (layers, out) = resolve_layers(&name, body, shape.clone(), &format!("the input of `{}`", ctx.layer))?;
+    let (layers, out) = resolve_layers(&name, body, shape.clone(), &ctx.source)?;
     if let (Shape::Known(input), Shape::Known(output)) = (shape, &out) {
         if input != output {
             let msg = format!(

@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use crate::flat::{Flat, flatten, flatten_mut};
 use crate::layer::{Layer, Mode};
+use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
 /// PReLU with one learned slope `a` shared by all elements (PyTorch's
@@ -51,6 +52,11 @@ impl<S: Flat> Layer for Prelu<S> {
 
     fn init<R: RngCore + ?Sized>(&self, params: &mut [f32; 1], _: &mut (), _: &mut R) {
         *params = [self.init];
+    }
+
+    /// `weight` `[1]`, as `nn.PReLU()`.
+    fn visit_tensors<V: TensorVisitor>(&self, params: &mut [f32; 1], _: &mut (), path: &TensorPath<'_>, v: &mut V) {
+        v.tensor(&path.child("weight"), &[1], params);
     }
 
     fn forward<const B: usize>(&self, params: &[f32; 1], _: &(), x: &[S], y: &mut [S], _: &mut (), _: Mode) {

@@ -1,0 +1,224 @@
+//! Saving and loading a model's tensors as a safetensors file (std only), under PyTorch's
+//! `state_dict` names (`fc1.weight`, `bn1.running_mean`, ...) and shapes, in f32.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+
+use crate::flat::Flat;
+use crate::io::write_atomic;
+use crate::layer::Layer;
+use crate::model::Model;
+use crate::tensors::{TensorPath, TensorVisitor};
+
+/// What went wrong reading or writing a model file. Its `Display` is one line naming the
+/// file and the problem.
+#[derive(Debug)]
+pub enum ModelFileError {
+    /// The file could not be read or written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid safetensors file (truncated, corrupt header, ...).
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What the safetensors reader said.
+        message: String,
+    },
+    /// A tensor the network has is not in the file.
+    Missing {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+    },
+    /// A tensor in the file that the network does not have.
+    Unexpected {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+    },
+    /// A tensor with another shape than the network's.
+    Shape {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+        /// The network's shape.
+        expected: Vec<usize>,
+        /// The file's shape.
+        found: Vec<usize>,
+    },
+    /// A tensor not stored as f32.
+    Dtype {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+        /// The file's element type.
+        found: String,
+    },
+    /// A tensor holding NaN or infinity.
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+    },
+}
+
+impl fmt::Display for ModelFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelFileError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            ModelFileError::Format { path, message } => {
+                write!(f, "{}: not a valid safetensors file: {message}", path.display())
+            }
+            ModelFileError::Missing { path, tensor } => {
+                write!(f, "{}: tensor `{tensor}` of the network is missing", path.display())
+            }
+            ModelFileError::Unexpected { path, tensor } => {
+                write!(f, "{}: tensor `{tensor}` is not part of the network", path.display())
+            }
+            ModelFileError::Shape { path, tensor, expected, found } => write!(
+                f,
+                "{}: tensor `{tensor}` has shape {found:?} in the file, the network expects {expected:?}",
+                path.display()
+            ),
+            ModelFileError::Dtype { path, tensor, found } => {
+                write!(f, "{}: tensor `{tensor}` is {found}, expected F32", path.display())
+            }
+            ModelFileError::NonFinite { path, tensor } => {
+                write!(f, "{}: tensor `{tensor}` holds NaN or infinity", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ModelFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ModelFileError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl<N: Layer> Model<N> {
+    /// Writes every parameter and state tensor to `path` as safetensors, atomically (a
+    /// temporary file renamed over `path`, so a reader never sees half a file).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
+        let path = path.as_ref();
+        let bytes = self.to_safetensors().map_err(|message| ModelFileError::Format { path: path.into(), message })?;
+        write_atomic(path, &bytes).map_err(|source| ModelFileError::Io { path: path.into(), source })
+    }
+
+    /// The model's tensors as the bytes of a safetensors file.
+    pub fn to_safetensors(&self) -> Result<Vec<u8>, String> {
+        // Visiting takes the blocks mutably; a copy on the heap leaves `self` untouched.
+        let mut params = crate::flat::boxed_zeroed::<N::Params>();
+        let mut state = crate::flat::boxed_zeroed::<N::State>();
+        params.as_flat_mut().copy_from_slice(self.params.as_flat());
+        state.as_flat_mut().copy_from_slice(self.state.as_flat());
+        let mut collected = Collect(Vec::new());
+        self.net.visit_tensors(&mut params, &mut state, &TensorPath::ROOT, &mut collected);
+        let views = collected
+            .0
+            .iter()
+            .map(|(name, shape, bytes)| Ok((name.as_str(), TensorView::new(Dtype::F32, shape.clone(), bytes)?)))
+            .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
+            .map_err(|e| e.to_string())?;
+        safetensors::serialize(views, None).map_err(|e| e.to_string())
+    }
+
+    /// Reads every parameter and state tensor from the safetensors file at `path`. The
+    /// file must hold exactly the network's tensors, as f32 with the network's shapes and
+    /// finite values; otherwise the model is left unchanged and the error says which
+    /// tensor is wrong and how.
+    pub fn load(&mut self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io { path: path.into(), source })?;
+        self.load_safetensors(&bytes, path)
+    }
+
+    /// [`Model::load`] from the bytes of a file; `path` only names it in errors.
+    pub fn load_safetensors(&mut self, bytes: &[u8], path: &Path) -> Result<(), ModelFileError> {
+        let file = SafeTensors::deserialize(bytes)
+            .map_err(|e| ModelFileError::Format { path: path.into(), message: e.to_string() })?;
+        let mut params = crate::flat::boxed_zeroed::<N::Params>();
+        let mut state = crate::flat::boxed_zeroed::<N::State>();
+        let mut reader = Read { file: &file, path, seen: HashSet::new(), error: None };
+        self.net.visit_tensors(&mut params, &mut state, &TensorPath::ROOT, &mut reader);
+        if let Some(error) = reader.error {
+            return Err(error);
+        }
+        let mut names = file.names();
+        names.sort_unstable();
+        if let Some(extra) = names.into_iter().find(|name| !reader.seen.contains(*name)) {
+            return Err(ModelFileError::Unexpected { path: path.into(), tensor: extra.to_string() });
+        }
+        self.params.as_flat_mut().copy_from_slice(params.as_flat());
+        self.state.as_flat_mut().copy_from_slice(state.as_flat());
+        Ok(())
+    }
+}
+
+/// Collects each tensor's name, shape and little-endian bytes.
+struct Collect(Vec<(String, Vec<usize>, Vec<u8>)>);
+
+impl TensorVisitor for Collect {
+    fn tensor(&mut self, path: &TensorPath<'_>, shape: &[usize], data: &mut [f32]) {
+        let bytes = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.0.push((path.to_string(), shape.to_vec(), bytes));
+    }
+}
+
+/// Fills each tensor from the file, keeping the first error.
+struct Read<'a, 'data> {
+    file: &'a SafeTensors<'data>,
+    path: &'a Path,
+    seen: HashSet<String>,
+    error: Option<ModelFileError>,
+}
+
+impl TensorVisitor for Read<'_, '_> {
+    fn tensor(&mut self, name: &TensorPath<'_>, shape: &[usize], data: &mut [f32]) {
+        if self.error.is_some() {
+            return;
+        }
+        let tensor = name.to_string();
+        let path = self.path.to_path_buf();
+        self.error = match self.file.tensor(&tensor) {
+            Err(_) => Some(ModelFileError::Missing { path, tensor: tensor.clone() }),
+            Ok(view) if view.dtype() != Dtype::F32 => {
+                Some(ModelFileError::Dtype { path, tensor: tensor.clone(), found: std::format!("{:?}", view.dtype()) })
+            }
+            Ok(view) if view.shape() != shape => Some(ModelFileError::Shape {
+                path,
+                tensor: tensor.clone(),
+                expected: shape.to_vec(),
+                found: view.shape().to_vec(),
+            }),
+            Ok(view) => {
+                for (value, bytes) in data.iter_mut().zip(view.data().chunks_exact(4)) {
+                    *value = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+                }
+                if data.iter().all(|v| v.is_finite()) {
+                    None
+                } else {
+                    Some(ModelFileError::NonFinite { path, tensor: tensor.clone() })
+                }
+            }
+        };
+        self.seen.insert(tensor);
+    }
+}
