@@ -232,7 +232,7 @@ impl Baseline {
 
 /// One optimizer step on the 784-512-512-10 parameter block; the throughput is the memory
 /// traffic the update must do: `floats_per_param` reads and writes of 4 bytes.
-fn optimizer_step<O: Optimizer<Wide>>(c: &mut Criterion, name: &str, mut optimizer: Box<O>, floats_per_param: u64) {
+fn optimizer_step<O: Optimizer<Wide>>(c: &mut Criterion, name: &str, optimizer: &mut O, floats_per_param: u64) {
     let mut model = Model::<Wide>::new_boxed(0);
     let mut grads = Model::<Wide>::new_boxed(1);
     grads.params.as_flat_mut().iter_mut().for_each(|g| *g *= 1e-3);
@@ -244,17 +244,17 @@ fn optimizer_step<O: Optimizer<Wide>>(c: &mut Criterion, name: &str, mut optimiz
 
 fn optimizers(c: &mut Criterion) {
     // Floats moved per parameter: read p and g, write p, plus each state buffer read and written.
-    optimizer_step(c, "sgd", Box::new(Sgd::new(1e-3)), 3);
-    optimizer_step(c, "momentum", Momentum::new_boxed(1e-3, 0.9), 5);
+    optimizer_step(c, "sgd", &mut Sgd::new(1e-3), 3);
+    optimizer_step(c, "momentum", &mut *Momentum::new_boxed(1e-3, 0.9), 5);
     let mut nesterov = Momentum::new_boxed(1e-3, 0.9);
     nesterov.nesterov = true;
-    optimizer_step(c, "nesterov", nesterov, 5);
-    optimizer_step(c, "adagrad", Adagrad::new_boxed(1e-2), 5);
-    optimizer_step(c, "rmsprop", RmsProp::<Wide>::new_boxed(1e-3), 5);
-    optimizer_step(c, "adam", Adam::<Wide>::new_boxed(1e-3), 7);
-    optimizer_step(c, "adamax", Adamax::new_boxed(2e-3), 7);
-    optimizer_step(c, "nadam", NAdam::new_boxed(2e-3), 7);
-    optimizer_step(c, "adamw", AdamW::<Wide>::new_boxed(1e-3), 7);
+    optimizer_step(c, "nesterov", &mut *nesterov, 5);
+    optimizer_step(c, "adagrad", &mut *Adagrad::new_boxed(1e-2), 5);
+    optimizer_step(c, "rmsprop", &mut *RmsProp::<Wide>::new_boxed(1e-3), 5);
+    optimizer_step(c, "adam", &mut *Adam::<Wide>::new_boxed(1e-3), 7);
+    optimizer_step(c, "adamax", &mut *Adamax::new_boxed(2e-3), 7);
+    optimizer_step(c, "nadam", &mut *NAdam::new_boxed(2e-3), 7);
+    optimizer_step(c, "adamw", &mut *AdamW::<Wide>::new_boxed(1e-3), 7);
 }
 
 network! {

@@ -19,14 +19,14 @@ pub fn resolve(
         return Err(syn::Error::new(ident.span(), "a residual block needs at least one layer"));
     }
     let (layers, out) = resolve_layers(&name, body, shape.clone(), &ctx.source)?;
-    if let (Shape::Known(input), Shape::Known(output)) = (shape, &out) {
-        if input != output {
-            let msg = format!(
-                "residual block `{}` maps {input:?} to {output:?}; its layers must keep the shape of their input so it can be added",
-                ctx.layer
-            );
-            return Err(syn::Error::new(ident.span(), msg));
-        }
+    if let (Shape::Known(input), Shape::Known(output)) = (shape, &out)
+        && input != output
+    {
+        let msg = format!(
+            "residual block `{}` maps {input:?} to {output:?}; its layers must keep the shape of their input so it can be added",
+            ctx.layer
+        );
+        return Err(syn::Error::new(ident.span(), msg));
     }
     let resolved = Resolved {
         field,
