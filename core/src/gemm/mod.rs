@@ -13,6 +13,7 @@
 mod arith;
 mod nn;
 mod nt;
+mod nt_packed;
 mod tn;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86;
@@ -98,6 +99,8 @@ mod tests {
         check_sizes::<13, 5, 7>();
         check_sizes::<37, 18, 9>();
         check_sizes::<16, 4, 4>();
+        // Enough rows for the packed forward kernel, a depth over one panel, a column tail.
+        check_sizes::<300, 37, 70>();
     }
 
     fn check_sizes<const K: usize, const N: usize, const R: usize>() {

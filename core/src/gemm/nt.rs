@@ -26,21 +26,34 @@ pub fn matmul_nt<D: Dots, const ROWS: usize, const COLS: usize, const K: usize, 
     let mut start = 0;
     while start < N {
         let end = (start + group).min(N);
-        let mut a_blocks = a.chunks_exact(ROWS);
-        let mut c_blocks = c.chunks_exact_mut(ROWS);
-        for (a_rows, c_rows) in (&mut a_blocks).zip(&mut c_blocks) {
-            let (Ok(a_rows), Ok(c_rows)) =
-                (<&[[f32; K]; ROWS]>::try_from(a_rows), <&mut [[f32; N]; ROWS]>::try_from(c_rows))
-            else {
-                continue;
-            };
-            outputs::<D, ROWS, COLS, K, N>(a_rows, b, bias, c_rows, start..end);
-        }
-        for (a_row, c_row) in a_blocks.remainder().iter().zip(c_blocks.into_remainder()) {
-            let (a_row, c_row) = (core::array::from_ref(a_row), core::array::from_mut(c_row));
-            outputs::<D, 1, SINGLE_ROW_COLS, K, N>(a_row, b, bias, c_row, start..end);
-        }
+        columns::<D, ROWS, COLS, K, N>(a, b, bias, c, start..end);
         start = end;
+    }
+}
+
+/// Columns `columns` of every row of `C` with dot-product blocks (`ROWS x COLS`, then
+/// single rows 8 outputs at a time).
+#[inline(always)]
+pub fn columns<D: Dots, const ROWS: usize, const COLS: usize, const K: usize, const N: usize>(
+    a: &[[f32; K]],
+    b: &[[f32; K]; N],
+    bias: &[f32; N],
+    c: &mut [[f32; N]],
+    columns: core::ops::Range<usize>,
+) {
+    let mut a_blocks = a.chunks_exact(ROWS);
+    let mut c_blocks = c.chunks_exact_mut(ROWS);
+    for (a_rows, c_rows) in (&mut a_blocks).zip(&mut c_blocks) {
+        let (Ok(a_rows), Ok(c_rows)) =
+            (<&[[f32; K]; ROWS]>::try_from(a_rows), <&mut [[f32; N]; ROWS]>::try_from(c_rows))
+        else {
+            continue;
+        };
+        outputs::<D, ROWS, COLS, K, N>(a_rows, b, bias, c_rows, columns.clone());
+    }
+    for (a_row, c_row) in a_blocks.remainder().iter().zip(c_blocks.into_remainder()) {
+        let (a_row, c_row) = (core::array::from_ref(a_row), core::array::from_mut(c_row));
+        outputs::<D, 1, SINGLE_ROW_COLS, K, N>(a_row, b, bias, c_row, columns.clone());
     }
 }
 

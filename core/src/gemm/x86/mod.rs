@@ -2,7 +2,10 @@
 //! registers of 16 lanes, so larger blocks) and AVX2 with FMA (16 registers of 8 lanes).
 
 use super::arith::Fused;
-use super::{nn, nt, tn};
+use super::{nn, nt, nt_packed, tn};
+
+/// Rows from which packing `B` for the forward product pays off (measured).
+const PACKED_ROWS: usize = 48;
 
 /// Whether this processor has AVX-512F (detected once, then cached by `std`).
 #[inline]
@@ -16,8 +19,9 @@ pub fn has_avx2_fma() -> bool {
     std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
 }
 
-/// [`super::matmul_nt`]: blocks of 4 x 2 dot products of 8 lanes (wider blocks measured
-/// slower: the compiler no longer keeps their accumulators in registers).
+/// [`super::matmul_nt`]: for many rows, packed panels of 32 columns with blocks of 6 rows;
+/// for few, blocks of 4 x 2 dot products of 8 lanes (wider dot blocks measured slower: the
+/// compiler no longer keeps their accumulators in registers).
 #[target_feature(enable = "avx512f,avx2,fma")]
 pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     a: &[[f32; K]],
@@ -25,7 +29,11 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    nt::matmul_nt::<nt::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+    if a.len() >= PACKED_ROWS {
+        nt_packed::matmul_nt_packed::<Fused, nt::Lanes<Fused, 8>, 32, 6, K, N>(a, b, bias, c)
+    } else {
+        nt::matmul_nt::<nt::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+    }
 }
 
 /// [`super::matmul_nn`]: blocks of 6 rows by 32 columns.
@@ -40,7 +48,8 @@ pub fn matmul_tn_avx512<const N: usize, const K: usize>(a: &[[f32; N]], b: &[[f3
     tn::matmul_tn::<Fused, 32, 16, 6, N, K>(a, b, c)
 }
 
-/// [`super::matmul_nt`]: blocks of 4 x 2 dot products of 8 lanes.
+/// [`super::matmul_nt`]: packed panels of 16 columns with blocks of 4 rows for many rows,
+/// blocks of 4 x 2 dot products of 8 lanes for few.
 #[target_feature(enable = "avx2,fma")]
 pub fn matmul_nt_avx2<const K: usize, const N: usize>(
     a: &[[f32; K]],
@@ -48,7 +57,11 @@ pub fn matmul_nt_avx2<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    nt::matmul_nt::<nt::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+    if a.len() >= PACKED_ROWS {
+        nt_packed::matmul_nt_packed::<Fused, nt::Lanes<Fused, 8>, 16, 4, K, N>(a, b, bias, c)
+    } else {
+        nt::matmul_nt::<nt::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+    }
 }
 
 /// [`super::matmul_nn`]: blocks of 4 rows by 16 columns.
