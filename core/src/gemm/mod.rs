@@ -131,6 +131,21 @@ mod tests {
         nn::matmul_nn::<Separate, 16, 8, 4, N, K>(&g, &b, &mut dx);
         dx.iter().zip(&want_dx).for_each(|(row, want)| close(row, want));
 
+        // The AVX2 kernels, which the dispatch skips on processors with AVX-512.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if x86::has_avx2_fma() {
+            // SAFETY: the processor has AVX2 and FMA, checked just above.
+            unsafe {
+                x86::matmul_nt_avx2(&a, &b, &bias, &mut c);
+                c.iter().zip(&want_y).for_each(|(row, want)| close(row, want));
+                x86::matmul_nn_avx2(&g, &b, &mut dx);
+                dx.iter().zip(&want_dx).for_each(|(row, want)| close(row, want));
+                let mut dw = [[0.0; K]; N];
+                x86::matmul_tn_avx2(&g[..R - 1], &a[..R - 1], &mut dw);
+                dw.iter().zip(&want_dw).for_each(|(row, want)| close(row, want));
+            }
+        }
+
         let mut dw = [[0.0; K]; N];
         matmul_tn(&g[..R - 1], &a[..R - 1], &mut dw);
         dw.iter().zip(&want_dw).for_each(|(row, want)| close(row, want));
