@@ -1,0 +1,109 @@
+//! XOR on a Cortex-M4F: a 2-3-1 network (AIfES's example network) trained on the board,
+//! with its model, workspace and Adam state in `static` memory and no allocator.
+//!
+//! `cargo run --release --bin xor` runs it under QEMU (see `.cargo/config.toml`).
+
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+use panic_semihosting as _;
+use staticnet::StaticSlot;
+use staticnet::prelude::*;
+
+network! {
+    /// 2-3-1 with sigmoids, the network of AIfES's XOR example.
+    struct Xor {
+        input: [2],
+        hidden: Dense(3, init = XavierUniform),
+        Sigmoid,
+        out: Dense(1, init = XavierUniform),
+        Sigmoid,
+    }
+}
+
+/// The four XOR cases are one batch.
+const BATCH: usize = 4;
+const EPOCHS: usize = 1000;
+const SEED: u64 = 3;
+
+// Zero-filled `.bss`, sized at compile time; built in place below, never on the stack.
+static MODEL: StaticSlot<Model<Xor>> = StaticSlot::new();
+static WORKSPACE: StaticSlot<Workspace<Xor, BATCH>> = StaticSlot::new();
+static ADAM: StaticSlot<Adam<Xor>> = StaticSlot::new();
+
+#[entry]
+fn main() -> ! {
+    hprintln!("staticnet on a Cortex-M4F: XOR 2-3-1, Adam, batch {}", BATCH);
+    hprintln!(
+        "compile-time memory: parameters {} B, model {} B, workspace {} B, Adam state {} B",
+        Xor::PARAM_BYTES,
+        Model::<Xor>::BYTES,
+        Workspace::<Xor, BATCH>::BYTES,
+        Adam::<Xor>::STATE_BYTES
+    );
+
+    let model = Model::new_in(MODEL.take().expect("the model slot is taken once"), SEED);
+    let ws = Workspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
+    let adam = Adam::new_in(ADAM.take().expect("the Adam slot is taken once"), 0.1);
+
+    let inputs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+    let targets = [[0.0], [1.0], [1.0], [0.0]];
+    for epoch in 1..=EPOCHS {
+        match ws.train_step(model, &inputs, &targets, &BceLoss, adam) {
+            Ok(loss) if epoch % 100 == 0 || epoch == 1 => hprintln!("epoch {:4}  loss {:.6}", epoch, loss),
+            Ok(_) => {}
+            Err(e) => fail(e),
+        }
+    }
+
+    let outputs = match ws.forward(model, &inputs, Mode::Eval) {
+        Ok(outputs) => outputs,
+        Err(e) => fail(e),
+    };
+    let mut correct = 0;
+    for ((input, output), target) in inputs.iter().zip(outputs).zip(&targets) {
+        hprintln!("{:?} -> {:.4} (target {})", input, output[0], target[0]);
+        correct += usize::from((output[0] > 0.5) == (target[0] > 0.5));
+    }
+    let accuracy = correct as f32 / inputs.len() as f32;
+    hprintln!("stack used: {} B", stack_used());
+    hprintln!("xor accuracy: {:.4}", accuracy);
+    exit(if correct == inputs.len() { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE })
+}
+
+/// Bytes of stack used so far (its high-water mark). cortex-m-rt's `paint-stack` fills the
+/// stack region with `STACK_PAINT_VALUE` at reset; the deepest word no longer holding it
+/// marks how far the stack grew. Diagnostics only: the training itself needs no `unsafe`.
+fn stack_used() -> usize {
+    unsafe extern "C" {
+        // The linker script's bounds of the stack: it grows down from `_stack_start` to at
+        // most `_stack_end` (the end of `.bss`).
+        static _stack_start: u32;
+        static _stack_end: u32;
+    }
+    let top = (&raw const _stack_start) as usize;
+    let mut addr = (&raw const _stack_end) as usize;
+    // SAFETY: every address in [_stack_end, _stack_start) is RAM that the linker script
+    // reserves for the stack, 4-byte aligned; reading a word of it (volatile, since the
+    // stack is written behind the compiler's back) is always defined.
+    while addr < top && unsafe { core::ptr::read_volatile(addr as *const u32) } == cortex_m_rt::STACK_PAINT_VALUE {
+        addr += 4;
+    }
+    top - addr
+}
+
+/// Reports a training error and exits QEMU with a failure status.
+fn fail(error: Error) -> ! {
+    hprintln!("error: {}", error);
+    exit(debug::EXIT_FAILURE)
+}
+
+/// Ends the program through semihosting: QEMU exits with `status`.
+fn exit(status: debug::ExitStatus) -> ! {
+    debug::exit(status);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}

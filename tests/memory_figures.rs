@@ -1,0 +1,133 @@
+//! The compile-time memory figures equal what is really reserved (`size_of` of the
+//! generated structures), and follow the byte formula of the README, for three networks:
+//! XOR 2-3-1, the 8x8 digits 64-32-10 and a 784-128-64-10 MLP.
+//!
+//! `cargo test --test memory_figures -- --nocapture` also prints the figures the README
+//! compares with AIfES.
+
+use core::mem::{align_of, size_of, size_of_val};
+use staticnet::prelude::*;
+use staticnet::{Layer, StaticSlot};
+
+network! {
+    /// AIfES's XOR example: 2-3-1 with sigmoids.
+    struct Xor {
+        input: [2],
+        hidden: Dense(3),
+        Sigmoid,
+        out: Dense(1),
+        Sigmoid,
+    }
+}
+
+network! {
+    /// The UCI 8x8 digits classifier of the firmware.
+    struct Digits {
+        input: [64],
+        fc1: Dense(32),
+        Relu,
+        fc2: Dense(10),
+    }
+}
+
+network! {
+    /// AIfES's MNIST comparison network.
+    struct Mnist {
+        input: [784],
+        fc1: Dense(128),
+        Relu,
+        fc2: Dense(64),
+        Relu,
+        fc3: Dense(10),
+    }
+}
+
+fn round_up(bytes: usize, align: usize) -> usize {
+    bytes.div_ceil(align) * align
+}
+
+/// The README's formula: `4 · (2B · Σ widths + PARAMS) + size_of::<usize>()`, rounded up
+/// to the workspace's alignment (that of `usize`): activations and their gradients for
+/// every layer output, the network output included, the parameter gradients, and the row
+/// count. Valid for networks whose layers keep no cache of their own (dense layers and
+/// activations; the others add their `Cache<B>`).
+fn workspace_formula(widths: &[usize], params: usize, batch: usize) -> usize {
+    let floats = 2 * batch * widths.iter().sum::<usize>() + params;
+    round_up(4 * floats + size_of::<usize>(), align_of::<usize>().max(4))
+}
+
+/// Every figure of network `N` at batch `B`, checked against `size_of` and the formula.
+fn check<N: Layer + Default, const B: usize>(name: &str, widths: &[usize], params: usize) {
+    let param_bytes = size_of::<N::Params>();
+    assert_eq!(param_bytes, 4 * params, "{name}: PARAM_BYTES");
+    assert_eq!(<N::Params as Flat>::LEN, params, "{name}: PARAMS");
+
+    // The model: the layers' hyperparameters, the parameters, the state.
+    assert_eq!(Model::<N>::BYTES, size_of::<Model<N>>(), "{name}: Model::BYTES");
+    let parts = size_of::<N>() + param_bytes + size_of::<N::State>();
+    assert_eq!(Model::<N>::BYTES, round_up(parts, align_of::<Model<N>>()), "{name}: model parts");
+
+    // The workspace, against `size_of` and against the formula.
+    assert_eq!(Workspace::<N, B>::BYTES, size_of::<Workspace<N, B>>(), "{name}: Workspace::BYTES");
+    assert_eq!(Workspace::<N, B>::BYTES, workspace_formula(widths, params, B), "{name}: workspace formula at B={B}");
+    let ws = Workspace::<N, B>::new_boxed();
+    assert_eq!(size_of_val(ws.grads()), param_bytes, "{name}: parameter gradients");
+
+    // Optimizer state: exactly one parameter-sized block per buffer, plus the scalars.
+    assert_eq!(Sgd::<N>::STATE_BYTES, 0);
+    assert_eq!(Momentum::<N>::STATE_BYTES, param_bytes, "{name}: momentum");
+    let momentum = Momentum::<N>::new_boxed(0.1, 0.9);
+    assert_eq!(size_of_val(momentum.momentum_buffer()), Momentum::<N>::STATE_BYTES);
+    assert_eq!(Adam::<N>::STATE_BYTES, 2 * param_bytes, "{name}: Adam");
+    let adam = Adam::<N>::new_boxed(1e-3);
+    assert_eq!(size_of_val(adam.exp_avg()) + size_of_val(adam.exp_avg_sq()), Adam::<N>::STATE_BYTES);
+    assert_eq!(AmsGrad::<N>::STATE_BYTES, 3 * param_bytes, "{name}: AMSGrad");
+    // Beyond the buffers, an optimizer holds only its hyperparameters and step count: a
+    // few bytes whatever the network (they differ by padding only).
+    assert!(size_of::<Adam<N>>() - Adam::<N>::STATE_BYTES <= 32, "{name}: Adam scalars");
+    assert!(size_of::<Momentum<N>>() - Momentum::<N>::STATE_BYTES <= 32, "{name}: momentum scalars");
+
+    // A static slot adds its taken flag, padded to the value's alignment.
+    assert_eq!(size_of::<StaticSlot<Workspace<N, B>>>(), Workspace::<N, B>::BYTES + align_of::<Workspace<N, B>>());
+
+    let ws = Workspace::<N, B>::BYTES;
+    println!(
+        "{name:>8} B={B:<3} params {param_bytes:>7} B | model {:>7} B | workspace {ws:>7} B | \
+         + SGD {ws:>7} B, + momentum {:>7} B, + Adam {:>7} B (beyond the parameters)",
+        Model::<N>::BYTES,
+        ws + Momentum::<N>::STATE_BYTES,
+        ws + Adam::<N>::STATE_BYTES,
+    );
+}
+
+#[test]
+fn xor_figures_are_what_is_reserved() {
+    let params = 2 * 3 + 3 + 3 + 1;
+    assert_eq!(Xor::PARAMS, params);
+    assert_eq!(Xor::PARAM_BYTES, 52);
+    let widths = [3, 3, 1, 1];
+    check::<Xor, 1>("xor", &widths, params);
+    check::<Xor, 4>("xor", &widths, params);
+}
+
+#[test]
+fn digits_figures_are_what_is_reserved() {
+    let params = 64 * 32 + 32 + 32 * 10 + 10;
+    assert_eq!(Digits::PARAMS, params);
+    let widths = [32, 32, 10];
+    check::<Digits, 1>("digits", &widths, params);
+    check::<Digits, 32>("digits", &widths, params);
+}
+
+#[test]
+fn mnist_figures_are_what_is_reserved() {
+    let params = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10;
+    assert_eq!(Mnist::PARAMS, params);
+    assert_eq!(Mnist::PARAM_BYTES, 437_544);
+    let widths = [128, 128, 64, 64, 10];
+    check::<Mnist, 1>("mnist", &widths, params);
+    check::<Mnist, 32>("mnist", &widths, params);
+    // Training at batch 1 with Adam, beyond the parameters: gradients, m, v, activations.
+    let beyond = Workspace::<Mnist, 1>::BYTES + Adam::<Mnist>::STATE_BYTES;
+    assert_eq!(beyond, 3 * Mnist::PARAM_BYTES + 4 * 2 * 394 + size_of::<usize>());
+}
