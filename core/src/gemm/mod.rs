@@ -13,6 +13,7 @@
 mod arith;
 mod nn;
 mod nt;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod nt_packed;
 mod tn;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
