@@ -53,6 +53,18 @@ pub fn boxed_zeroed<T: Zeroable>() -> alloc::boxed::Box<T> {
     unsafe { alloc::boxed::Box::<T>::new_zeroed().assume_init() }
 }
 
+/// Zeroes `place` and returns it initialised: the in-place form of [`zeroed`], for values
+/// too large for the stack (in a [`StaticSlot`](crate::placement::StaticSlot)).
+pub fn zeroed_in<T: Zeroable>(place: &mut core::mem::MaybeUninit<T>) -> &mut T {
+    // SAFETY: `place` is valid for writes of one `T` and aligned for it (it is a
+    // `MaybeUninit<T>`); after zeroing every byte it holds a valid `T`, because `T:
+    // Zeroable`.
+    unsafe {
+        place.as_mut_ptr().write_bytes(0, 1);
+        place.assume_init_mut()
+    }
+}
+
 /// A slice of blocks viewed as one flat slice (rows of a batch, row-major).
 pub fn flatten<T: Flat>(rows: &[T]) -> &[f32] {
     // SAFETY: `[T]` is `len` contiguous `T` blocks of `LEN` f32 each, without padding.

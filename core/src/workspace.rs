@@ -47,12 +47,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// a `Box::new_uninit()` or a local `MaybeUninit`): zeroed there, never on the stack.
     pub fn new_in(place: &mut core::mem::MaybeUninit<Self>) -> &mut Self {
         const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
-        // SAFETY: `place` is valid for writes of one `Self` and aligned for it; after
-        // zeroing every byte it holds a valid value, because `Self: Zeroable`.
-        unsafe {
-            place.as_mut_ptr().write_bytes(0, 1);
-            place.assume_init_mut()
-        }
+        crate::flat::zeroed_in(place)
     }
 
     /// Runs the network on `inputs` (1 to `B` rows) and returns one output per row.

@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{bias_correction, flat, flat_mut, zeroed};
+use super::buffer::{bias_correction, flat, flat_mut};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -55,30 +55,7 @@ impl<N: Layer> Adamax<N> {
         self.weight_decay = 0.0;
     }
 
-    /// Adamax with learning rate `lr` and PyTorch's other defaults, built by value.
-    pub const fn new(lr: f32) -> Self {
-        let mut opt: Self = zeroed();
-        opt.init(lr);
-        opt
-    }
-
-    /// As [`Adamax::new`], allocated zeroed on the heap (the state never passes through
-    /// the stack). Set other hyperparameters through the public fields.
-    #[cfg(feature = "alloc")]
-    pub fn new_boxed(lr: f32) -> alloc::boxed::Box<Self> {
-        let mut opt = super::buffer::zeroed_box::<Self>();
-        opt.init(lr);
-        opt
-    }
-
-    /// As [`Adamax::new`], built in `place`: zeroed there, then the hyperparameters set, so
-    /// the state never passes through the stack. For a `static`
-    /// [`StaticSlot`](crate::placement::StaticSlot) or any `MaybeUninit`.
-    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>, lr: f32) -> &mut Self {
-        let opt = super::buffer::zeroed_in(place);
-        opt.init(lr);
-        opt
-    }
+    super::constructors::constructors!(lr: f32);
 
     /// Sets `β₁` and `β₂`.
     pub const fn betas(mut self, beta1: f32, beta2: f32) -> Self {

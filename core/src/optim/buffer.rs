@@ -1,7 +1,7 @@
 //! State buffers: blocks of the network's parameter type, optional ones chosen by type, and
 //! the zero-initialised construction every optimizer shares.
 
-use crate::flat::{Flat, Zeroable};
+use crate::flat::Flat;
 
 mod sealed {
     pub trait Sealed {}
@@ -54,22 +54,6 @@ pub(crate) fn flat_mut<P: Flat>(block: &mut P) -> &mut [f32] {
     if P::LEN == 0 { &mut [] } else { block.as_flat_mut() }
 }
 
-#[cfg(feature = "alloc")]
-pub(crate) use crate::flat::boxed_zeroed as zeroed_box;
-pub(crate) use crate::flat::zeroed;
-
-/// Zeroes `place` and returns it initialised: the in-place form of [`zeroed`], for values
-/// too large for the stack (an optimizer in a `static`).
-pub(crate) fn zeroed_in<T: Zeroable>(place: &mut core::mem::MaybeUninit<T>) -> &mut T {
-    // SAFETY: `place` is valid for writes of one `T` and aligned for it (it is a
-    // `MaybeUninit<T>`); after zeroing every byte it holds a valid `T`, because `T:
-    // Zeroable`.
-    unsafe {
-        place.as_mut_ptr().write_bytes(0, 1);
-        place.assume_init_mut()
-    }
-}
-
 /// `1 - β^t` in f64, from the same f32 `β` that the moment updates use (so the bias
 /// correction cancels the `(1 - β)` weights exactly as in PyTorch).
 #[inline]
@@ -90,11 +74,11 @@ mod tests {
 
     #[test]
     fn zeroed_values_are_zero() {
-        let block: [[f32; 3]; 2] = zeroed();
+        let block: [[f32; 3]; 2] = crate::flat::zeroed();
         assert_eq!(block, [[0.0; 3]; 2]);
-        let boxed = zeroed_box::<[f32; 5]>();
+        let boxed = crate::flat::boxed_zeroed::<[f32; 5]>();
         assert_eq!(*boxed, [0.0; 5]);
-        let unit: () = zeroed();
+        let unit: () = crate::flat::zeroed();
         assert!(flat(&unit).is_empty());
     }
 

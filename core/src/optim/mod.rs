@@ -45,6 +45,7 @@ mod adam;
 mod adamax;
 mod adamw;
 mod buffer;
+mod constructors;
 mod momentum;
 mod nadam;
 mod rmsprop;

@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{flat, flat_mut, zeroed};
+use super::buffer::{flat, flat_mut};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -61,34 +61,11 @@ impl<N: Layer> Momentum<N> {
         self.weight_decay = 0.0;
     }
 
-    /// Heavy-ball momentum `momentum` with learning rate `lr`, built by value.
-    pub const fn new(lr: f32, momentum: f32) -> Self {
-        let mut opt: Self = zeroed();
-        opt.init(lr, momentum);
-        opt
-    }
+    super::constructors::constructors!(lr: f32, momentum: f32);
 
     /// Nesterov momentum: `Momentum::new(lr, momentum).nesterov(true)`.
     pub const fn new_nesterov(lr: f32, momentum: f32) -> Self {
         Self::new(lr, momentum).nesterov(true)
-    }
-
-    /// As [`Momentum::new`], allocated zeroed on the heap (the state never passes through
-    /// the stack). Set other hyperparameters through the public fields.
-    #[cfg(feature = "alloc")]
-    pub fn new_boxed(lr: f32, momentum: f32) -> alloc::boxed::Box<Self> {
-        let mut opt = super::buffer::zeroed_box::<Self>();
-        opt.init(lr, momentum);
-        opt
-    }
-
-    /// As [`Momentum::new`], built in `place`: zeroed there, then the hyperparameters set, so
-    /// the state never passes through the stack. For a `static`
-    /// [`StaticSlot`](crate::placement::StaticSlot) or any `MaybeUninit`.
-    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>, lr: f32, momentum: f32) -> &mut Self {
-        let opt = super::buffer::zeroed_in(place);
-        opt.init(lr, momentum);
-        opt
     }
 
     /// Sets the dampening `τ`.

@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut, zeroed};
+use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -86,31 +86,7 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> RmsProp<N, M, C> {
         self.momentum = 0.0;
     }
 
-    /// RMSprop with learning rate `lr` and PyTorch's other defaults, built by value.
-    pub const fn new(lr: f32) -> Self {
-        let mut opt: Self = zeroed();
-        opt.init(lr);
-        opt
-    }
-
-    /// As [`RmsProp::new`], allocated zeroed on the heap (the state never passes through
-    /// the stack). Set other hyperparameters through the public fields and
-    /// [`RmsProp::set_momentum`].
-    #[cfg(feature = "alloc")]
-    pub fn new_boxed(lr: f32) -> alloc::boxed::Box<Self> {
-        let mut opt = super::buffer::zeroed_box::<Self>();
-        opt.init(lr);
-        opt
-    }
-
-    /// As [`RmsProp::new`], built in `place`: zeroed there, then the hyperparameters set, so
-    /// the state never passes through the stack. For a `static`
-    /// [`StaticSlot`](crate::placement::StaticSlot) or any `MaybeUninit`.
-    pub fn new_in(place: &mut core::mem::MaybeUninit<Self>, lr: f32) -> &mut Self {
-        let opt = super::buffer::zeroed_in(place);
-        opt.init(lr);
-        opt
-    }
+    super::constructors::constructors!(lr: f32);
 
     /// Sets the smoothing constant `α`.
     pub const fn alpha(mut self, alpha: f32) -> Self {
