@@ -1,5 +1,5 @@
 //! Activation layers. Each elementwise activation is a [`Elementwise`] function with its
-//! derivative; [`elementwise_layer!`] turns it into a [`Layer`](crate::Layer) on any shape.
+//! derivative; the `elementwise_layer!` macro turns it into a [`Layer`](crate::Layer) on any shape.
 
 mod elu;
 mod gelu;
