@@ -231,3 +231,19 @@ fn a_network_within_its_budget_compiles_and_the_figures_add_up() {
     assert!(need <= 64 * 1024, "{need}");
     assert_eq!(Momentum::<Fits>::STATE_BYTES, Fits::PARAM_BYTES);
 }
+
+/// Generated items are documented: a crate denying missing docs can declare networks.
+#[deny(missing_docs)]
+pub mod documented {
+    use staticnet::prelude::*;
+
+    network! {
+        /// A documented public network.
+        pub struct Public {
+            input: [3],
+            fc: Dense(2),
+            Relu,
+            res: Residual { Tanh },
+        }
+    }
+}

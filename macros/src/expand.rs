@@ -12,6 +12,9 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let cache = format_ident!("{}Cache", name);
     let fields: Vec<_> = layers.iter().map(|l| &l.field).collect();
     let field_names: Vec<String> = layers.iter().map(|l| l.field.to_string()).collect();
+    let layer_docs = field_names.iter().map(|f| format!("Layer `{f}`."));
+    let param_docs = field_names.iter().map(|f| format!("Parameters of layer `{f}`."));
+    let state_docs = field_names.iter().map(|f| format!("State of layer `{f}`."));
     let types: Vec<_> = layers.iter().map(|l| &l.ty).collect();
     let ctors = layers.iter().map(|l| &l.ctor);
     let checks = layers.iter().flat_map(|l| &l.checks);
@@ -43,21 +46,21 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
         #(#attrs)*
         #[derive(Clone, Copy, Debug)]
         #vis struct #name {
-            #( pub #fields: #types, )*
+            #( #[doc = #layer_docs] pub #fields: #types, )*
         }
 
         #[doc = #params_doc]
         #[derive(Clone, Copy)]
         #[repr(C, align(4))]
         #vis struct #params {
-            #( pub #fields: <#types as ::staticnet::Layer>::Params, )*
+            #( #[doc = #param_docs] pub #fields: <#types as ::staticnet::Layer>::Params, )*
         }
 
         #[doc = #state_doc]
         #[derive(Clone, Copy)]
         #[repr(C, align(4))]
         #vis struct #state {
-            #( pub #fields: <#types as ::staticnet::Layer>::State, )*
+            #( #[doc = #state_docs] pub #fields: <#types as ::staticnet::Layer>::State, )*
         }
 
         #[doc = #cache_doc]
