@@ -2,7 +2,7 @@
 //! test accuracy.
 //!
 //! ```text
-//! cargo run --release --example mnist -- [--data DIR] [--epochs N] [--seed S]
+//! cargo run --release --example mnist -- [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE]
 //! ```
 //!
 //! Without `--data` it uses the subset bundled with staticnet (7,500 training and 1,500
@@ -34,6 +34,7 @@ struct Options {
     epochs: usize,
     seed: u64,
     lr: f32,
+    save: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +74,10 @@ fn run(options: &Options) -> Result<(), String> {
             start.elapsed().as_secs_f64()
         );
     }
+    if let Some(path) = &options.save {
+        model.save(path).map_err(|e| e.to_string())?;
+        println!("saved the model to {} (safetensors: fc1.weight, fc1.bias, fc2.weight, fc2.bias)", path.display());
+    }
     let test = accuracy(&mut ws, &model, &mnist.test).map_err(|e| e.to_string())?;
     println!("test accuracy: {test:.4}");
     Ok(())
@@ -84,6 +89,7 @@ fn parse_args() -> Result<Options, String> {
         epochs: 15,
         seed: 42,
         lr: 0.05,
+        save: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -93,13 +99,14 @@ fn parse_args() -> Result<Options, String> {
             "--epochs" => options.epochs = parse(&flag, &value()?)?,
             "--seed" => options.seed = parse(&flag, &value()?)?,
             "--lr" => options.lr = parse(&flag, &value()?)?,
+            "--save" => options.save = Some(PathBuf::from(value()?)),
             "--help" | "-h" => {
-                println!("usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR]");
+                println!("usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE]");
                 std::process::exit(0);
             }
             _ => {
                 return Err(format!(
-                    "unknown flag {flag}; usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR]"
+                    "unknown flag {flag}; usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE]"
                 ));
             }
         }
