@@ -49,6 +49,8 @@ pub use init::Init;
 pub use layer::{Layer, Mode};
 pub use model::Model;
 pub use placement::StaticSlot;
+/// The generator trait [`Layer::init`] draws from (from `rand`), for user-written layers.
+pub use rand::RngCore;
 pub use workspace::Workspace;
 
 /// The softmax of a logit vector, `e^(z_i - max) / Σ_j e^(z_j - max)`: probabilities.
