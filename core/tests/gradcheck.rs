@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{forward, forward_backward};
+use common::{FiniteDiff, check_gradients};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use staticnet_core::error::Error;
@@ -21,14 +21,8 @@ use staticnet_core::loss::{
 };
 use staticnet_core::{Flat, Layer, Mode};
 
-/// Step and tolerance of a finite-difference check: an analytic derivative `a` and a
-/// numerical one `n` agree when `|a - n| <= rtol * max(|a|, |n|) + atol`.
-#[derive(Clone, Copy)]
-struct Tol {
-    eps: f32,
-    rtol: f32,
-    atol: f32,
-}
+/// Step and tolerance of a finite-difference check (shared with the CNN checks).
+type Tol = FiniteDiff;
 
 /// Smooth functions: a step of 1e-2 keeps the f32 rounding of the differences small,
 /// and the truncation error (eps² f'''/6) is ~1e-5.
@@ -36,12 +30,6 @@ const SMOOTH: Tol = Tol { eps: 1e-2, rtol: 1e-2, atol: 1e-3 };
 /// Functions with a kink at 0: the inputs keep 1e-2 away from it, so a step of 1e-3
 /// never straddles it.
 const KINKED: Tol = Tol { eps: 1e-3, rtol: 1e-2, atol: 1e-3 };
-
-impl Tol {
-    fn agree(self, analytic: f32, numeric: f32) -> bool {
-        analytic.is_finite() && (analytic - numeric).abs() <= self.rtol * analytic.abs().max(numeric.abs()) + self.atol
-    }
-}
 
 /// Uniform in [-3, 3].
 fn anywhere(rng: &mut SmallRng) -> f32 {
@@ -78,62 +66,8 @@ fn check_layer<L: Layer, const CAP: usize>(
     flatten_mut(&mut x).iter_mut().for_each(|v| *v = sample(&mut rng));
     let mut g = vec![L::Output::zeroed(); rows];
     flatten_mut(&mut g).iter_mut().for_each(|v| *v = rng.random_range(-1.0..=1.0));
-
-    // L(params, x) = sum(y * g), accumulated in f64.
-    let objective = |params: &L::Params, x: &[L::Input]| -> f64 {
-        let y = forward::<L, CAP>(layer, params, x);
-        flatten(&y).iter().zip(flatten(&g)).map(|(&y, &g)| y as f64 * g as f64).sum()
-    };
-    let pass = forward_backward::<L, CAP>(layer, params, &x, &g);
-    let mut bad = Vec::new();
-
-    // Without `dx` asked for, backward must give the same parameter gradients.
-    {
-        let state = L::State::zeroed();
-        // SAFETY: `Layer::Cache<B>: Zeroable`.
-        let mut cache: L::Cache<CAP> = unsafe { core::mem::zeroed() };
-        let mut y = vec![L::Output::zeroed(); rows];
-        layer.forward::<CAP>(params, &state, &x, &mut y, &mut cache, Mode::Train);
-        let mut grads = L::Params::zeroed();
-        grads.as_flat_mut().fill(f32::NAN);
-        layer.backward::<CAP>(params, &x, &y, &g, &mut cache, None, &mut grads);
-        assert_eq!(
-            grads.as_flat(),
-            pass.grads.as_flat(),
-            "{what}: parameter gradients change when dx is not asked for"
-        );
-    }
-
-    // Input gradient.
-    let dx = flatten(&pass.dx);
-    assert!(dx.iter().any(|&d| d != 0.0), "{what}: dx is all zero, the check would prove nothing");
-    for (i, &analytic) in dx.iter().enumerate() {
-        let (mut plus, mut minus) = (x.clone(), x.clone());
-        flatten_mut(&mut plus)[i] += tol.eps;
-        flatten_mut(&mut minus)[i] -= tol.eps;
-        let step = (flatten(&plus)[i] - flatten(&minus)[i]) as f64;
-        let numeric = ((objective(params, &plus) - objective(params, &minus)) / step) as f32;
-        if !tol.agree(analytic, numeric) {
-            bad.push(format!("dx[{i}] (x = {}): backward {analytic:e}, numeric {numeric:e}", flatten(&x)[i]));
-        }
-    }
-
-    // Parameter gradients.
-    {
-        let grads = pass.grads.as_flat();
-        assert_eq!(grads.len(), L::PARAMS);
-        for (k, &analytic) in grads.iter().enumerate() {
-            let (mut plus, mut minus) = (*params, *params);
-            plus.as_flat_mut()[k] += tol.eps;
-            minus.as_flat_mut()[k] -= tol.eps;
-            let step = (plus.as_flat()[k] - minus.as_flat()[k]) as f64;
-            let numeric = ((objective(&plus, &x) - objective(&minus, &x)) / step) as f32;
-            if !tol.agree(analytic, numeric) {
-                bad.push(format!("param grad [{k}]: backward {analytic:e}, numeric {numeric:e}"));
-            }
-        }
-    }
-    assert!(bad.is_empty(), "{what}: {} gradients disagree:\n  {}", bad.len(), bad.join("\n  "));
+    let state = L::State::zeroed();
+    check_gradients::<L, CAP>(what, layer, params, &state, Mode::Train, &x, &g, tol, &|_| {});
 }
 
 /// A `Dense<IN, OUT>` with random (PyTorch-default) weights and biases.

@@ -23,9 +23,9 @@
 //! product of `t` factors is `t`·2.6e-8 low (3.2e-7 after 12 steps); it is compared to
 //! 1e-6 relative.
 
-mod optim_common;
+mod common;
 
-use optim_common::{Case, assert_all, check_every_case, close, close_rel, get, num, tensor};
+use common::{Case, assert_all, check_every_case, close, close_rel, get, num, tensor};
 use serde_json::Value;
 use staticnet_core::layers::{Dense, DenseParams, Relu};
 use staticnet_core::loss::{Loss, MseLoss};
@@ -365,7 +365,7 @@ fn every_optimizer_case_matches_pytorch() {
 #[test]
 fn worst_errors_are_far_below_the_tolerance() {
     let mut worst = (0.0f64, 0.0f64, String::new());
-    for case in optim_common::load_cases("optimizers.json") {
+    for case in common::load_cases("optimizers.json") {
         let (raw, ours) = run_case(&case);
         if raw.max(ours) > worst.0.max(worst.1) {
             worst = (raw, ours, case.name.clone());

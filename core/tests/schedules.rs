@@ -6,9 +6,9 @@
 //! and pass almost anything; our schedules compute in f64 like PyTorch and round once to
 //! f32 (a relative 6e-8), so 1e-6 leaves a margin of 16.
 
-mod optim_common;
+mod common;
 
-use optim_common::{Case, check_every_case, get, num, nums};
+use common::{Case, check_every_case, get, num, nums};
 use staticnet_core::layers::Dense;
 use staticnet_core::optim::{Momentum, Optimizer};
 use staticnet_core::schedule::{
@@ -32,7 +32,7 @@ fn assert_values(what: &str, actual: &[f32], expected: &[f64]) {
         .iter()
         .zip(expected)
         .enumerate()
-        .filter(|&(_, (&a, &e))| !optim_common::close_rel(a as f64, e, RTOL, 0.0))
+        .filter(|&(_, (&a, &e))| !common::close_rel(a as f64, e, RTOL, 0.0))
         .map(|(t, (a, e))| format!("t={t}: got {a:e}, expected {e:e}"))
         .collect();
     assert!(bad.is_empty(), "{what}: {} of {} differ:\n  {}", bad.len(), actual.len(), bad.join("\n  "));

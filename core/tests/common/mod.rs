@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: loading the PyTorch reference vectors
 //! (`tests/reference/*.json` at the workspace root), turning their tensors into fixed-size
-//! arrays, and comparing results with a relative tolerance.
+//! arrays, comparing results with a relative tolerance, and checking layer gradients
+//! against finite differences.
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -50,8 +51,9 @@ pub fn load_cases(file: &str) -> Vec<Case> {
 
 /// Runs `check` on every case of `file`, going on after a failure, and panics at the end
 /// with the names of all the cases that failed. Every case of the file is visited, so a
-/// case added to the file that `check` does not know fails the test.
-pub fn check_every_case(file: &str, check: impl Fn(&Case)) {
+/// case added to the file that `check` does not know fails the test. Returns the number
+/// of cases checked.
+pub fn check_every_case(file: &str, check: impl Fn(&Case)) -> usize {
     let cases = load_cases(file);
     assert!(!cases.is_empty(), "{file} has no cases");
     let failed: Vec<&str> = cases
@@ -60,6 +62,7 @@ pub fn check_every_case(file: &str, check: impl Fn(&Case)) {
         .map(|case| case.name.as_str())
         .collect();
     assert!(failed.is_empty(), "{file}: {} of {} cases failed: {failed:?}", failed.len(), cases.len());
+    cases.len()
 }
 
 impl Case {
@@ -362,7 +365,7 @@ pub fn check_gradients<L: Layer, const CAP: usize>(
     let mut bad = Vec::new();
 
     // Without `dx` asked for, backward must give the same parameter gradients.
-    if L::PARAMS > 0 {
+    {
         let mut cache = zeroed_cache::<L, CAP>();
         prepare(&mut cache);
         let mut y = vec![L::Output::zeroed(); x.len()];
@@ -389,7 +392,8 @@ pub fn check_gradients<L: Layer, const CAP: usize>(
             bad.push(format!("dx[{i}] (x = {}): backward {analytic:e}, numeric {numeric:e}", flatten(x)[i]));
         }
     }
-    if L::PARAMS > 0 {
+    {
+        assert_eq!(pass.grads.as_flat().len(), L::PARAMS);
         for (k, &analytic) in pass.grads.as_flat().iter().enumerate() {
             let (mut plus, mut minus) = (*params, *params);
             plus.as_flat_mut()[k] += tol.eps;
@@ -402,4 +406,50 @@ pub fn check_gradients<L: Layer, const CAP: usize>(
         }
     }
     assert!(bad.is_empty(), "{what}: {} gradients disagree:\n  {}", bad.len(), bad.join("\n  "));
+}
+
+// ------------------------------------------------ raw JSON access, for optimizers and schedules
+
+/// `value[key]`, or a panic naming the case and key.
+pub fn get<'a>(case: &Case, value: &'a Value, key: &str) -> &'a Value {
+    value.get(key).unwrap_or_else(|| panic!("{}: no key {key}", case.name))
+}
+
+/// A JSON number.
+pub fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"))
+}
+
+/// A JSON list of numbers.
+pub fn nums(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap_or_else(|| panic!("{v} is not a list")).iter().map(num).collect()
+}
+
+/// A reference tensor `{"shape": [...], "data": [...]}` of the given shape, row-major, f64.
+pub fn tensor(v: &Value, shape: &[usize]) -> Vec<f64> {
+    let got: Vec<usize> =
+        v["shape"].as_array().expect("tensor without shape").iter().map(|d| num(d) as usize).collect();
+    assert_eq!(got, shape, "unexpected tensor shape");
+    let data = nums(&v["data"]);
+    assert_eq!(data.len(), shape.iter().product::<usize>());
+    data
+}
+
+/// `|a - e| <= rtol * |e| + atol`: a purely relative comparison for small quantities
+/// (learning rates, optimizer moments), where `max(1, |e|)` would make any small value pass.
+pub fn close_rel(a: f64, e: f64, rtol: f64, atol: f64) -> bool {
+    a.is_finite() && (a - e).abs() <= rtol * e.abs() + atol
+}
+
+/// Asserts `pass(actual[i], expected[i])` everywhere, listing every mismatch.
+pub fn assert_all(what: &str, actual: &[f32], expected: &[f64], pass: impl Fn(f64, f64) -> bool) {
+    assert_eq!(actual.len(), expected.len(), "{what}: {} values, expected {}", actual.len(), expected.len());
+    let bad: Vec<String> = actual
+        .iter()
+        .zip(expected)
+        .enumerate()
+        .filter(|&(_, (&a, &e))| !pass(a as f64, e))
+        .map(|(i, (&a, &e))| format!("[{i}] got {a:e}, expected {e:e} (diff {:e})", (a as f64 - e).abs()))
+        .collect();
+    assert!(bad.is_empty(), "{what}: {} of {} values differ:\n  {}", bad.len(), actual.len(), bad.join("\n  "));
 }
