@@ -23,7 +23,7 @@ pub fn matmul_nn<
         start += WIDTH;
     }
     // The last columns: a half-width strip, then one column at a time.
-    if start + WIDTH / 2 <= K {
+    if start + HALF <= K {
         strip::<M, HALF, ROWS, N, K>(a, b, c, start);
         start += HALF;
     }
