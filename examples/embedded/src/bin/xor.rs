@@ -11,6 +11,7 @@ use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
 use staticnet::StaticSlot;
 use staticnet::prelude::*;
+use staticnet_embedded::{exit, fail, stack_used};
 
 network! {
     /// 2-3-1 with sigmoids, the network of AIfES's XOR example.
@@ -71,39 +72,4 @@ fn main() -> ! {
     hprintln!("stack used: {} B", stack_used());
     hprintln!("xor accuracy: {:.4}", accuracy);
     exit(if correct == inputs.len() { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE })
-}
-
-/// Bytes of stack used so far (its high-water mark). cortex-m-rt's `paint-stack` fills the
-/// stack region with `STACK_PAINT_VALUE` at reset; the deepest word no longer holding it
-/// marks how far the stack grew. Diagnostics only: the training itself needs no `unsafe`.
-fn stack_used() -> usize {
-    unsafe extern "C" {
-        // The linker script's bounds of the stack: it grows down from `_stack_start` to at
-        // most `_stack_end` (the end of `.bss`).
-        static _stack_start: u32;
-        static _stack_end: u32;
-    }
-    let top = (&raw const _stack_start) as usize;
-    let mut addr = (&raw const _stack_end) as usize;
-    // SAFETY: every address in [_stack_end, _stack_start) is RAM that the linker script
-    // reserves for the stack, 4-byte aligned; reading a word of it (volatile, since the
-    // stack is written behind the compiler's back) is always defined.
-    while addr < top && unsafe { core::ptr::read_volatile(addr as *const u32) } == cortex_m_rt::STACK_PAINT_VALUE {
-        addr += 4;
-    }
-    top - addr
-}
-
-/// Reports a training error and exits QEMU with a failure status.
-fn fail(error: Error) -> ! {
-    hprintln!("error: {}", error);
-    exit(debug::EXIT_FAILURE)
-}
-
-/// Ends the program through semihosting: QEMU exits with `status`.
-fn exit(status: debug::ExitStatus) -> ! {
-    debug::exit(status);
-    loop {
-        cortex_m::asm::wfi();
-    }
 }
