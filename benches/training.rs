@@ -281,7 +281,7 @@ fn cnn(c: &mut Criterion) {
     let mut model = Model::<Cnn>::new_boxed(0);
     let mut ws = Workspace::<Cnn, 32>::new_boxed();
     let mut adam = Adam::<Cnn>::new_boxed(1e-3);
-    let x: Vec<<Cnn as Layer>::Input> = (0..32).map(sample::<Cnn>).collect();
+    let x: Vec<<Cnn as Forward>::Input> = (0..32).map(sample::<Cnn>).collect();
     let y: Vec<usize> = (0..32).map(|r| r % 10).collect();
     c.bench_function("train_step/mnist_cnn/batch32", |b| {
         b.iter(|| ws.train_step(&mut model, black_box(&x), &y, &CrossEntropyLoss, adam.as_mut()).unwrap())
@@ -311,7 +311,18 @@ fn conv<const C: usize, const H: usize, const W: usize, const OC: usize, const O
         b.iter(|| layer.forward::<32>(&model.params, &model.state, black_box(&x), &mut y, cache, Mode::Train))
     });
     group.bench_function("backward", |b| {
-        b.iter(|| layer.backward::<32>(&model.params, &x, &y, black_box(&y), cache, Some(&mut dx), &mut grads.params))
+        b.iter(|| {
+            layer.backward::<32>(
+                &model.params,
+                &x,
+                &y,
+                black_box(&y),
+                cache,
+                Some(&mut dx),
+                &mut grads.params,
+                GradMode::Overwrite,
+            )
+        })
     });
     group.finish();
 }

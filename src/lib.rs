@@ -9,6 +9,8 @@ pub mod prelude {
     pub use staticnet_core::layers::*;
     pub use staticnet_core::loss::*;
     pub use staticnet_core::optim::*;
-    pub use staticnet_core::{Error, Flat, Init, Layer, Mode, Model, Workspace, argmax, softmax};
+    pub use staticnet_core::{
+        Error, Flat, Forward, GradMode, InferenceWorkspace, Init, Layer, Mode, Model, Workspace, argmax, softmax,
+    };
     pub use staticnet_macros::network;
 }

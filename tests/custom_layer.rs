@@ -1,5 +1,5 @@
 //! A layer written by a user, outside staticnet, plugs into `network!` through the
-//! `Layer` trait like the built-in ones: it trains, its gradients are checked, and its
+//! `Forward` and `Layer` traits like the built-in ones: it trains, its gradients are checked, and its
 //! tensors go into model files under its field name.
 
 use staticnet::RngCore;
@@ -10,27 +10,35 @@ use staticnet::tensors::{TensorPath, TensorVisitor};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Scale<const N: usize>;
 
-impl<const N: usize> Layer for Scale<N> {
+impl<const N: usize> Forward for Scale<N> {
     type Input = [f32; N];
     type Output = [f32; N];
     type Params = [f32; N];
     type State = ();
+    type Scratch<const B: usize> = ();
+
+    fn infer<const B: usize>(&self, a: &[f32; N], _: &(), x: &[[f32; N]], y: &mut [[f32; N]], _: &mut ()) {
+        for (y, x) in y.iter_mut().zip(x) {
+            for ((y, x), a) in y.iter_mut().zip(x).zip(a) {
+                *y = a * x;
+            }
+        }
+    }
+
+    fn visit_tensors<V: TensorVisitor>(&self, params: &mut [f32; N], _: &mut (), path: &TensorPath<'_>, v: &mut V) {
+        v.tensor(&path.child("weight"), &[N], params);
+    }
+}
+
+impl<const N: usize> Layer for Scale<N> {
     type Cache<const B: usize> = ();
 
     fn init<R: RngCore + ?Sized>(&self, params: &mut [f32; N], _: &mut (), _: &mut R) {
         *params = [1.0; N];
     }
 
-    fn visit_tensors<V: TensorVisitor>(&self, params: &mut [f32; N], _: &mut (), path: &TensorPath<'_>, v: &mut V) {
-        v.tensor(&path.child("weight"), &[N], params);
-    }
-
     fn forward<const B: usize>(&self, a: &[f32; N], _: &(), x: &[[f32; N]], y: &mut [[f32; N]], _: &mut (), _: Mode) {
-        for (y, x) in y.iter_mut().zip(x) {
-            for ((y, x), a) in y.iter_mut().zip(x).zip(a) {
-                *y = a * x;
-            }
-        }
+        self.infer::<B>(a, &(), x, y, &mut ());
     }
 
     fn backward<const B: usize>(
@@ -42,8 +50,11 @@ impl<const N: usize> Layer for Scale<N> {
         _: &mut (),
         dx: Option<&mut [[f32; N]]>,
         da: &mut [f32; N],
+        mode: GradMode,
     ) {
-        *da = [0.0; N];
+        if mode == GradMode::Overwrite {
+            *da = [0.0; N];
+        }
         for (x, dy) in x.iter().zip(dy) {
             for ((da, x), g) in da.iter_mut().zip(x).zip(dy) {
                 *da += x * g;
@@ -77,7 +88,7 @@ fn a_user_layer_gets_its_gradient_checked_and_trains() {
     let x = [[0.5, -1.0, 0.3, 0.8], [1.2, 0.4, -0.7, 0.1]];
     let labels = [2, 0];
     let mut ws = Workspace::<WithScale, 2>::new();
-    let mut at = model;
+    let mut at = model.clone();
     ws.compute_gradients(&mut at, &x, &labels, &CrossEntropyLoss).unwrap();
     let grads = *ws.grads();
     let loss = |m: &Model<WithScale>| -> f64 {
@@ -87,7 +98,7 @@ fn a_user_layer_gets_its_gradient_checked_and_trains() {
     };
     let eps = 1e-2f32;
     for i in 0..WithScale::PARAMS {
-        let (mut plus, mut minus) = (model, model);
+        let (mut plus, mut minus) = (model.clone(), model.clone());
         plus.params.as_flat_mut()[i] += eps;
         minus.params.as_flat_mut()[i] -= eps;
         let numeric = (loss(&plus) - loss(&minus)) / (2.0 * eps as f64);

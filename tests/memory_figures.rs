@@ -46,18 +46,29 @@ fn round_up(bytes: usize, align: usize) -> usize {
     bytes.div_ceil(align) * align
 }
 
-/// The README's formula: `4 · (2B · Σ widths + PARAMS) + size_of::<usize>()`, rounded up
-/// to the workspace's alignment (that of `usize`): activations and their gradients for
-/// every layer output, the network output included, the parameter gradients, and the row
-/// count. Valid for networks whose layers keep no cache of their own (dense layers and
-/// activations; the others add their `Cache<B>`).
-fn workspace_formula(widths: &[usize], params: usize, batch: usize) -> usize {
-    let floats = 2 * batch * widths.iter().sum::<usize>() + params;
-    round_up(4 * floats + size_of::<usize>(), align_of::<usize>().max(4))
+/// How a network's layer outputs use the workspace, per row (see the README's formula).
+struct Widths {
+    /// The inner layer outputs that keep a buffer of their own (an in-place activation
+    /// shares its input's).
+    kept: &'static [usize],
+    /// The widest gradient in each of the two gradient buffers.
+    turns: [usize; 2],
+    /// The network's output (kept with its gradient).
+    output: usize,
+}
+
+/// The README's formula: `4 · (B · (Σ kept + g₀ + g₁ + 2 · w_out) + P) + size_of::<usize>()`,
+/// rounded up to the workspace's alignment (that of `usize`): the activations backward
+/// reads, the two gradient buffers, the output and its gradient, the parameter gradients,
+/// and the row count. Valid for networks whose layers keep no cache of their own (dense
+/// layers and activations; the others add their `Cache<B>`).
+fn workspace_formula(widths: &Widths, params: usize, batch: usize) -> usize {
+    let per_row = widths.kept.iter().sum::<usize>() + widths.turns[0] + widths.turns[1] + 2 * widths.output;
+    round_up(4 * (batch * per_row + params) + size_of::<usize>(), align_of::<usize>().max(4))
 }
 
 /// Every figure of network `N` at batch `B`, checked against `size_of` and the formula.
-fn check<N: Layer + Default, const B: usize>(name: &str, widths: &[usize], params: usize) {
+fn check<N: Layer + Default, const B: usize>(name: &str, widths: &Widths, params: usize) {
     let param_bytes = size_of::<N::Params>();
     assert_eq!(param_bytes, 4 * params, "{name}: PARAM_BYTES");
     assert_eq!(<N::Params as Flat>::LEN, params, "{name}: PARAMS");
@@ -105,16 +116,20 @@ fn xor_figures_are_what_is_reserved() {
     let params = 2 * 3 + 3 + 3 + 1;
     assert_eq!(Xor::PARAMS, params);
     assert_eq!(Xor::PARAM_BYTES, 52);
-    let widths = [3, 3, 1, 1];
+    // The first sigmoid works in place over the hidden layer's output.
+    let widths = Widths { kept: &[3, 1], turns: [3, 3], output: 1 };
     check::<Xor, 1>("xor", &widths, params);
     check::<Xor, 4>("xor", &widths, params);
+    // Inference holds two activation buffers (the hidden layer's 3, in which the sigmoid
+    // works in place, and the output layer's input 1) and the output.
+    assert_eq!(InferenceWorkspace::<Xor, 4>::BYTES, 4 * 4 * (3 + 1 + 1) + size_of::<usize>());
 }
 
 #[test]
 fn digits_figures_are_what_is_reserved() {
     let params = 64 * 32 + 32 + 32 * 10 + 10;
     assert_eq!(Digits::PARAMS, params);
-    let widths = [32, 32, 10];
+    let widths = Widths { kept: &[32], turns: [32, 32], output: 10 };
     check::<Digits, 1>("digits", &widths, params);
     check::<Digits, 32>("digits", &widths, params);
 }
@@ -124,10 +139,11 @@ fn mnist_figures_are_what_is_reserved() {
     let params = 784 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10;
     assert_eq!(Mnist::PARAMS, params);
     assert_eq!(Mnist::PARAM_BYTES, 437_544);
-    let widths = [128, 128, 64, 64, 10];
+    let widths = Widths { kept: &[128, 64], turns: [128, 128], output: 10 };
     check::<Mnist, 1>("mnist", &widths, params);
+    assert_eq!(InferenceWorkspace::<Mnist, 1>::BYTES, 4 * (128 + 64 + 10) + size_of::<usize>());
     check::<Mnist, 32>("mnist", &widths, params);
     // Training at batch 1 with Adam, beyond the parameters: gradients, m, v, activations.
     let beyond = Workspace::<Mnist, 1>::BYTES + Adam::<Mnist>::STATE_BYTES;
-    assert_eq!(beyond, 3 * Mnist::PARAM_BYTES + 4 * 2 * 394 + size_of::<usize>());
+    assert_eq!(beyond, 3 * Mnist::PARAM_BYTES + 4 * (192 + 256 + 20) + size_of::<usize>());
 }

@@ -1,6 +1,7 @@
 //! Generated networks: gradients of the whole network against finite differences, nesting,
 //! parameter layout, memory constants and run-time errors.
 
+use staticnet::Place;
 use staticnet::prelude::*;
 
 network! {
@@ -42,15 +43,15 @@ fn network_backward_matches_finite_differences_for_params_and_inputs() {
     let mut cache: <Deep as Layer>::Cache<3> = zeroed();
     let mut y = [[0.0f32; 3]; 3];
     model.net.forward::<3>(&model.params, &model.state, &x, &mut y, &mut cache, Mode::Train);
-    let mut grads = <Deep as Layer>::Params::zeroed();
+    let mut grads = <Deep as Forward>::Params::zeroed();
     let mut dx = [[0.0f32; 4]; 3];
-    model.net.backward::<3>(&model.params, &x, &y, &g, &mut cache, Some(&mut dx), &mut grads);
+    model.net.backward::<3>(&model.params, &x, &y, &g, &mut cache, Some(&mut dx), &mut grads, GradMode::Overwrite);
 
     let eps = 1e-2f32;
-    for i in 0..<Deep as Layer>::Params::LEN {
-        let mut plus = model;
+    for i in 0..<Deep as Forward>::Params::LEN {
+        let mut plus = model.clone();
         plus.params.as_flat_mut()[i] += eps;
-        let mut minus = model;
+        let mut minus = model.clone();
         minus.params.as_flat_mut()[i] -= eps;
         let numeric = (objective(&plus, &x, &g) - objective(&minus, &x, &g)) / (2.0 * eps as f64);
         let analytic = grads.as_flat()[i] as f64;
@@ -94,13 +95,15 @@ fn parameters_are_one_block_with_typed_views_in_declaration_order() {
 
 #[test]
 fn memory_constants_are_the_real_sizes() {
-    assert_eq!(Deep::PARAM_BYTES, core::mem::size_of::<<Deep as Layer>::Params>());
+    assert_eq!(Deep::PARAM_BYTES, core::mem::size_of::<<Deep as Forward>::Params>());
     assert_eq!(Workspace::<Deep, 32>::BYTES, core::mem::size_of::<Workspace<Deep, 32>>());
     assert_eq!(Model::<Deep>::BYTES, core::mem::size_of::<Model<Deep>>());
-    // Activations and their gradients for the 5 inner layers (widths 6, 6, 5, 5, 3) and the
-    // one inside the nested block (5), the output and its gradient (3), the parameter
-    // gradients, and the row count.
-    let floats = 32 * 2 * (6 + 6 + 5 + 5 + 3 + 5) + 32 * 2 * 3 + Deep::PARAMS;
+    // Per row: the activations of the 5 inner layers (widths 6, 6, 5, 5, 3; none works in
+    // place), the two gradient buffers (each 6 wide: the gradients alternate 3, 5, 5, 6, 6
+    // from the output back), the nested block's cache (its dense output, 5, and one
+    // gradient buffer, 5), and the output and its gradient (3 each); then the parameter
+    // gradients and the row count.
+    let floats = 32 * ((6 + 6 + 5 + 5 + 3) + (6 + 6) + (5 + 5) + 2 * 3) + Deep::PARAMS;
     assert_eq!(Workspace::<Deep, 32>::BYTES, floats * 4 + core::mem::size_of::<usize>());
 }
 
@@ -130,7 +133,7 @@ fn nan_inputs_give_an_error_and_leave_parameters_unchanged() {
     let before = model.params;
     let mut ws = Workspace::<Reg, 1>::new();
     let err = ws.train_step(&mut model, &[[f32::NAN, 1.0]], &[[0.0]], &MseLoss, &mut Sgd::new(0.1)).unwrap_err();
-    assert!(matches!(err, Error::NonFiniteLoss(v) if v.is_nan()), "{err:?}");
+    assert!(matches!(err, Error::NonFinite { place: Place::Inputs, row: 0, value } if value.is_nan()), "{err:?}");
     assert_eq!(model.params.as_flat(), before.as_flat());
     assert!(err.to_string().contains("NaN"), "{err}");
 }
@@ -193,12 +196,12 @@ fn residual_blocks_add_their_input_and_backpropagate_through_both_paths() {
     let mut cache: <ResNet as Layer>::Cache<2> = zeroed();
     let mut y = [[0.0f32; 2]; 2];
     model.net.forward::<2>(&model.params, &model.state, &x, &mut y, &mut cache, Mode::Train);
-    let mut grads = <ResNet as Layer>::Params::zeroed();
+    let mut grads = <ResNet as Forward>::Params::zeroed();
     let mut dx = [[0.0f32; 6]; 2];
-    model.net.backward::<2>(&model.params, &x, &y, &g, &mut cache, Some(&mut dx), &mut grads);
+    model.net.backward::<2>(&model.params, &x, &y, &g, &mut cache, Some(&mut dx), &mut grads, GradMode::Overwrite);
     let eps = 1e-2f32;
     for i in 0..ResNet::PARAMS {
-        let (mut plus, mut minus) = (model, model);
+        let (mut plus, mut minus) = (model.clone(), model.clone());
         plus.params.as_flat_mut()[i] += eps;
         minus.params.as_flat_mut()[i] -= eps;
         let numeric = (objective(&plus, &x) - objective(&minus, &x)) / (2.0 * eps as f64);

@@ -67,7 +67,7 @@ fn penalty_gradients_match_finite_differences() {
     let grads = *ws.grads();
     let eps = 1e-3f32;
     for i in 0..Penalised::PARAMS {
-        let (mut plus, mut minus) = (model, model);
+        let (mut plus, mut minus) = (model.clone(), model.clone());
         plus.params.as_flat_mut()[i] += eps;
         minus.params.as_flat_mut()[i] -= eps;
         let numeric = (total_loss(&mut plus) - total_loss(&mut minus)) / (2.0 * eps as f64);

@@ -4,6 +4,7 @@ use core::fmt;
 
 /// What went wrong in a forward pass, a loss or a training step.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Error {
     /// A batch with no rows.
     EmptyBatch,
@@ -40,6 +41,38 @@ pub enum Error {
     /// The loss came out NaN or infinite (diverged training or non-finite inputs);
     /// the parameters were not updated.
     NonFiniteLoss(f32),
+    /// A NaN or infinite value in the inputs, the targets or the parameter gradients; the
+    /// parameters and the optimizer state were not updated.
+    NonFinite {
+        /// Where: the inputs, the targets or the gradients.
+        place: Place,
+        /// The row of the batch (0 for the gradients).
+        row: usize,
+        /// The value found.
+        value: f32,
+    },
+}
+
+/// Where a training step found a non-finite value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Place {
+    /// The batch's inputs.
+    Inputs,
+    /// The batch's targets.
+    Targets,
+    /// The parameter gradients of the backward pass.
+    Gradients,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Place::Inputs => "inputs",
+            Place::Targets => "targets",
+            Place::Gradients => "parameter gradients",
+        })
+    }
 }
 
 impl fmt::Display for Error {
@@ -61,6 +94,12 @@ impl fmt::Display for Error {
             }
             Error::NonFiniteLoss(loss) => {
                 write!(f, "loss is {loss}: training diverged or the inputs hold NaN or infinity")
+            }
+            Error::NonFinite { place: Place::Gradients, value, .. } => {
+                write!(f, "the parameter gradients hold {value}: training diverged; nothing was updated")
+            }
+            Error::NonFinite { place, row, value } => {
+                write!(f, "the {place} hold {value} in row {row}; nothing was updated")
             }
         }
     }

@@ -13,21 +13,32 @@ pub unsafe trait Zeroable: Sized {}
 /// A contiguous block of `LEN` `f32` values with no padding.
 ///
 /// # Safety
-/// `size_of::<Self>() == Self::LEN * 4`, the alignment is that of `f32`, and every field
-/// is an `f32` (so every bit pattern of the block is a valid value). A zero-sized type
-/// (alignment 1) must override `as_flat` and `as_flat_mut` to return empty slices.
+/// `size_of::<Self>() == Self::LEN * 4`, every field is an `f32` (so every bit pattern of
+/// the block is a valid value), and, when `LEN > 0`, the alignment is that of `f32`. A
+/// zero-sized block (`()`, `[(); 3]`, `[f32; 0]`) may have any alignment: its views are
+/// empty slices that never use its address. The size and alignment are checked at compile
+/// time wherever a view is taken.
 pub unsafe trait Flat: Zeroable + Copy {
     /// Number of `f32` elements.
     const LEN: usize;
 
     /// The block as a slice of `LEN` values.
     fn as_flat(&self) -> &[f32] {
-        // SAFETY: by the trait contract `Self` is `LEN` contiguous, initialised f32 values.
+        layout_is_flat::<Self>();
+        if Self::LEN == 0 {
+            return &[];
+        }
+        // SAFETY: by the trait contract (size and alignment checked above) `Self` is `LEN`
+        // contiguous, initialised f32 values, aligned for f32 since `LEN > 0`.
         unsafe { core::slice::from_raw_parts((self as *const Self).cast::<f32>(), Self::LEN) }
     }
 
     /// The block as a mutable slice of `LEN` values.
     fn as_flat_mut(&mut self) -> &mut [f32] {
+        layout_is_flat::<Self>();
+        if Self::LEN == 0 {
+            return &mut [];
+        }
         // SAFETY: as in `as_flat`; every f32 bit pattern is a valid `Self`.
         unsafe { core::slice::from_raw_parts_mut((self as *mut Self).cast::<f32>(), Self::LEN) }
     }
@@ -36,6 +47,16 @@ pub unsafe trait Flat: Zeroable + Copy {
     fn zeroed() -> Self {
         // SAFETY: `Flat: Zeroable`.
         unsafe { core::mem::zeroed() }
+    }
+}
+
+/// Checks at compile time the layout half of the [`Flat`] contract: `LEN` f32 values,
+/// f32-aligned unless empty.
+#[inline(always)]
+const fn layout_is_flat<T: Flat>() {
+    const {
+        assert!(core::mem::size_of::<T>() == T::LEN * 4, "a Flat block must be exactly LEN f32 values");
+        assert!(T::LEN == 0 || core::mem::align_of::<T>() == 4, "a non-empty Flat block must be f32-aligned");
     }
 }
 
@@ -67,31 +88,98 @@ pub fn zeroed_in<T: Zeroable>(place: &mut core::mem::MaybeUninit<T>) -> &mut T {
 
 /// A slice of blocks viewed as one flat slice (rows of a batch, row-major).
 pub fn flatten<T: Flat>(rows: &[T]) -> &[f32] {
-    // SAFETY: `[T]` is `len` contiguous `T` blocks of `LEN` f32 each, without padding.
+    layout_is_flat::<T>();
+    if T::LEN == 0 {
+        return &[];
+    }
+    // SAFETY: `[T]` is `len` contiguous `T` blocks of `LEN` f32 each, without padding, and
+    // f32-aligned because `LEN > 0` (checked above).
     unsafe { core::slice::from_raw_parts(rows.as_ptr().cast::<f32>(), rows.len() * T::LEN) }
 }
 
 /// Mutable form of [`flatten`].
 pub fn flatten_mut<T: Flat>(rows: &mut [T]) -> &mut [f32] {
+    layout_is_flat::<T>();
+    if T::LEN == 0 {
+        return &mut [];
+    }
     // SAFETY: as in `flatten`; every f32 bit pattern is a valid `T`.
     unsafe { core::slice::from_raw_parts_mut(rows.as_mut_ptr().cast::<f32>(), rows.len() * T::LEN) }
 }
 
 /// Rows of one block type viewed as rows of another with the same number of values (a
-/// reshape, e.g. `[[[f32; 4]; 4]; 2]` as `[f32; 32]`). Used where `network!` wires a layer
-/// whose sizes only the type checker knows; it checks the widths with a readable error first.
+/// reshape, e.g. `[[[f32; 4]; 4]; 2]` as `[f32; 32]`). `network!` uses it to wire layers
+/// whose sizes only the type checker knows (it checks the widths with a readable error
+/// first) and to let `Flatten` share its input's buffer.
 pub fn reshape<A: Flat, B: Flat>(rows: &[A]) -> &[B] {
     const { assert!(A::LEN == B::LEN, "reshape between blocks of different sizes") };
-    // SAFETY: `A` and `B` are both `LEN` contiguous f32 values with f32 alignment (`Flat`),
-    // so `len` rows of one are exactly `len` rows of the other.
+    layout_is_flat::<A>();
+    layout_is_flat::<B>();
+    if B::LEN == 0 {
+        // SAFETY: `B` is zero-sized (`LEN` 0 f32 values), so any aligned non-null pointer
+        // is valid for `len` of them.
+        return unsafe { core::slice::from_raw_parts(core::ptr::NonNull::<B>::dangling().as_ptr(), rows.len()) };
+    }
+    // SAFETY: `A` and `B` are both `LEN > 0` contiguous f32 values with f32 alignment
+    // (checked above), so `len` rows of one are exactly `len` rows of the other.
     unsafe { core::slice::from_raw_parts(rows.as_ptr().cast::<B>(), rows.len()) }
 }
 
 /// Mutable form of [`reshape`].
 pub fn reshape_mut<A: Flat, B: Flat>(rows: &mut [A]) -> &mut [B] {
     const { assert!(A::LEN == B::LEN, "reshape between blocks of different sizes") };
+    layout_is_flat::<A>();
+    layout_is_flat::<B>();
+    if B::LEN == 0 {
+        // SAFETY: as in `reshape`; a zero-sized `B` needs no memory.
+        return unsafe { core::slice::from_raw_parts_mut(core::ptr::NonNull::<B>::dangling().as_ptr(), rows.len()) };
+    }
     // SAFETY: as in `reshape`; every f32 bit pattern is a valid `B`.
     unsafe { core::slice::from_raw_parts_mut(rows.as_mut_ptr().cast::<B>(), rows.len()) }
+}
+
+/// The first `rows` rows of a batch buffer `W` values wide, viewed as rows of `T`
+/// (`T::LEN <= W`), packed: row `r` of `T` starts at value `r · T::LEN`. `network!` keeps
+/// its gradient and inference buffers this way, each sized for the widest layer that
+/// uses it.
+///
+/// # Panics
+/// If `rows · T::LEN` exceeds the buffer's `B · W` values (generated code never asks).
+pub fn rows<T: Flat, const W: usize, const B: usize>(buffer: &[[f32; W]; B], rows: usize) -> &[T] {
+    reshape_flat(&flatten(buffer)[..rows * T::LEN], rows)
+}
+
+/// Mutable form of [`rows`].
+///
+/// # Panics
+/// As [`rows`].
+pub fn rows_mut<T: Flat, const W: usize, const B: usize>(buffer: &mut [[f32; W]; B], rows: usize) -> &mut [T] {
+    reshape_flat_mut(&mut flatten_mut(buffer)[..rows * T::LEN], rows)
+}
+
+/// `values` (exactly `rows · T::LEN` f32) as `rows` blocks of `T`.
+fn reshape_flat<T: Flat>(values: &[f32], rows: usize) -> &[T] {
+    layout_is_flat::<T>();
+    assert_eq!(values.len(), rows * T::LEN);
+    if T::LEN == 0 {
+        // SAFETY: `T` is zero-sized, so any aligned non-null pointer is valid for `rows` of them.
+        return unsafe { core::slice::from_raw_parts(core::ptr::NonNull::<T>::dangling().as_ptr(), rows) };
+    }
+    // SAFETY: `values` holds exactly `rows · LEN` contiguous initialised f32 (asserted), and
+    // `T` is `LEN > 0` f32 with f32 alignment (checked above).
+    unsafe { core::slice::from_raw_parts(values.as_ptr().cast::<T>(), rows) }
+}
+
+/// Mutable form of [`reshape_flat`].
+fn reshape_flat_mut<T: Flat>(values: &mut [f32], rows: usize) -> &mut [T] {
+    layout_is_flat::<T>();
+    assert_eq!(values.len(), rows * T::LEN);
+    if T::LEN == 0 {
+        // SAFETY: as in `reshape_flat`.
+        return unsafe { core::slice::from_raw_parts_mut(core::ptr::NonNull::<T>::dangling().as_ptr(), rows) };
+    }
+    // SAFETY: as in `reshape_flat`; every f32 bit pattern is a valid `T`.
+    unsafe { core::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<T>(), rows) }
 }
 
 // SAFETY: zero is a valid f32.
@@ -102,18 +190,9 @@ unsafe impl Flat for f32 {
 }
 // SAFETY: zero-sized.
 unsafe impl Zeroable for () {}
-// SAFETY: zero-sized: zero f32 values; the views are empty slices, never a cast of the
-// (unaligned for f32) address of `()`.
+// SAFETY: zero-sized: zero f32 values (the views of empty blocks never use the address).
 unsafe impl Flat for () {
     const LEN: usize = 0;
-
-    fn as_flat(&self) -> &[f32] {
-        &[]
-    }
-
-    fn as_flat_mut(&mut self) -> &mut [f32] {
-        &mut []
-    }
 }
 // SAFETY: zero is valid for every integer.
 unsafe impl Zeroable for u8 {}
@@ -165,6 +244,29 @@ mod tests {
         flatten_mut(&mut rows[1..])[3] = 9.0;
         assert_eq!(rows[2][1], 9.0);
         assert_eq!(<[[f32; 3]; 4]>::LEN, 12);
+    }
+
+    #[test]
+    fn zero_sized_blocks_give_empty_views() {
+        let mut units = [(); 3];
+        assert!(units.as_flat().is_empty() && units.as_flat_mut().is_empty());
+        assert!(flatten(&[(); 3]).is_empty() && flatten_mut(&mut [[(); 2]; 4]).is_empty());
+        let empty: &[[f32; 0]] = reshape(&[[(); 5]; 2]);
+        assert_eq!(empty.len(), 2);
+        let mut floats = [[0.0f32; 0]; 3];
+        let empty: &mut [()] = reshape_mut(&mut floats);
+        assert_eq!(empty.len(), 3);
+        let none: &[()] = rows(&[[0.0f32; 0]; 4], 4);
+        assert_eq!(none.len(), 4);
+    }
+
+    #[test]
+    fn rows_view_a_prefix_of_a_wide_buffer_packed() {
+        let mut buffer = [[0.0f32; 5]; 3];
+        rows_mut::<[f32; 3], 5, 3>(&mut buffer, 4)[3][2] = 7.0;
+        // Row 3 of width 3 ends at value 12: row 2, column 1 of the buffer.
+        assert_eq!(buffer[2][1], 7.0);
+        assert_eq!(rows::<[f32; 3], 5, 3>(&buffer, 5).len(), 5);
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! A network together with its parameters and state.
 
 use crate::flat::Flat;
-use crate::layer::Layer;
+use crate::layer::{Forward, Layer};
 use core::mem::MaybeUninit;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
 /// A network `N` (its layers and hyperparameters), its trainable parameters as one flat
 /// block, and its non-trainable state.
-#[derive(Clone, Copy, Debug)]
-pub struct Model<N: Layer> {
+///
+/// Not `Copy`, so that a large model is never copied by accident; `clone()` copies it.
+#[derive(Clone, Debug)]
+pub struct Model<N: Forward> {
     /// The layers and their hyperparameters.
     pub net: N,
     /// Every trainable parameter, one contiguous block (`params.as_flat()`), with a typed
@@ -19,15 +21,19 @@ pub struct Model<N: Layer> {
     pub state: N::State,
 }
 
-impl<N: Layer> Model<N> {
+impl<N: Forward> Model<N> {
     /// Bytes taken by the parameters and state.
     pub const BYTES: usize = core::mem::size_of::<Self>();
+}
 
+impl<N: Layer> Model<N> {
     /// A model of `net` whose parameters are drawn with a generator seeded by `seed`.
     ///
-    /// Built on the stack: for large networks use [`Model::new_boxed`] or
+    /// Built on the stack, at most [`STACK_LIMIT`](crate::workspace::STACK_LIMIT) bytes (a
+    /// compile error beyond): for large networks use [`Model::new_boxed`] or
     /// [`Model::with_net_in`].
     pub fn with_net(net: N, seed: u64) -> Self {
+        crate::workspace::assert_fits_on_stack::<Self>();
         let mut model = Model { net, params: N::Params::zeroed(), state: N::State::zeroed() };
         model.reinit(seed);
         model

@@ -122,3 +122,8 @@ pub const fn check_budget(need: Need) {
         panic!("{}", msg.as_str());
     }
 }
+
+/// The larger of two sizes, for the widths of a network's shared buffers.
+pub const fn max(a: usize, b: usize) -> usize {
+    if a > b { a } else { b }
+}

@@ -1,18 +1,42 @@
-//! The memory a forward and backward pass needs, sized at compile time.
+//! The memory a training step needs, sized at compile time.
 
-use crate::error::Error;
-use crate::flat::{Zeroable, flatten, flatten_mut};
-use crate::layer::{Layer, Mode};
+use crate::error::{Error, Place};
+use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
+use crate::layer::{GradMode, Layer, Mode};
 use crate::loss::Loss;
 use crate::model::Model;
 use crate::optim::Optimizer;
 
-/// Activations, caches, output gradients and parameter gradients of network `N` for
-/// batches of up to `B` rows.
+/// The largest value a stack constructor (`Workspace::new`, `InferenceWorkspace::new`,
+/// `Model::new`) builds: 1 MiB. Larger ones are a compile error that names `new_boxed`
+/// and `new_in`, because a value that size overflows a thread's stack (2 MiB for threads
+/// Rust spawns, tests included), all the more in debug builds, which copy it.
+pub const STACK_LIMIT: usize = 1 << 20;
+
+/// Refuses, at compile time, to build a `T` on the stack beyond [`STACK_LIMIT`].
+pub(crate) const fn assert_fits_on_stack<T>() {
+    const {
+        assert!(
+            core::mem::size_of::<T>() <= STACK_LIMIT,
+            "this value is larger than 1 MiB and would overflow the stack: build it with `new_boxed` \
+             (on the heap) or `new_in` (in a static or any `MaybeUninit`) instead of `new`"
+        )
+    }
+}
+
+/// What training network `N` on batches of up to `B` rows needs besides the model:
+/// the activations and caches backward reads, the gradient of the output, and the
+/// parameter gradients.
 ///
 /// `B` is a compile-time capacity; every call takes however many rows it is given, from
-/// 1 to `B`, so the last partial batch of a data set and single-sample inference use the
-/// same workspace. Nothing is allocated after construction.
+/// 1 to `B`, so the last partial batch of a data set uses the same workspace. Nothing is
+/// allocated after construction. For inference alone, an
+/// [`InferenceWorkspace`](crate::InferenceWorkspace) holds the activations only.
+///
+/// The workspace also owns the random streams of the network's dropout layers:
+/// [`Workspace::seed`] restarts them, so that parallel workers seeded differently draw
+/// independent masks (the streams belong to the workspace, not the model, because each
+/// worker has its own workspace while the model's parameters are shared).
 pub struct Workspace<N: Layer, const B: usize> {
     cache: N::Cache<B>,
     output: [N::Output; B],
@@ -29,10 +53,11 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// Bytes taken by the workspace: `size_of::<Self>()`, known at compile time.
     pub const BYTES: usize = core::mem::size_of::<Self>();
 
-    /// A workspace on the stack. For large networks or batches use [`Workspace::new_boxed`]
-    /// or [`Workspace::new_in`].
+    /// A workspace on the stack, at most [`STACK_LIMIT`] bytes (a compile error beyond).
+    /// For large networks or batches use [`Workspace::new_boxed`] or [`Workspace::new_in`].
     pub fn new() -> Self {
         const { assert!(B > 0, "a workspace needs a batch capacity of at least 1") };
+        assert_fits_on_stack::<Self>();
         crate::flat::zeroed()
     }
 
@@ -50,7 +75,15 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         crate::flat::zeroed_in(place)
     }
 
-    /// Runs the network on `inputs` (1 to `B` rows) and returns one output per row.
+    /// Restarts the dropout streams from `seed` (combined with each layer's own seed).
+    /// A fresh workspace draws as if seeded with 0.
+    pub fn seed(&mut self, model: &Model<N>, seed: u64) {
+        model.net.reseed::<B>(&mut self.cache, seed);
+    }
+
+    /// Runs the network on `inputs` (1 to `B` rows) in `mode` and returns one output per
+    /// row. For evaluation alone an [`InferenceWorkspace`](crate::InferenceWorkspace) needs
+    /// far less memory.
     pub fn forward(&mut self, model: &Model<N>, inputs: &[N::Input], mode: Mode) -> Result<&[N::Output], Error> {
         let rows = check_rows::<B>(inputs.len())?;
         self.rows = rows;
@@ -63,14 +96,8 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     pub fn predict(&mut self, model: &Model<N>, input: &N::Input) -> &N::Output {
         self.rows = 1;
         let output = &mut self.output[..1];
-        model.net.forward::<B>(
-            &model.params,
-            &model.state,
-            core::slice::from_ref(input),
-            output,
-            &mut self.cache,
-            Mode::Eval,
-        );
+        let input = core::slice::from_ref(input);
+        model.net.forward::<B>(&model.params, &model.state, input, output, &mut self.cache, Mode::Eval);
         &output[0]
     }
 
@@ -79,7 +106,8 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// the layers' weight penalties. Updates the model's non-trainable state (running
     /// statistics). Returns the mean loss plus the penalties.
     ///
-    /// A non-finite loss is an error, returned before any gradient is computed.
+    /// A NaN or infinity in the inputs, the loss or the gradients is an error, returned
+    /// before the model's state changes.
     pub fn compute_gradients<L: Loss<N::Output>>(
         &mut self,
         model: &mut Model<N>,
@@ -87,10 +115,38 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         targets: &[L::Target],
         loss: &L,
     ) -> Result<f32, Error> {
+        self.gradients(model, inputs, targets, loss, GradMode::Overwrite)
+    }
+
+    /// As [`Workspace::compute_gradients`], but ADDS this batch's gradients to those the
+    /// workspace holds: gradient accumulation over micro-batches, for an effective batch
+    /// larger than `B`. With `k` equal micro-batches of a mean loss, scale the sum by
+    /// `1 / k` ([`Workspace::scale_gradients`]) to get the gradient of the whole batch, then
+    /// [`Workspace::apply_gradients`]. Start the sum with [`Workspace::compute_gradients`].
+    /// After an error the held sum is not usable; the model is unchanged.
+    pub fn accumulate_gradients<L: Loss<N::Output>>(
+        &mut self,
+        model: &mut Model<N>,
+        inputs: &[N::Input],
+        targets: &[L::Target],
+        loss: &L,
+    ) -> Result<f32, Error> {
+        self.gradients(model, inputs, targets, loss, GradMode::Accumulate)
+    }
+
+    fn gradients<L: Loss<N::Output>>(
+        &mut self,
+        model: &mut Model<N>,
+        inputs: &[N::Input],
+        targets: &[L::Target],
+        loss: &L,
+        mode: GradMode,
+    ) -> Result<f32, Error> {
         let rows = check_rows::<B>(inputs.len())?;
         if targets.len() != rows {
             return Err(Error::TargetCount { outputs: rows, targets: targets.len() });
         }
+        check_finite(flatten(inputs), N::Input::LEN, Place::Inputs)?;
         self.rows = rows;
         let (output, grad_output) = (&mut self.output[..rows], &mut self.grad_output[..rows]);
         model.net.forward::<B>(&model.params, &model.state, inputs, output, &mut self.cache, Mode::Train);
@@ -98,14 +154,29 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         if !value.is_finite() {
             return Err(Error::NonFiniteLoss(value));
         }
+        let params = &model.params;
+        model.net.backward::<B>(params, inputs, output, grad_output, &mut self.cache, None, &mut self.grads, mode);
+        check_finite(self.grads.as_flat(), 1, Place::Gradients)?;
+        let penalty = model.net.regularize(params, &mut self.grads);
         model.net.update_state::<B>(&mut model.state, &self.cache);
-        model.net.backward::<B>(&model.params, inputs, output, grad_output, &mut self.cache, None, &mut self.grads);
-        Ok(value + model.net.regularize(&model.params, &mut self.grads))
+        Ok(value + penalty)
     }
 
-    /// One training step: [`Workspace::compute_gradients`], `optimizer.step`, then the
-    /// layers' weight constraints (max-norm). Returns the mean loss of the batch with the
-    /// penalties; on error the parameters are unchanged.
+    /// Multiplies the held gradients by `factor` (`1 / k` after `k` accumulated batches).
+    pub fn scale_gradients(&mut self, factor: f32) {
+        self.grads.as_flat_mut().iter_mut().for_each(|g| *g *= factor);
+    }
+
+    /// One optimizer step with the held gradients, then the layers' weight constraints
+    /// (max-norm).
+    pub fn apply_gradients<O: Optimizer<N>>(&mut self, model: &mut Model<N>, optimizer: &mut O) {
+        optimizer.step(&mut model.params, &self.grads);
+        model.net.constrain(&mut model.params);
+    }
+
+    /// One training step: [`Workspace::compute_gradients`], then
+    /// [`Workspace::apply_gradients`]. Returns the mean loss of the batch with the
+    /// penalties; on error neither the model nor the optimizer has changed.
     pub fn train_step<L: Loss<N::Output>, O: Optimizer<N>>(
         &mut self,
         model: &mut Model<N>,
@@ -115,8 +186,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         optimizer: &mut O,
     ) -> Result<f32, Error> {
         let value = self.compute_gradients(model, inputs, targets, loss)?;
-        optimizer.step(&mut model.params, &self.grads);
-        model.net.constrain(&mut model.params);
+        self.apply_gradients(model, optimizer);
         Ok(value)
     }
 
@@ -167,7 +237,8 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         &self.output[..self.rows]
     }
 
-    /// The parameter gradients of the last [`Workspace::compute_gradients`] call.
+    /// The parameter gradients of the last [`Workspace::compute_gradients`] call (or the
+    /// sum since it, after [`Workspace::accumulate_gradients`]).
     pub fn grads(&self) -> &N::Params {
         &self.grads
     }
@@ -184,10 +255,33 @@ impl<N: Layer, const B: usize> Default for Workspace<N, B> {
     }
 }
 
-fn check_rows<const B: usize>(rows: usize) -> Result<usize, Error> {
+/// `rows` itself when it is from 1 to `B`, else the error.
+pub(crate) fn check_rows<const B: usize>(rows: usize) -> Result<usize, Error> {
     match rows {
         0 => Err(Error::EmptyBatch),
         r if r > B => Err(Error::BatchTooLarge { rows, capacity: B }),
         r => Ok(r),
     }
+}
+
+/// An error naming the first NaN or infinity in `values` (rows of `width` values), if any.
+///
+/// The scan is branch-free, in 16 lanes that vectorise: `v · 0` is 0 for every finite `v`
+/// and NaN otherwise, so the lanes' sums stay 0 exactly when every value is finite. Only
+/// then, to name the place, a second scan finds the value.
+fn check_finite(values: &[f32], width: usize, place: Place) -> Result<(), Error> {
+    let (blocks, tail) = values.as_chunks::<16>();
+    let mut lanes = [0.0f32; 16];
+    for block in blocks {
+        for (lane, &v) in lanes.iter_mut().zip(block) {
+            *lane += v * 0.0;
+        }
+    }
+    let sum = lanes.iter().chain(tail).fold(0.0, |sum, &v| sum + v * 0.0);
+    if sum == 0.0 {
+        return Ok(());
+    }
+    let (index, value) = values.iter().enumerate().find(|(_, v)| !v.is_finite()).map_or((0, sum), |(i, &v)| (i, v));
+    let row = if place == Place::Gradients { 0 } else { index / width.max(1) };
+    Err(Error::NonFinite { place, row, value })
 }

@@ -19,7 +19,7 @@ use staticnet_core::loss::{
     BceLoss, BceWithLogitsLoss, CrossEntropyLoss, HalfSquaredError, HuberLoss, Loss, MseLoss, NllLoss, SmoothL1Loss,
     SparseCategoricalCrossEntropy,
 };
-use staticnet_core::{Flat, Layer, Mode};
+use staticnet_core::{Flat, Forward, GradMode, Layer, Mode};
 
 /// Step and tolerance of a finite-difference check (shared with the CNN checks).
 type Tol = FiniteDiff;
@@ -73,7 +73,7 @@ fn check_layer<L: Layer, const CAP: usize>(
 /// A `Dense<IN, OUT>` with random (PyTorch-default) weights and biases.
 fn check_dense<const IN: usize, const OUT: usize, const CAP: usize>(rows: usize, seed: u64) {
     let layer = Dense::<IN, OUT>::default();
-    let mut params = <Dense<IN, OUT> as Layer>::Params::zeroed();
+    let mut params = <Dense<IN, OUT> as Forward>::Params::zeroed();
     layer.init(&mut params, &mut (), &mut SmallRng::seed_from_u64(seed ^ 0xD5));
     let what = format!("Dense<{IN}, {OUT}> on {rows} of {CAP} rows");
     check_layer::<_, CAP>(&what, &layer, &params, rows, anywhere, SMOOTH, seed);
@@ -363,11 +363,21 @@ struct Square {
     wrong_da: bool,
 }
 
-impl Layer for Square {
+impl Forward for Square {
     type Input = [f32; 3];
     type Output = [f32; 3];
     type Params = [f32; 1];
     type State = ();
+    type Scratch<const B: usize> = ();
+
+    fn infer<const B: usize>(&self, params: &[f32; 1], _: &(), x: &[[f32; 3]], y: &mut [[f32; 3]], _: &mut ()) {
+        for (y, &x) in flatten_mut(y).iter_mut().zip(flatten(x)) {
+            *y = params[0] * x * x;
+        }
+    }
+}
+
+impl Layer for Square {
     type Cache<const B: usize> = ();
 
     fn init<R: rand::RngCore + ?Sized>(&self, params: &mut [f32; 1], _: &mut (), _: &mut R) {
@@ -383,9 +393,7 @@ impl Layer for Square {
         _: &mut (),
         _: Mode,
     ) {
-        for (y, &x) in flatten_mut(y).iter_mut().zip(flatten(x)) {
-            *y = params[0] * x * x;
-        }
+        self.infer::<B>(params, &(), x, y, &mut ());
     }
 
     fn backward<const B: usize>(
@@ -397,10 +405,11 @@ impl Layer for Square {
         _: &mut (),
         dx: Option<&mut [[f32; 3]]>,
         grads: &mut [f32; 1],
+        mode: GradMode,
     ) {
         let (x, dy) = (flatten(x), flatten(dy));
         let da: f32 = x.iter().zip(dy).map(|(x, g)| x * x * g).sum();
-        grads[0] = if self.wrong_da { 1.05 * da } else { da };
+        mode.store(&mut grads[0], if self.wrong_da { 1.05 * da } else { da });
         if let Some(dx) = dx {
             let factor = if self.wrong_dx { 1.9 } else { 2.0 };
             for ((dx, &x), &g) in flatten_mut(dx).iter_mut().zip(x).zip(dy) {

@@ -16,7 +16,7 @@ use staticnet_core::layers::{
     AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormParams, BatchNormState, Conv2d, Dropout, DropoutCache, Flatten,
     GlobalAvgPool, MaxPool2d,
 };
-use staticnet_core::{Flat, Layer, Mode};
+use staticnet_core::{Flat, Forward, Layer, Mode};
 
 /// Smooth (or piecewise linear, away from the kinks) functions: a step of 1e-2 keeps the f32
 /// rounding of the differences small, and the truncation error (eps² f'''/6) is ~1e-5.
@@ -71,7 +71,7 @@ fn check_conv<
     seed: u64,
 ) {
     let layer = Conv2d::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::default();
-    let mut params = <Conv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW> as Layer>::Params::zeroed();
+    let mut params = <Conv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW> as Forward>::Params::zeroed();
     let mut rng = SmallRng::seed_from_u64(seed);
     layer.init(&mut params, &mut (), &mut rng);
     let x = random_batch(&mut rng, rows);
@@ -242,8 +242,7 @@ fn dropout_gradients() {
     let mask: [Features; 8] = core::array::from_fn(|_| core::array::from_fn(|_| rng.random_range(0..2) as f32));
     let layer = Dropout::<Features>::new(0.3, 9);
     let fixed = |cache: &mut DropoutCache<Features, 8>| {
-        cache.mask = mask;
-        cache.frozen = true;
+        cache.set_mask(mask);
     };
     check_gradients::<_, 8>("Dropout(0.3), fixed mask", &layer, &(), &(), Mode::Train, &x, &g, SMOOTH, &fixed);
     check_gradients::<_, 8>("Dropout(0.3), eval", &layer, &(), &(), Mode::Eval, &x, &g, SMOOTH, &|_| {});
@@ -324,7 +323,7 @@ fn mc_dropout_samples_while_eval_is_deterministic() {
     // Backward after a McDropout pass goes through the same mask.
     let g = random_grad::<Features>(&mut rng, 4);
     let run = run_layer::<_, 4>(&layer, &(), &(), Mode::McDropout, &x, &g, &|_| {});
-    assert!(run.cache.active);
+    assert!(run.cache.was_active());
     for (((dx, g), y), x) in flatten(&run.dx).iter().zip(flatten(&g)).zip(flatten(&run.y)).zip(flatten(&x)) {
         let kept = *y != 0.0 || *x == 0.0;
         assert_eq!(*dx, if kept { g * 2.0 } else { 0.0 });

@@ -32,7 +32,7 @@ use staticnet_core::loss::{Loss, MseLoss};
 use staticnet_core::optim::{
     Adagrad, Adam, AdamW, AdamWAmsGrad, Adamax, AmsGrad, Momentum, NAdam, NoBuffer, Optimizer, RmsProp, Sgd, WithBuffer,
 };
-use staticnet_core::{Flat, Layer, Mode};
+use staticnet_core::{Flat, GradMode, Layer, Mode};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
@@ -286,7 +286,7 @@ fn loss_and_grad(params: &Params, x: &[[f32; 3]; 4], y: &[[f32; 2]; 4]) -> (f32,
     let mut dout = [[0.0f32; 2]; 4];
     let loss = MseLoss.loss_and_grad(&out, y, &mut dout).expect("valid batch");
     let mut grads = Params::zeroed();
-    layer.backward::<4>(params, x, &out, &dout, &mut (), None, &mut grads);
+    layer.backward::<4>(params, x, &out, &dout, &mut (), None, &mut grads, GradMode::Overwrite);
     (loss, grads)
 }
 

@@ -9,7 +9,7 @@ use staticnet_core::optim::{Optimizer, Sgd};
 use staticnet_core::regularize::{
     L1, L1L2, L2, Regularizer, Weights, clip_grad_norm, clip_grad_value, l1_penalty, l2_penalty, max_norm,
 };
-use staticnet_core::{Flat, Layer, Mode};
+use staticnet_core::{Flat, GradMode, Layer, Mode};
 
 type Params = DenseParams<4, 3>;
 
@@ -109,7 +109,7 @@ fn max_norm_holds_after_every_training_step() {
         let mut dout = [[0.0f32; 3]; 8];
         MseLoss.loss_and_grad(&out, &y, &mut dout).unwrap();
         let mut grads = Params::zeroed();
-        layer.backward::<8>(&params, &x, &out, &dout, &mut (), None, &mut grads);
+        layer.backward::<8>(&params, &x, &out, &dout, &mut (), None, &mut grads, GradMode::Overwrite);
         opt.step(&mut params, &grads);
         let before = params.weight;
         max_norm(&mut params.weight, C);

@@ -1,8 +1,10 @@
-//! Code generation: the network struct, its parameter, state and cache blocks, and its
-//! `Layer` implementation calling each layer in order (forward) and in reverse (backward).
+//! Code generation: the network struct, its parameter, state, cache and scratch blocks,
+//! and its `Forward` and `Layer` implementations calling each layer in order (forward,
+//! inference) and in reverse (backward), in the buffers the memory plan assigns.
 
 use crate::check::Resolved;
-use proc_macro2::TokenStream;
+use crate::plan::{Plan, Slot, Step, Traits};
+use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 
 /// The items of network `name` made of `layers`, and of the networks generated for them.
@@ -10,6 +12,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let params = format_ident!("{}Params", name);
     let state = format_ident!("{}State", name);
     let cache = format_ident!("{}Cache", name);
+    let scratch = format_ident!("{}Scratch", name);
     let fields: Vec<_> = layers.iter().map(|l| &l.field).collect();
     let field_names: Vec<String> = layers.iter().map(|l| l.field.to_string()).collect();
     let layer_docs = field_names.iter().map(|f| format!("Layer `{f}`."));
@@ -20,21 +23,37 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let checks = layers.iter().flat_map(|l| &l.checks);
     let first = &types[0];
     let last = &types[types.len() - 1];
-    let n = layers.len();
 
-    // Activations a_k (output of layer k) and their gradients g_k, for every layer but the
-    // last, whose output is the caller's.
-    let inner = &layers[..n - 1];
-    let act: Vec<_> = inner.iter().map(|l| format_ident!("a_{}", l.field)).collect();
-    let grad: Vec<_> = inner.iter().map(|l| format_ident!("g_{}", l.field)).collect();
-    let inner_types: Vec<_> = inner.iter().map(|l| &l.ty).collect();
-    let cache_fields: Vec<_> = layers.iter().map(|l| format_ident!("c_{}", l.field)).collect();
+    let traits: Vec<Traits> = layers.iter().map(|l| Traits::of(&type_name(&l.ty), l.custom)).collect();
+    let plan = Plan::new(&traits);
+    let net = Net { layers, plan: &plan };
+
+    // Training: an activation buffer per layer output that owns one, the two gradient
+    // buffers, and each layer's cache.
+    let owners: Vec<usize> = (0..layers.len()).filter(|&k| plan.train[k].0 == Slot::Activation(k)).collect();
+    let act: Vec<Ident> = owners.iter().map(|&k| activation(layers, k)).collect();
+    let act_types: Vec<&TokenStream> = owners.iter().map(|&k| &layers[k].ty).collect();
+    let cache_fields: Vec<Ident> = layers.iter().map(|l| format_ident!("c_{}", l.field)).collect();
+    let grad_width = |turn: u8| width(layers, plan.grad.iter().map(|g| g.0), Slot::Turn(turn));
+    let (g0, g1) = (grad_width(0), grad_width(1));
+    // Inference: the two activation buffers and each layer's scratch.
+    let infer_width = |turn: u8| width(layers, plan.infer.iter().map(|o| o.0), Slot::Turn(turn));
+    let (p0, p1) = (infer_width(0), infer_width(1));
+    let scratch_fields: Vec<Ident> = layers.iter().map(|l| format_ident!("s_{}", l.field)).collect();
+
     let params_doc = format!("Trainable parameters of [`{name}`], one contiguous block with a field per layer.");
     let state_doc = format!("Non-trainable state of [`{name}`] (running statistics), a field per layer.");
-    let cache_doc = format!("What [`{name}`] keeps between forward and backward for a batch of up to `B` rows.");
+    let cache_doc = format!(
+        "What training [`{name}`] keeps between forward and backward for a batch of up to `B` rows: \
+         the activations backward reads, two gradient buffers, and each layer's cache."
+    );
+    let scratch_doc = format!(
+        "What an inference pass of [`{name}`] over up to `B` rows needs: two activation buffers and each layer's scratch."
+    );
 
-    let forward = forward_calls(layers, &act);
-    let backward = backward_calls(layers, &act, &grad);
+    let forward = net.forward_calls();
+    let backward = net.backward_calls();
+    let infer = net.infer_calls();
     let nested = layers.iter().filter_map(|l| l.nested.as_ref()).map(|n| {
         let doc = format!("The layers of residual block `{}` of [`{name}`].", n.name);
         expand(&[syn::parse_quote!(#[doc = #doc])], vis, &n.name, &n.layers)
@@ -44,7 +63,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
         #(#nested)*
 
         #(#attrs)*
-        #[derive(Clone, Copy, Debug)]
+        #[derive(Clone, Debug)]
         #vis struct #name {
             #( #[doc = #layer_docs] pub #fields: #types, )*
         }
@@ -53,49 +72,69 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
         #[derive(Clone, Copy)]
         #[repr(C, align(4))]
         #vis struct #params {
-            #( #[doc = #param_docs] pub #fields: <#types as ::staticnet::Layer>::Params, )*
+            #( #[doc = #param_docs] pub #fields: <#types as ::staticnet::Forward>::Params, )*
         }
 
         #[doc = #state_doc]
         #[derive(Clone, Copy)]
         #[repr(C, align(4))]
         #vis struct #state {
-            #( #[doc = #state_docs] pub #fields: <#types as ::staticnet::Layer>::State, )*
+            #( #[doc = #state_docs] pub #fields: <#types as ::staticnet::Forward>::State, )*
         }
 
         #[doc = #cache_doc]
         #vis struct #cache<const B: usize> {
-            #( #act: [<#inner_types as ::staticnet::Layer>::Output; B], )*
-            #( #grad: [<#inner_types as ::staticnet::Layer>::Output; B], )*
+            #( #act: [<#act_types as ::staticnet::Forward>::Output; B], )*
+            g0: [[f32; #g0]; B],
+            g1: [[f32; #g1]; B],
             #( #cache_fields: <#types as ::staticnet::Layer>::Cache<B>, )*
+        }
+
+        #[doc = #scratch_doc]
+        #vis struct #scratch<const B: usize> {
+            p0: [[f32; #p0]; B],
+            p1: [[f32; #p1]; B],
+            #( #scratch_fields: <#types as ::staticnet::Forward>::Scratch<B>, )*
         }
 
         #(#checks)*
 
         // SAFETY: every field is `Zeroable`, as the where clause requires.
+        #[automatically_derived]
         unsafe impl<const B: usize> ::staticnet::Zeroable for #cache<B>
         where
-            #( [<#inner_types as ::staticnet::Layer>::Output; B]: ::staticnet::Zeroable, )*
+            #( [<#act_types as ::staticnet::Forward>::Output; B]: ::staticnet::Zeroable, )*
             #( <#types as ::staticnet::Layer>::Cache<B>: ::staticnet::Zeroable, )*
         {}
+        // SAFETY: every field is `Zeroable`, as the where clause requires.
+        #[automatically_derived]
+        unsafe impl<const B: usize> ::staticnet::Zeroable for #scratch<B>
+        where
+            #( <#types as ::staticnet::Forward>::Scratch<B>: ::staticnet::Zeroable, )*
+        {}
         // SAFETY: every field is `Flat` (an f32 block), so all-zero bytes are valid.
+        #[automatically_derived]
         unsafe impl ::staticnet::Zeroable for #params {}
         // SAFETY: repr(C) of `Flat` fields, all f32-aligned, hence no padding; the size
         // is checked against LEN below.
+        #[automatically_derived]
         unsafe impl ::staticnet::Flat for #params {
-            const LEN: usize = 0 #( + <<#types as ::staticnet::Layer>::Params as ::staticnet::Flat>::LEN )*;
+            const LEN: usize = 0 #( + <<#types as ::staticnet::Forward>::Params as ::staticnet::Flat>::LEN )*;
         }
         // SAFETY: as for the parameters.
+        #[automatically_derived]
         unsafe impl ::staticnet::Zeroable for #state {}
         // SAFETY: as for the parameters.
+        #[automatically_derived]
         unsafe impl ::staticnet::Flat for #state {
-            const LEN: usize = 0 #( + <<#types as ::staticnet::Layer>::State as ::staticnet::Flat>::LEN )*;
+            const LEN: usize = 0 #( + <<#types as ::staticnet::Forward>::State as ::staticnet::Flat>::LEN )*;
         }
         const _: () = {
             assert!(::core::mem::size_of::<#params>() == <#params as ::staticnet::Flat>::LEN * 4);
             assert!(::core::mem::size_of::<#state>() == <#state as ::staticnet::Flat>::LEN * 4);
         };
 
+        #[automatically_derived]
         impl ::core::default::Default for #name {
             /// The network with the hyperparameters of its declaration.
             fn default() -> Self {
@@ -103,6 +142,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
             }
         }
 
+        #[automatically_derived]
         impl #name {
             /// Number of trainable parameters.
             pub const PARAMS: usize = <#params as ::staticnet::Flat>::LEN;
@@ -113,11 +153,39 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
             pub const STATE_BYTES: usize = ::core::mem::size_of::<#state>();
         }
 
-        impl ::staticnet::Layer for #name {
-            type Input = <#first as ::staticnet::Layer>::Input;
-            type Output = <#last as ::staticnet::Layer>::Output;
+        #[automatically_derived]
+        impl ::staticnet::Forward for #name {
+            type Input = <#first as ::staticnet::Forward>::Input;
+            type Output = <#last as ::staticnet::Forward>::Output;
             type Params = #params;
             type State = #state;
+            type Scratch<const B: usize> = #scratch<B>;
+
+            fn infer<const B: usize>(
+                &self,
+                params: &#params,
+                state: &#state,
+                x: &[Self::Input],
+                y: &mut [Self::Output],
+                scratch: &mut #scratch<B>,
+            ) {
+                let rows = x.len();
+                #infer
+            }
+
+            fn visit_tensors<V: ::staticnet::tensors::TensorVisitor>(
+                &self,
+                params: &mut #params,
+                state: &mut #state,
+                path: &::staticnet::tensors::TensorPath<'_>,
+                visitor: &mut V,
+            ) {
+                #( ::staticnet::Forward::visit_tensors(&self.#fields, &mut params.#fields, &mut state.#fields, &path.child(#field_names), visitor); )*
+            }
+        }
+
+        #[automatically_derived]
+        impl ::staticnet::Layer for #name {
             type Cache<const B: usize> = #cache<B>;
 
             fn init<R: ::staticnet::__private::RngCore + ?Sized>(&self, params: &mut #params, state: &mut #state, rng: &mut R) {
@@ -137,16 +205,6 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
                 #forward
             }
 
-            fn visit_tensors<V: ::staticnet::tensors::TensorVisitor>(
-                &self,
-                params: &mut #params,
-                state: &mut #state,
-                path: &::staticnet::tensors::TensorPath<'_>,
-                visitor: &mut V,
-            ) {
-                #( ::staticnet::Layer::visit_tensors(&self.#fields, &mut params.#fields, &mut state.#fields, &path.child(#field_names), visitor); )*
-            }
-
             fn regularize(&self, params: &#params, grads: &mut #params) -> f32 {
                 0.0 #( + ::staticnet::Layer::regularize(&self.#fields, &params.#fields, &mut grads.#fields) )*
             }
@@ -159,6 +217,10 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
                 #( ::staticnet::Layer::update_state::<B>(&self.#fields, &mut state.#fields, &cache.#cache_fields); )*
             }
 
+            fn reseed<const B: usize>(&self, cache: &mut #cache<B>, seed: u64) {
+                #( ::staticnet::Layer::reseed::<B>(&self.#fields, &mut cache.#cache_fields, seed); )*
+            }
+
             fn backward<const B: usize>(
                 &self,
                 params: &#params,
@@ -168,6 +230,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
                 cache: &mut #cache<B>,
                 dx: ::core::option::Option<&mut [Self::Input]>,
                 grads: &mut #params,
+                grad_mode: ::staticnet::GradMode,
             ) {
                 let rows = x.len();
                 #backward
@@ -176,61 +239,173 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     }
 }
 
-/// `layer_k.forward(a_{k-1} -> a_k)`, from the input `x` to the output `y`.
-fn forward_calls(layers: &[Resolved], act: &[proc_macro2::Ident]) -> TokenStream {
-    let n = layers.len();
-    layers
-        .iter()
-        .enumerate()
-        .map(|(k, l)| {
-            let (field, span) = (&l.field, l.span);
-            let c = format_ident!("c_{}", field);
-            let input = if k == 0 { quote!(x) } else { let a = &act[k - 1]; quote!(&cache.#a[..rows]) };
-            let input = rewire(layers, k, input, quote!(reshape));
-            let output = if k == n - 1 { quote!(y) } else { let a = &act[k]; quote!(&mut cache.#a[..rows]) };
-            quote_spanned! {span=>
-                ::staticnet::Layer::forward::<B>(&self.#field, &params.#field, &state.#field, #input, #output, &mut cache.#c, mode);
-            }
-        })
-        .collect()
+/// A network's layers with their memory plan, for writing the calls.
+struct Net<'a> {
+    layers: &'a [Resolved],
+    plan: &'a Plan,
 }
 
-/// `layer_k.backward(g_k -> g_{k-1})`, from the last layer to the first, which writes the
-/// caller's `dx` (or nothing when the caller passes `None`).
-fn backward_calls(layers: &[Resolved], act: &[proc_macro2::Ident], grad: &[proc_macro2::Ident]) -> TokenStream {
-    let n = layers.len();
-    layers
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(k, l)| {
-            let (field, span) = (&l.field, l.span);
-            let c = format_ident!("c_{}", field);
-            let input = if k == 0 { quote!(x) } else { let a = &act[k - 1]; quote!(&cache.#a[..rows]) };
-            let input = rewire(layers, k, input, quote!(reshape));
-            let (output, d_output) = if k == n - 1 {
-                (quote!(y), quote!(dy))
-            } else {
-                let (a, g) = (&act[k], &grad[k]);
-                (quote!(&cache.#a[..rows]), quote!(&cache.#g[..rows]))
-            };
-            let d_input = if k == 0 {
-                quote!(dx)
-            } else {
-                let g = &grad[k - 1];
-                let d_input = rewire(layers, k, quote!(&mut cache.#g[..rows]), quote!(reshape_mut));
-                quote!(::core::option::Option::Some(#d_input))
-            };
-            quote_spanned! {span=>
-                ::staticnet::Layer::backward::<B>(&self.#field, &params.#field, #input, #output, #d_output, &mut cache.#c, #d_input, &mut grads.#field);
+impl Net<'_> {
+    /// `layer_k.forward(a_{k-1} -> a_k)`, from the input `x` to the output `y`.
+    fn forward_calls(&self) -> TokenStream {
+        let out = &self.plan.train;
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let (field, ty, span) = (&l.field, &l.ty, l.span);
+                let c = format_ident!("c_{}", field);
+                match out[k].1 {
+                    Step::View => quote!(),
+                    Step::InPlace => {
+                        let xy = self.train_rows(out[k].0, true);
+                        quote_spanned! {span=>
+                            <#ty as ::staticnet::InPlace>::forward_in_place::<B>(&self.#field, &params.#field, &state.#field, #xy, &mut cache.#c, mode);
+                        }
+                    }
+                    Step::Call => {
+                        let (x, y) = (self.train_rows(Plan::input(out, k), false), self.train_rows(out[k].0, true));
+                        quote_spanned! {span=>
+                            <#ty as ::staticnet::Layer>::forward::<B>(&self.#field, &params.#field, &state.#field, #x, #y, &mut cache.#c, mode);
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// `layer_k.backward(g_k -> g_{k-1})`, from the last layer to the first, which writes
+    /// the caller's `dx` (or nothing when the caller passes `None`).
+    fn backward_calls(&self) -> TokenStream {
+        let (out, grad) = (&self.plan.train, &self.plan.grad);
+        self.layers
+            .iter()
+            .enumerate()
+            .rev()
+            .filter(|&(k, _)| grad[k].1 != Step::View)
+            .map(|(k, l)| {
+                let (field, ty, span) = (&l.field, &l.ty, l.span);
+                let c = format_ident!("c_{}", field);
+                let x = self.train_rows(Plan::input(out, k), false);
+                let y = self.train_rows(out[k].0, false);
+                let dy = grad_rows(grad[k].0, false);
+                let dx = if k == 0 {
+                    quote!(dx)
+                } else {
+                    let dx = grad_rows(grad[k - 1].0, true);
+                    quote!(::core::option::Option::Some(#dx))
+                };
+                quote_spanned! {span=>
+                    <#ty as ::staticnet::Layer>::backward::<B>(&self.#field, &params.#field, #x, #y, #dy, &mut cache.#c, #dx, &mut grads.#field, grad_mode);
+                }
+            })
+            .collect()
+    }
+
+    /// `layer_k.infer(...)` in the two turn buffers, from `x` to `y`.
+    fn infer_calls(&self) -> TokenStream {
+        let out = &self.plan.infer;
+        self.layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| {
+                let (field, ty, span) = (&l.field, &l.ty, l.span);
+                let s = format_ident!("s_{}", field);
+                match out[k].1 {
+                    Step::View => quote!(),
+                    Step::InPlace => {
+                        let xy = scratch_rows(out[k].0, true);
+                        quote_spanned! {span=>
+                            <#ty as ::staticnet::InPlace>::infer_in_place(&self.#field, &params.#field, &state.#field, #xy);
+                        }
+                    }
+                    Step::Call => {
+                        let (x, y) = (scratch_rows(Plan::input(out, k), false), scratch_rows(out[k].0, true));
+                        quote_spanned! {span=>
+                            <#ty as ::staticnet::Forward>::infer::<B>(&self.#field, &params.#field, &state.#field, #x, #y, &mut scratch.#s);
+                        }
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The rows in `slot` during training, as the layer that reads or writes them wants
+    /// them (a reshape: views and nested networks change the sample type, not the values).
+    fn train_rows(&self, slot: Slot, write: bool) -> TokenStream {
+        match (slot, write) {
+            (Slot::Input, _) => quote!(::staticnet::flat::reshape(x)),
+            (Slot::Caller, false) => quote!(::staticnet::flat::reshape(y)),
+            (Slot::Caller, true) => quote!(::staticnet::flat::reshape_mut(y)),
+            (Slot::Activation(k), false) => {
+                let a = activation(self.layers, k);
+                quote!(::staticnet::flat::reshape(&cache.#a[..rows]))
             }
-        })
-        .collect()
+            (Slot::Activation(k), true) => {
+                let a = activation(self.layers, k);
+                quote!(::staticnet::flat::reshape_mut(&mut cache.#a[..rows]))
+            }
+            (Slot::Turn(_), _) => unreachable!("training activations never take turns"),
+        }
+    }
 }
 
-/// The rows fed to layer `k`, reshaped when layer `k` or the one before is a nested network
-/// or custom layer: there the macro cannot name the exact sample type, so the widths are
-/// checked by a const item with a readable message and the rows are passed as a reshape.
-fn rewire(layers: &[Resolved], k: usize, rows: TokenStream, function: TokenStream) -> TokenStream {
-    if k > 0 && (layers[k].custom || layers[k - 1].custom) { quote!(::staticnet::flat::#function(#rows)) } else { rows }
+/// The gradient rows in `slot`: the caller's `dy`, or a turn buffer.
+fn grad_rows(slot: Slot, write: bool) -> TokenStream {
+    match (slot, write) {
+        (Slot::Caller, _) => quote!(::staticnet::flat::reshape(dy)),
+        (Slot::Turn(t), false) => {
+            let g = format_ident!("g{}", t);
+            quote!(::staticnet::flat::rows(&cache.#g, rows))
+        }
+        (Slot::Turn(t), true) => {
+            let g = format_ident!("g{}", t);
+            quote!(::staticnet::flat::rows_mut(&mut cache.#g, rows))
+        }
+        _ => unreachable!("gradients live in the caller's dy or a turn buffer"),
+    }
+}
+
+/// The inference rows in `slot`: `x`, `y` or a turn buffer.
+fn scratch_rows(slot: Slot, write: bool) -> TokenStream {
+    match (slot, write) {
+        (Slot::Input, _) => quote!(::staticnet::flat::reshape(x)),
+        (Slot::Caller, _) => quote!(::staticnet::flat::reshape_mut(y)),
+        (Slot::Turn(t), false) => {
+            let p = format_ident!("p{}", t);
+            quote!(::staticnet::flat::rows(&scratch.#p, rows))
+        }
+        (Slot::Turn(t), true) => {
+            let p = format_ident!("p{}", t);
+            quote!(::staticnet::flat::rows_mut(&mut scratch.#p, rows))
+        }
+        (Slot::Activation(_), _) => unreachable!("inference keeps no activation buffers"),
+    }
+}
+
+/// The field of layer `k`'s activation buffer.
+fn activation(layers: &[Resolved], k: usize) -> Ident {
+    format_ident!("a_{}", layers[k].field)
+}
+
+/// The values per row a turn buffer needs: the widest output of the layers whose rows it
+/// holds (0 when none does), as a const expression.
+fn width(layers: &[Resolved], slots: impl Iterator<Item = Slot>, turn: Slot) -> TokenStream {
+    slots.zip(layers).filter(|(slot, _)| *slot == turn).fold(quote!(0usize), |widest, (_, l)| {
+        let ty = &l.ty;
+        quote!(::staticnet::__private::max(#widest, <<#ty as ::staticnet::Forward>::Output as ::staticnet::Flat>::LEN))
+    })
+}
+
+/// The name of a layer type's last path segment: `Dense` for `::staticnet::layers::Dense<784, 128>`.
+fn type_name(ty: &TokenStream) -> String {
+    let mut name = String::new();
+    for token in ty.clone() {
+        match token {
+            TokenTree::Ident(ident) => name = ident.to_string(),
+            TokenTree::Punct(p) if p.as_char() == '<' => break,
+            _ => {}
+        }
+    }
+    name
 }

@@ -6,6 +6,7 @@ mod budget;
 mod check;
 mod expand;
 mod parse;
+mod plan;
 
 use proc_macro::TokenStream;
 

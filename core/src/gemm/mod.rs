@@ -71,6 +71,17 @@ pub fn matmul_tn<const N: usize, const K: usize>(a: &[[f32; N]], b: &[[f32; K]],
     tn::matmul_tn::<Separate, 16, 8, 4, N, K>(a, b, c)
 }
 
+/// `c[j] += Σ_r a[r][j] · b[r]`: [`matmul_tn`] added to what `c` holds.
+pub fn matmul_tn_acc<const N: usize, const K: usize>(a: &[[f32; N]], b: &[[f32; K]], c: &mut [[f32; K]; N]) {
+    for (a, b) in a.iter().zip(b) {
+        for (c, &a) in c.iter_mut().zip(a) {
+            for (c, &b) in c.iter_mut().zip(b) {
+                *c += a * b;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 //! `count_include_pad = True`).
 
 use super::max_pool2d::{pool_shapes_agree, window};
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
 use rand::RngCore;
 
 /// Average pooling over `KH × KW` windows moved by `SH`, `SW` on NCHW images, each channel
@@ -43,17 +43,15 @@ impl<
     const PW: usize,
     const OH: usize,
     const OW: usize,
-> Layer for AvgPool2d<C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>
+> Forward for AvgPool2d<C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>
 {
     type Input = [[[f32; W]; H]; C];
     type Output = [[[f32; OW]; OH]; C];
     type Params = ();
     type State = ();
-    type Cache<const B: usize> = ();
+    type Scratch<const B: usize> = ();
 
-    fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
-
-    fn forward<const B: usize>(&self, _: &(), _: &(), x: &[Self::Input], y: &mut [Self::Output], _: &mut (), _: Mode) {
+    fn infer<const B: usize>(&self, _: &(), _: &(), x: &[Self::Input], y: &mut [Self::Output], _: &mut ()) {
         const {
             assert!(
                 pool_shapes_agree(H, W, KH, KW, SH, SW, PH, PW, OH, OW),
@@ -75,6 +73,29 @@ impl<
             }
         }
     }
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+> Layer for AvgPool2d<C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>
+{
+    type Cache<const B: usize> = ();
+
+    fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
+
+    fn forward<const B: usize>(&self, _: &(), _: &(), x: &[Self::Input], y: &mut [Self::Output], _: &mut (), _: Mode) {
+        self.infer::<B>(&(), &(), x, y, &mut ());
+    }
 
     fn backward<const B: usize>(
         &self,
@@ -85,6 +106,7 @@ impl<
         _: &mut (),
         dx: Option<&mut [Self::Input]>,
         _: &mut (),
+        _: GradMode,
     ) {
         let Some(dx) = dx else { return };
         let scale = 1.0 / (KH * KW) as f32;

@@ -5,7 +5,7 @@
 //! normalised with statistics over the `m = rows·S` values it has in the batch.
 
 use crate::flat::{Flat, Zeroable};
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
@@ -217,6 +217,7 @@ impl<const C: usize> Core<C> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn backward<X: Flat>(
         &self,
         params: &BatchNormParams<C>,
@@ -225,6 +226,7 @@ impl<const C: usize> Core<C> {
         cache: &BatchNormCache<C>,
         dx: Option<&mut [X]>,
         grads: &mut BatchNormParams<C>,
+        mode: GradMode,
     ) {
         let s = Self::spatial::<X>();
         let (mean, inv_std) = (&cache.mean, &cache.inv_std);
@@ -237,8 +239,11 @@ impl<const C: usize> Core<C> {
                 dgamma[c] += (lane_dot(dy, x, mean[c]) * inv_std[c]) as f64;
             }
         }
-        grads.weight = dgamma.map(|v| v as f32);
-        grads.bias = dbeta.map(|v| v as f32);
+        let (dgamma, dbeta) = (dgamma.map(|v| v as f32), dbeta.map(|v| v as f32));
+        for c in 0..C {
+            mode.store(&mut grads.weight[c], dgamma[c]);
+            mode.store(&mut grads.bias[c], dbeta[c]);
+        }
 
         let Some(dx) = dx else { return };
         if cache.training {
@@ -247,7 +252,7 @@ impl<const C: usize> Core<C> {
                 let channels = dx.as_flat_mut().chunks_exact_mut(s).zip(x.as_flat().chunks_exact(s));
                 for (c, ((dx, x), dy)) in channels.zip(dy.as_flat().chunks_exact(s)).enumerate().take(C) {
                     let scale = params.weight[c] * inv_std[c];
-                    let (mean_g, mean_gx) = (grads.bias[c] / m, grads.weight[c] / m);
+                    let (mean_g, mean_gx) = (dbeta[c] / m, dgamma[c] / m);
                     for ((dx, &x), &g) in dx.iter_mut().zip(x).zip(dy) {
                         let x_hat = (x - mean[c]) * inv_std[c];
                         *dx = scale * (g - mean_g - x_hat * mean_gx);
@@ -301,7 +306,7 @@ fn lane_dot(g: &[f32], x: &[f32], shift: f32) -> f32 {
     lanes.iter().sum::<f32>() + g_tail.iter().zip(x_tail).map(|(&g, &x)| g * (x - shift)).sum::<f32>()
 }
 
-/// Implements [`Layer`] for a batch norm type on samples `$input` with `$c` channels.
+/// Implements [`Forward`] and [`Layer`] for a batch norm type on samples `$input` with `$c` channels.
 macro_rules! batch_norm_layer {
     ($name:ident < $(const $param:ident),* >, $input:ty, $c:expr) => {
         impl<$(const $param: usize),*> $name<$($param),*> {
@@ -310,16 +315,24 @@ macro_rules! batch_norm_layer {
             }
         }
 
-        impl<$(const $param: usize),*> Layer for $name<$($param),*> {
+        impl<$(const $param: usize),*> Forward for $name<$($param),*> {
             type Input = $input;
             type Output = $input;
             type Params = BatchNormParams<{ $c }>;
             type State = BatchNormState<{ $c }>;
-            type Cache<const B: usize> = BatchNormCache<{ $c }>;
+            type Scratch<const B: usize> = ();
 
-            /// `γ = 1`, `β = 0`, running mean 0 and running variance 1, as PyTorch.
-            fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, state: &mut Self::State, _: &mut R) {
-                Core::init(params, state);
+            /// Normalises with the running statistics.
+            fn infer<const B: usize>(
+                &self,
+                params: &Self::Params,
+                state: &Self::State,
+                x: &[$input],
+                y: &mut [$input],
+                _: &mut (),
+            ) {
+                let mut cache = crate::flat::zeroed::<BatchNormCache<{ $c }>>();
+                self.core().forward(params, state, x, y, &mut cache, Mode::Eval);
             }
 
             /// `weight`, `bias`, `running_mean` and `running_var`, each `[channels]`, as
@@ -335,6 +348,15 @@ macro_rules! batch_norm_layer {
                 v.tensor(&path.child("bias"), &[$c], &mut params.bias);
                 v.tensor(&path.child("running_mean"), &[$c], &mut state.running_mean);
                 v.tensor(&path.child("running_var"), &[$c], &mut state.running_var);
+            }
+        }
+
+        impl<$(const $param: usize),*> Layer for $name<$($param),*> {
+            type Cache<const B: usize> = BatchNormCache<{ $c }>;
+
+            /// `γ = 1`, `β = 0`, running mean 0 and running variance 1, as PyTorch.
+            fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, state: &mut Self::State, _: &mut R) {
+                Core::init(params, state);
             }
 
             fn forward<const B: usize>(
@@ -362,8 +384,9 @@ macro_rules! batch_norm_layer {
                 cache: &mut Self::Cache<B>,
                 dx: Option<&mut [$input]>,
                 grads: &mut Self::Params,
+                mode: GradMode,
             ) {
-                self.core().backward(params, x, dy, cache, dx, grads);
+                self.core().backward(params, x, dy, cache, dx, grads, mode);
             }
         }
     };

@@ -43,7 +43,7 @@
 use super::batch_norm::lane_sum;
 use crate::flat::{Flat, Zeroable};
 use crate::init::Init;
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
@@ -287,6 +287,23 @@ impl<
         transpose(dwt, &mut grads.weight[..]);
     }
 
+    /// The backward pass, overwriting `grads`, with the kernels the processor runs best.
+    fn backward_overwrite(
+        params: &Conv2dParams<C, OC, KH, KW>,
+        x: &[[[[f32; W]; H]; C]],
+        dy: &[[[[f32; OW]; OH]; OC]],
+        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
+        dx: Option<&mut [[[[f32; W]; H]; C]]>,
+        grads: &mut Conv2dParams<C, OC, KH, KW>,
+    ) {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if has_avx2_fma() {
+            // SAFETY: the processor has AVX2 and FMA, checked just above.
+            return unsafe { Self::backward_avx2(params, x, dy, cache, dx, grads) };
+        }
+        Self::backward_with::<Separate, 4, 4, 8>(params, x, dy, cache, dx, grads)
+    }
+
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     #[target_feature(enable = "avx2,fma")]
     fn forward_avx2(
@@ -325,34 +342,22 @@ impl<
     const PW: usize,
     const OH: usize,
     const OW: usize,
-> Layer for Conv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>
+> Forward for Conv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>
 {
     type Input = [[[f32; W]; H]; C];
     type Output = [[[f32; OW]; OH]; OC];
     type Params = Conv2dParams<C, OC, KH, KW>;
     type State = ();
-    type Cache<const B: usize> = Conv2dCache<C, KH, KW, OC, OH, OW>;
+    /// One sample's column buffer (and the backward buffers, unused here).
+    type Scratch<const B: usize> = Conv2dCache<C, KH, KW, OC, OH, OW>;
 
-    fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, _state: &mut (), rng: &mut R) {
-        let (fan_in, fan_out) = (C * KH * KW, OC * KH * KW);
-        self.init.fill(params.weight.as_flat_mut(), fan_in, fan_out, rng);
-        self.bias_init.fill(&mut params.bias, fan_in, fan_out, rng);
-    }
-
-    /// `weight` `[out_c, in_c, kh, kw]` and `bias` `[out_c]`, as `nn.Conv2d`.
-    fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
-        v.tensor(&path.child("weight"), &[OC, C, KH, KW], params.weight.as_flat_mut());
-        v.tensor(&path.child("bias"), &[OC], &mut params.bias);
-    }
-
-    fn forward<const B: usize>(
+    fn infer<const B: usize>(
         &self,
         params: &Self::Params,
         _state: &(),
         x: &[Self::Input],
         y: &mut [Self::Output],
-        cache: &mut Self::Cache<B>,
-        _mode: Mode,
+        scratch: &mut Self::Scratch<B>,
     ) {
         const {
             assert!(
@@ -363,9 +368,51 @@ impl<
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if has_avx2_fma() {
             // SAFETY: the processor has AVX2 and FMA, checked just above.
-            return unsafe { Self::forward_avx2(params, x, y, cache) };
+            return unsafe { Self::forward_avx2(params, x, y, scratch) };
         }
-        Self::forward_with::<Separate, 4, 4, 8>(params, x, y, cache)
+        Self::forward_with::<Separate, 4, 4, 8>(params, x, y, scratch)
+    }
+
+    /// `weight` `[out_c, in_c, kh, kw]` and `bias` `[out_c]`, as `nn.Conv2d`.
+    fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
+        v.tensor(&path.child("weight"), &[OC, C, KH, KW], params.weight.as_flat_mut());
+        v.tensor(&path.child("bias"), &[OC], &mut params.bias);
+    }
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const OC: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+> Layer for Conv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>
+{
+    type Cache<const B: usize> = Conv2dCache<C, KH, KW, OC, OH, OW>;
+
+    fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, _state: &mut (), rng: &mut R) {
+        let (fan_in, fan_out) = (C * KH * KW, OC * KH * KW);
+        self.init.fill(params.weight.as_flat_mut(), fan_in, fan_out, rng);
+        self.bias_init.fill(&mut params.bias, fan_in, fan_out, rng);
+    }
+
+    fn forward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        state: &(),
+        x: &[Self::Input],
+        y: &mut [Self::Output],
+        cache: &mut Self::Cache<B>,
+        _mode: Mode,
+    ) {
+        self.infer::<B>(params, state, x, y, cache);
     }
 
     fn backward<const B: usize>(
@@ -377,13 +424,18 @@ impl<
         cache: &mut Self::Cache<B>,
         dx: Option<&mut [Self::Input]>,
         grads: &mut Self::Params,
+        mode: GradMode,
     ) {
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if has_avx2_fma() {
-            // SAFETY: the processor has AVX2 and FMA, checked just above.
-            return unsafe { Self::backward_avx2(params, x, dy, cache, dx, grads) };
+        let held = match mode {
+            GradMode::Overwrite => None,
+            GradMode::Accumulate => Some(*grads),
+        };
+        Self::backward_overwrite(params, x, dy, cache, dx, grads);
+        if let Some(held) = held {
+            for (g, h) in grads.as_flat_mut().iter_mut().zip(held.as_flat()) {
+                *g += h;
+            }
         }
-        Self::backward_with::<Separate, 4, 4, 8>(params, x, dy, cache, dx, grads)
     }
 }
 

@@ -1,10 +1,10 @@
 //! Fully connected layer, PyTorch's `nn.Linear`.
 
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{matmul_nn, matmul_nt, matmul_tn};
+use crate::gemm::{matmul_nn, matmul_nt, matmul_tn, matmul_tn_acc};
 use crate::init::Init;
-use crate::layer::{Layer, Mode};
-use crate::regularize::{L1L2, Regularizer, max_norm};
+use crate::layer::{Forward, GradMode, Layer, Mode};
+use crate::regularize::{L1L2, Regularizer, Weights, max_norm};
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
@@ -57,22 +57,41 @@ unsafe impl<const IN: usize, const OUT: usize> Flat for DenseParams<IN, OUT> {
     const LEN: usize = IN * OUT + OUT;
 }
 
-impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
+impl<const IN: usize, const OUT: usize> Weights for DenseParams<IN, OUT> {
+    /// The `[out, in]` weight matrix, row-major; not the bias.
+    fn weights(&self) -> &[f32] {
+        self.weight.as_flat()
+    }
+
+    fn weights_mut(&mut self) -> &mut [f32] {
+        self.weight.as_flat_mut()
+    }
+}
+
+impl<const IN: usize, const OUT: usize> Forward for Dense<IN, OUT> {
     type Input = [f32; IN];
     type Output = [f32; OUT];
     type Params = DenseParams<IN, OUT>;
     type State = ();
-    type Cache<const B: usize> = ();
+    type Scratch<const B: usize> = ();
 
-    fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, _state: &mut (), rng: &mut R) {
-        self.init.fill(params.weight.as_flat_mut(), IN, OUT, rng);
-        self.bias_init.fill(&mut params.bias, IN, OUT, rng);
+    fn infer<const B: usize>(&self, params: &Self::Params, _: &(), x: &[[f32; IN]], y: &mut [[f32; OUT]], _: &mut ()) {
+        matmul_nt(x, &params.weight, &params.bias, y);
     }
 
     /// `weight` `[out, in]` and `bias` `[out]`, as `nn.Linear`.
     fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
         v.tensor(&path.child("weight"), &[OUT, IN], params.weight.as_flat_mut());
         v.tensor(&path.child("bias"), &[OUT], &mut params.bias);
+    }
+}
+
+impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
+    type Cache<const B: usize> = ();
+
+    fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, _state: &mut (), rng: &mut R) {
+        self.init.fill(params.weight.as_flat_mut(), IN, OUT, rng);
+        self.bias_init.fill(&mut params.bias, IN, OUT, rng);
     }
 
     fn regularize(&self, params: &Self::Params, grads: &mut Self::Params) -> f32 {
@@ -110,9 +129,15 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         _cache: &mut (),
         dx: Option<&mut [[f32; IN]]>,
         grads: &mut Self::Params,
+        mode: GradMode,
     ) {
-        matmul_tn(dy, x, &mut grads.weight);
-        grads.bias = [0.0; OUT];
+        match mode {
+            GradMode::Overwrite => {
+                matmul_tn(dy, x, &mut grads.weight);
+                grads.bias = [0.0; OUT];
+            }
+            GradMode::Accumulate => matmul_tn_acc(dy, x, &mut grads.weight),
+        }
         for row in dy {
             for (b, g) in grads.bias.iter_mut().zip(row) {
                 *b += g;

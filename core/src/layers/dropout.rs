@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 
 use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, InPlace, Layer, Mode};
 use rand::RngCore;
 
 /// Inverted dropout on samples `S` of any shape, as PyTorch's `nn.Dropout(p)`:
@@ -19,9 +19,11 @@ use rand::RngCore;
 ///
 /// Backward: `dx = dy · mask / (1 - p)` after an active pass, `dx = dy` otherwise.
 ///
-/// The mask and the random generator live in the cache ([`DropoutCache`]): the generator
-/// is SplitMix64, started on first use from a hash of the layer's `seed` (different seeds
-/// give unrelated streams), so a run is reproducible and nothing is allocated.
+/// The mask and the random generator live in the cache ([`DropoutCache`]), that is in the
+/// workspace: the generator is SplitMix64, started on first use from a hash of the layer's
+/// `seed` and of the workspace's seed ([`Layer::reseed`]; 0 unless the workspace was
+/// seeded), so a run is reproducible, two workspaces seeded differently draw independent
+/// masks, and nothing is allocated.
 pub struct Dropout<S> {
     /// Probability of dropping each element, in `[0, 1)`.
     pub p: f32,
@@ -62,34 +64,52 @@ impl<S> core::fmt::Debug for Dropout<S> {
     }
 }
 
-/// What a [`Dropout`] layer keeps for a batch of up to `B` rows. The fields are public so
-/// that a test can inject a fixed mask (set `mask` and `frozen`).
+/// What a [`Dropout`] layer keeps for a batch of up to `B` rows: the mask of the last
+/// active pass and the layer's random stream.
 pub struct DropoutCache<S, const B: usize> {
     /// `1.0` where an element was kept, `0.0` where it was dropped, one block per row.
-    pub mask: [S; B],
+    mask: [S; B],
     /// SplitMix64 state of the layer's random stream.
-    pub rng: u64,
-    /// Whether `rng` has been started from the layer's seed (the cache starts all zero).
-    pub seeded: bool,
-    /// When set, an active forward pass uses `mask` as it is instead of drawing a new one.
-    pub frozen: bool,
+    rng: u64,
+    /// Whether `rng` has been started (the cache starts all zero).
+    seeded: bool,
+    /// Whether active passes reuse `mask` instead of drawing one ([`DropoutCache::set_mask`]).
+    fixed: bool,
     /// Whether the last forward pass applied the mask (training or Monte-Carlo dropout).
-    pub active: bool,
+    active: bool,
 }
 
 // SAFETY: `S: Flat` is zeroable, and so are the integer and the bools (0, false).
 unsafe impl<S: Flat, const B: usize> Zeroable for DropoutCache<S, B> {}
 
 impl<S, const B: usize> DropoutCache<S, B> {
-    /// The generator's state, started from a hash of `seed` on first use.
-    fn stream(&mut self, seed: u64) -> u64 {
+    /// The generator's state, started on first use as [`Layer::reseed`] with seed 0 would.
+    fn stream(&mut self, layer_seed: u64) -> u64 {
         if !self.seeded {
-            // Hashing the seed spreads nearby seeds (0, 1, 2, ...) to unrelated places in
-            // the generator's 2^64-long sequence.
-            self.rng = mix(seed ^ 0x6A09_E667_F3BC_C908);
-            self.seeded = true;
+            self.start(layer_seed, 0);
         }
         self.rng
+    }
+
+    /// Starts the stream from a hash of both seeds: nearby seeds (0, 1, 2, ...) land at
+    /// unrelated places of the generator's 2^64-long sequence.
+    fn start(&mut self, layer_seed: u64, workspace_seed: u64) {
+        self.rng = mix(layer_seed ^ 0x6A09_E667_F3BC_C908 ^ workspace_seed.wrapping_mul(GOLDEN_GAMMA));
+        self.seeded = true;
+        self.fixed = false;
+    }
+
+    /// Uses `mask` (1 keeps an element, 0 drops it) in every following active pass
+    /// instead of drawing one, until [`Layer::reseed`]: to replay a mask drawn elsewhere,
+    /// such as PyTorch's.
+    pub fn set_mask(&mut self, mask: [S; B]) {
+        self.mask = mask;
+        self.fixed = true;
+    }
+
+    /// Whether the last forward pass applied a mask (training or Monte-Carlo dropout).
+    pub fn was_active(&self) -> bool {
+        self.active
     }
 }
 
@@ -103,14 +123,45 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-impl<S: Flat> Layer for Dropout<S> {
+impl<S: Flat> Dropout<S> {
+    /// Draws a fresh mask for `rows` rows into the cache, unless it is fixed.
+    fn draw_mask<const B: usize>(&self, cache: &mut DropoutCache<S, B>, rows: usize) {
+        if cache.fixed {
+            return;
+        }
+        // Keep with probability 1 - p: a uniform draw in [0, 1) (24 bits) at least p.
+        let p = self.p.max(0.0);
+        let mut state = cache.stream(self.seed);
+        for m in flatten_mut(&mut cache.mask[..rows]).iter_mut() {
+            state = state.wrapping_add(GOLDEN_GAMMA);
+            let u = (mix(state) >> 40) as f32 * (1.0 / (1u32 << 24) as f32);
+            *m = if u >= p { 1.0 } else { 0.0 };
+        }
+        cache.rng = state;
+    }
+}
+
+impl<S: Flat> Forward for Dropout<S> {
     type Input = S;
     type Output = S;
     type Params = ();
     type State = ();
+    type Scratch<const B: usize> = ();
+
+    /// The identity: inference never drops.
+    fn infer<const B: usize>(&self, _: &(), _: &(), x: &[S], y: &mut [S], _: &mut ()) {
+        flatten_mut(y).copy_from_slice(flatten(x));
+    }
+}
+
+impl<S: Flat> Layer for Dropout<S> {
     type Cache<const B: usize> = DropoutCache<S, B>;
 
     fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
+
+    fn reseed<const B: usize>(&self, cache: &mut DropoutCache<S, B>, seed: u64) {
+        cache.start(self.seed, seed);
+    }
 
     fn forward<const B: usize>(
         &self,
@@ -121,28 +172,8 @@ impl<S: Flat> Layer for Dropout<S> {
         cache: &mut DropoutCache<S, B>,
         mode: Mode,
     ) {
-        cache.active = matches!(mode, Mode::Train | Mode::McDropout);
-        if !cache.active {
-            flatten_mut(y).copy_from_slice(flatten(x));
-            return;
-        }
-        let rows = x.len().min(B);
-        if !cache.frozen {
-            // Keep with probability 1 - p: a uniform draw in [0, 1) (24 bits) at least p.
-            let p = self.p.max(0.0);
-            let mut state = cache.stream(self.seed);
-            for m in flatten_mut(&mut cache.mask[..rows]).iter_mut() {
-                state = state.wrapping_add(GOLDEN_GAMMA);
-                let u = (mix(state) >> 40) as f32 * (1.0 / (1u32 << 24) as f32);
-                *m = if u >= p { 1.0 } else { 0.0 };
-            }
-            cache.rng = state;
-        }
-        let scale = self.scale();
-        let mask = flatten(&cache.mask[..rows]);
-        for ((y, &x), &m) in flatten_mut(y).iter_mut().zip(flatten(x)).zip(mask) {
-            *y = x * m * scale;
-        }
+        flatten_mut(y).copy_from_slice(flatten(x));
+        self.forward_in_place::<B>(&(), &(), y, cache, mode);
     }
 
     fn backward<const B: usize>(
@@ -154,6 +185,7 @@ impl<S: Flat> Layer for Dropout<S> {
         cache: &mut DropoutCache<S, B>,
         dx: Option<&mut [S]>,
         _: &mut (),
+        _: GradMode,
     ) {
         let Some(dx) = dx else { return };
         if !cache.active {
@@ -165,6 +197,30 @@ impl<S: Flat> Layer for Dropout<S> {
         let mask = flatten(&cache.mask[..rows]);
         for ((dx, &g), &m) in flatten_mut(dx).iter_mut().zip(flatten(dy)).zip(mask) {
             *dx = g * m * scale;
+        }
+    }
+}
+
+impl<S: Flat> InPlace for Dropout<S> {
+    fn infer_in_place(&self, _: &(), _: &(), _: &mut [S]) {}
+
+    fn forward_in_place<const B: usize>(
+        &self,
+        _: &(),
+        _: &(),
+        xy: &mut [S],
+        cache: &mut DropoutCache<S, B>,
+        mode: Mode,
+    ) {
+        cache.active = matches!(mode, Mode::Train | Mode::McDropout);
+        if !cache.active {
+            return;
+        }
+        let rows = xy.len().min(B);
+        self.draw_mask(cache, rows);
+        let scale = self.scale();
+        for (v, &m) in flatten_mut(xy).iter_mut().zip(flatten(&cache.mask[..rows])) {
+            *v *= m * scale;
         }
     }
 }

@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 
 use crate::flat::{Flat, flatten, flatten_mut};
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
 use rand::RngCore;
 
 /// `y = x` with the sample `S` (e.g. an image `[[[f32; W]; H]; C]`) viewed as `[f32; N]`,
@@ -33,18 +33,26 @@ impl<S, const N: usize> core::fmt::Debug for Flatten<S, N> {
     }
 }
 
-impl<S: Flat, const N: usize> Layer for Flatten<S, N> {
+impl<S: Flat, const N: usize> Forward for Flatten<S, N> {
     type Input = S;
     type Output = [f32; N];
     type Params = ();
     type State = ();
+    type Scratch<const B: usize> = ();
+
+    fn infer<const B: usize>(&self, _: &(), _: &(), x: &[S], y: &mut [[f32; N]], _: &mut ()) {
+        const { assert!(S::LEN == N, "Flatten<S, N>: N must be the number of values of the sample S") };
+        flatten_mut(y).copy_from_slice(flatten(x));
+    }
+}
+
+impl<S: Flat, const N: usize> Layer for Flatten<S, N> {
     type Cache<const B: usize> = ();
 
     fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
 
     fn forward<const B: usize>(&self, _: &(), _: &(), x: &[S], y: &mut [[f32; N]], _: &mut (), _: Mode) {
-        const { assert!(S::LEN == N, "Flatten<S, N>: N must be the number of values of the sample S") };
-        flatten_mut(y).copy_from_slice(flatten(x));
+        self.infer::<B>(&(), &(), x, y, &mut ());
     }
 
     fn backward<const B: usize>(
@@ -56,6 +64,7 @@ impl<S: Flat, const N: usize> Layer for Flatten<S, N> {
         _: &mut (),
         dx: Option<&mut [S]>,
         _: &mut (),
+        _: GradMode,
     ) {
         if let Some(dx) = dx {
             flatten_mut(dx).copy_from_slice(flatten(dy));

@@ -1,7 +1,7 @@
 //! Global average pooling: one mean per channel.
 
 use super::batch_norm::lane_sum;
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
 use rand::RngCore;
 
 /// `y[c] = (1 / (H·W)) Σ_{h, w} x[c][h][w]`: the mean of each channel of an NCHW image, as
@@ -11,16 +11,14 @@ use rand::RngCore;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GlobalAvgPool<const C: usize, const H: usize, const W: usize>;
 
-impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool<C, H, W> {
+impl<const C: usize, const H: usize, const W: usize> Forward for GlobalAvgPool<C, H, W> {
     type Input = [[[f32; W]; H]; C];
     type Output = [f32; C];
     type Params = ();
     type State = ();
-    type Cache<const B: usize> = ();
+    type Scratch<const B: usize> = ();
 
-    fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
-
-    fn forward<const B: usize>(&self, _: &(), _: &(), x: &[Self::Input], y: &mut [[f32; C]], _: &mut (), _: Mode) {
+    fn infer<const B: usize>(&self, _: &(), _: &(), x: &[Self::Input], y: &mut [[f32; C]], _: &mut ()) {
         const { assert!(H * W > 0, "GlobalAvgPool: the image must have at least one pixel") };
         let scale = 1.0 / (H * W) as f32;
         for (x, y) in x.iter().zip(y.iter_mut()) {
@@ -28,6 +26,16 @@ impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool<C, 
                 *y = lane_sum(x.as_flattened()) * scale;
             }
         }
+    }
+}
+
+impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool<C, H, W> {
+    type Cache<const B: usize> = ();
+
+    fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
+
+    fn forward<const B: usize>(&self, _: &(), _: &(), x: &[Self::Input], y: &mut [[f32; C]], _: &mut (), _: Mode) {
+        self.infer::<B>(&(), &(), x, y, &mut ());
     }
 
     fn backward<const B: usize>(
@@ -39,6 +47,7 @@ impl<const C: usize, const H: usize, const W: usize> Layer for GlobalAvgPool<C, 
         _: &mut (),
         dx: Option<&mut [Self::Input]>,
         _: &mut (),
+        _: GradMode,
     ) {
         let Some(dx) = dx else { return };
         let scale = 1.0 / (H * W) as f32;

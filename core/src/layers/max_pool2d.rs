@@ -1,7 +1,7 @@
 //! 2-D max pooling, PyTorch's `nn.MaxPool2d` (dilation 1, `ceil_mode = False`).
 
 use crate::flat::Zeroable;
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
 use core::ops::Range;
 use rand::RngCore;
 
@@ -96,12 +96,104 @@ impl<
     const PW: usize,
     const OH: usize,
     const OW: usize,
-> Layer for MaxPool2d<C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>
+> MaxPool2d<C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>
+{
+    /// Pools one sample into `y`, passing `record(c, i, j, index)` the input index of each
+    /// window's maximum.
+    #[inline(always)]
+    fn pool_sample(
+        x: &[[[f32; W]; H]; C],
+        y: &mut [[[f32; OW]; OH]; C],
+        mut record: impl FnMut(usize, usize, usize, u32),
+    ) {
+        const {
+            assert!(
+                pool_shapes_agree(H, W, KH, KW, SH, SW, PH, PW, OH, OW),
+                "MaxPool2d: OH and OW must be (H + 2PH - KH) / SH + 1 and (W + 2PW - KW) / SW + 1, \
+                 with window and stride >= 1 and padding at most half the window"
+            );
+            assert!(H * W <= u32::MAX as usize, "MaxPool2d: input planes must have fewer than 2^32 pixels");
+        };
+        for (c, (x, y)) in x.iter().zip(y.iter_mut()).enumerate() {
+            for (i, y) in y.iter_mut().enumerate() {
+                let rows = window(i, SH, PH, KH, H);
+                for (j, y) in y.iter_mut().enumerate() {
+                    let cols = window(j, SW, PW, KW, W);
+                    // As PyTorch: start at the window's first element with -inf, take a
+                    // strictly larger value or a NaN.
+                    let (mut best, mut index) = (f32::NEG_INFINITY, rows.start * W + cols.start);
+                    let mut visit = |h: usize, w: usize, value: f32| {
+                        // Branch-free: with random data the comparison is unpredictable.
+                        let take = value > best || value.is_nan();
+                        best = if take { value } else { best };
+                        index = if take { h * W + w } else { index };
+                    };
+                    let window_rows = x.get(rows.clone()).unwrap_or(&[]);
+                    if rows.len() == KH && cols.len() == KW {
+                        // Inside the image: a window of constant size, unrolled.
+                        for (h, row) in (rows.start..).zip(window_rows) {
+                            if let Some(values) = row.get(cols.start..).and_then(|r| r.first_chunk::<KW>()) {
+                                for (w, &value) in (cols.start..).zip(values) {
+                                    visit(h, w, value);
+                                }
+                            }
+                        }
+                    } else {
+                        for (h, row) in (rows.start..).zip(window_rows) {
+                            for (w, &value) in (cols.start..).zip(&row[cols.clone()]) {
+                                visit(h, w, value);
+                            }
+                        }
+                    }
+                    *y = best;
+                    record(c, i, j, index as u32);
+                }
+            }
+        }
+    }
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+> Forward for MaxPool2d<C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>
 {
     type Input = [[[f32; W]; H]; C];
     type Output = [[[f32; OW]; OH]; C];
     type Params = ();
     type State = ();
+    type Scratch<const B: usize> = ();
+
+    fn infer<const B: usize>(&self, _: &(), _: &(), x: &[Self::Input], y: &mut [Self::Output], _: &mut ()) {
+        for (x, y) in x.iter().zip(y.iter_mut()) {
+            Self::pool_sample(x, y, |_, _, _, _| {});
+        }
+    }
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+> Layer for MaxPool2d<C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>
+{
     type Cache<const B: usize> = MaxPool2dCache<C, OH, OW, B>;
 
     fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
@@ -115,51 +207,8 @@ impl<
         cache: &mut Self::Cache<B>,
         _: Mode,
     ) {
-        const {
-            assert!(
-                pool_shapes_agree(H, W, KH, KW, SH, SW, PH, PW, OH, OW),
-                "MaxPool2d: OH and OW must be (H + 2PH - KH) / SH + 1 and (W + 2PW - KW) / SW + 1, \
-                 with window and stride >= 1 and padding at most half the window"
-            );
-            assert!(H * W <= u32::MAX as usize, "MaxPool2d: input planes must have fewer than 2^32 pixels");
-        };
         for ((x, y), argmax) in x.iter().zip(y.iter_mut()).zip(cache.argmax.iter_mut()) {
-            for ((x, y), argmax) in x.iter().zip(y.iter_mut()).zip(argmax.iter_mut()) {
-                for (i, (y, argmax)) in y.iter_mut().zip(argmax.iter_mut()).enumerate() {
-                    let rows = window(i, SH, PH, KH, H);
-                    for (j, (y, argmax)) in y.iter_mut().zip(argmax.iter_mut()).enumerate() {
-                        let cols = window(j, SW, PW, KW, W);
-                        // As PyTorch: start at the window's first element with -inf, take a
-                        // strictly larger value or a NaN.
-                        let (mut best, mut index) = (f32::NEG_INFINITY, rows.start * W + cols.start);
-                        let mut visit = |h: usize, w: usize, value: f32| {
-                            // Branch-free: with random data the comparison is unpredictable.
-                            let take = value > best || value.is_nan();
-                            best = if take { value } else { best };
-                            index = if take { h * W + w } else { index };
-                        };
-                        let window_rows = x.get(rows.clone()).unwrap_or(&[]);
-                        if rows.len() == KH && cols.len() == KW {
-                            // Inside the image: a window of constant size, unrolled.
-                            for (h, row) in (rows.start..).zip(window_rows) {
-                                if let Some(values) = row.get(cols.start..).and_then(|r| r.first_chunk::<KW>()) {
-                                    for (w, &value) in (cols.start..).zip(values) {
-                                        visit(h, w, value);
-                                    }
-                                }
-                            }
-                        } else {
-                            for (h, row) in (rows.start..).zip(window_rows) {
-                                for (w, &value) in (cols.start..).zip(&row[cols.clone()]) {
-                                    visit(h, w, value);
-                                }
-                            }
-                        }
-                        *y = best;
-                        *argmax = index as u32;
-                    }
-                }
-            }
+            Self::pool_sample(x, y, |c, i, j, index| argmax[c][i][j] = index);
         }
     }
 
@@ -172,6 +221,7 @@ impl<
         cache: &mut Self::Cache<B>,
         dx: Option<&mut [Self::Input]>,
         _: &mut (),
+        _: GradMode,
     ) {
         let Some(dx) = dx else { return };
         for ((dx, dy), argmax) in dx.iter_mut().zip(dy).zip(&cache.argmax) {

@@ -1,7 +1,7 @@
 //! Residual (skip) connections.
 
 use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
@@ -32,15 +32,26 @@ pub struct ResidualCache<L: Layer, const B: usize> {
 // SAFETY: both fields are `Zeroable` (`Layer::Cache` is, and arrays of `Flat` blocks are).
 unsafe impl<L: Layer, const B: usize> Zeroable for ResidualCache<L, B> {}
 
-impl<S: Flat, L: Layer<Input = S, Output = S>> Layer for Residual<L> {
+impl<S: Flat, L: Forward<Input = S, Output = S>> Forward for Residual<L> {
     type Input = S;
     type Output = S;
     type Params = L::Params;
     type State = L::State;
-    type Cache<const B: usize> = ResidualCache<L, B>;
+    type Scratch<const B: usize> = L::Scratch<B>;
 
-    fn init<R: RngCore + ?Sized>(&self, params: &mut L::Params, state: &mut L::State, rng: &mut R) {
-        self.inner.init(params, state, rng);
+    /// `f(x)` into `y`, then `y += x`: no buffer for `f(x)`.
+    fn infer<const B: usize>(
+        &self,
+        params: &L::Params,
+        state: &L::State,
+        x: &[S],
+        y: &mut [S],
+        scratch: &mut L::Scratch<B>,
+    ) {
+        self.inner.infer::<B>(params, state, x, y, scratch);
+        for (y, x) in flatten_mut(y).iter_mut().zip(flatten(x)) {
+            *y += x;
+        }
     }
 
     /// The inner layer's tensors, under the block's own name.
@@ -52,6 +63,14 @@ impl<S: Flat, L: Layer<Input = S, Output = S>> Layer for Residual<L> {
         visitor: &mut V,
     ) {
         self.inner.visit_tensors(params, state, path, visitor);
+    }
+}
+
+impl<S: Flat, L: Layer + Forward<Input = S, Output = S>> Layer for Residual<L> {
+    type Cache<const B: usize> = ResidualCache<L, B>;
+
+    fn init<R: RngCore + ?Sized>(&self, params: &mut L::Params, state: &mut L::State, rng: &mut R) {
+        self.inner.init(params, state, rng);
     }
 
     fn regularize(&self, params: &L::Params, grads: &mut L::Params) -> f32 {
@@ -82,6 +101,10 @@ impl<S: Flat, L: Layer<Input = S, Output = S>> Layer for Residual<L> {
         self.inner.update_state::<B>(state, &cache.inner);
     }
 
+    fn reseed<const B: usize>(&self, cache: &mut ResidualCache<L, B>, seed: u64) {
+        self.inner.reseed::<B>(&mut cache.inner, seed);
+    }
+
     fn backward<const B: usize>(
         &self,
         params: &L::Params,
@@ -91,9 +114,10 @@ impl<S: Flat, L: Layer<Input = S, Output = S>> Layer for Residual<L> {
         cache: &mut ResidualCache<L, B>,
         mut dx: Option<&mut [S]>,
         grads: &mut L::Params,
+        mode: GradMode,
     ) {
         let fx = &cache.fx[..x.len()];
-        self.inner.backward::<B>(params, x, fx, dy, &mut cache.inner, dx.as_deref_mut(), grads);
+        self.inner.backward::<B>(params, x, fx, dy, &mut cache.inner, dx.as_deref_mut(), grads, mode);
         if let Some(dx) = dx {
             for (dx, g) in flatten_mut(dx).iter_mut().zip(flatten(dy)) {
                 *dx += g;

@@ -2,7 +2,7 @@
 
 use super::{Loss, elementwise_mean};
 use crate::error::Error;
-use crate::layers::activation::logistic;
+use crate::math::logistic;
 
 /// `L = 1/(B·N) Σ [max(z, 0) - z t + ln(1 + e^-|z|)]`, the stable form of
 /// `-[t ln σ(z) + (1 - t) ln(1 - σ(z))]`, finite for any logit; `dL/dz = (σ(z) - t) / (B·N)`.

@@ -2,7 +2,7 @@
 
 use super::{Loss, check_classes, check_rows, log_sum_exp};
 use crate::error::Error;
-use crate::layers::activation::softmax;
+use crate::math::softmax;
 
 /// `L = 1/B Σ_b [logsumexp(z_b) - z_b[y_b]]` on raw logits `z` and class indices `y`, with the
 /// log-sum-exp shifted by the maximum so that logits of ±100 stay finite;

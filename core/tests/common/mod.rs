@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
-use staticnet_core::{Flat, Layer, Mode};
+use staticnet_core::{Flat, GradMode, Layer, Mode};
 use std::path::PathBuf;
 
 /// The tolerance the design asks for against the reference vectors:
@@ -229,7 +229,7 @@ pub fn forward_backward<L: Layer, const CAP: usize>(
     if L::PARAMS > 0 {
         grads.as_flat_mut().fill(f32::NAN);
     }
-    layer.backward::<CAP>(params, x, &y, dy, &mut cache, Some(&mut dx), &mut grads);
+    layer.backward::<CAP>(params, x, &y, dy, &mut cache, Some(&mut dx), &mut grads, GradMode::Overwrite);
     Pass { y, dx, grads }
 }
 
@@ -317,7 +317,7 @@ pub fn run_layer<L: Layer, const CAP: usize>(
     if L::PARAMS > 0 {
         grads.as_flat_mut().fill(f32::NAN);
     }
-    layer.backward::<CAP>(params, x, &y, dy, &mut cache, Some(&mut dx), &mut grads);
+    layer.backward::<CAP>(params, x, &y, dy, &mut cache, Some(&mut dx), &mut grads, GradMode::Overwrite);
     Run { y, dx, grads, cache, state }
 }
 
@@ -372,7 +372,7 @@ pub fn check_gradients<L: Layer, const CAP: usize>(
         layer.forward::<CAP>(params, state, x, &mut y, &mut cache, mode);
         let mut grads = L::Params::zeroed();
         grads.as_flat_mut().fill(f32::NAN);
-        layer.backward::<CAP>(params, x, &y, g, &mut cache, None, &mut grads);
+        layer.backward::<CAP>(params, x, &y, g, &mut cache, None, &mut grads, GradMode::Overwrite);
         assert_eq!(
             grads.as_flat(),
             pass.grads.as_flat(),

@@ -8,7 +8,7 @@ use syn::spanned::Spanned;
 
 pub fn resolve(ty: &syn::Type, field: Ident, shape: &Shape, ctx: &Context) -> (Resolved, Shape) {
     let span = ty.span();
-    let expected = quote_spanned!(span=> <<#ty as ::staticnet::Layer>::Input as ::staticnet::Flat>::LEN);
+    let expected = quote_spanned!(span=> <<#ty as ::staticnet::Forward>::Input as ::staticnet::Flat>::LEN);
     let resolved = Resolved {
         field,
         ty: quote!(#ty),
@@ -18,7 +18,7 @@ pub fn resolve(ty: &syn::Type, field: Ident, shape: &Shape, ctx: &Context) -> (R
         custom: true,
         nested: None,
     };
-    (resolved, Shape::Type(quote!(<#ty as ::staticnet::Layer>::Output)))
+    (resolved, Shape::Type(quote!(<#ty as ::staticnet::Forward>::Output)))
 }
 
 /// A const item failing to compile, with a message naming both layers and both sizes,

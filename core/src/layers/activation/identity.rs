@@ -24,4 +24,4 @@ impl<S> Elementwise for Identity<S> {
     }
 }
 
-elementwise_layer!(Identity);
+elementwise_layer!(Identity, in_place);

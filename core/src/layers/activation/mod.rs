@@ -24,7 +24,6 @@ pub use selu::Selu;
 pub use sigmoid::Sigmoid;
 pub use silu::Silu;
 pub use softmax::Softmax;
-pub(crate) use softmax::softmax;
 pub use softplus::Softplus;
 pub use tanh::Tanh;
 
@@ -36,9 +35,11 @@ pub trait Elementwise {
     fn derivative(&self, x: f32, y: f32) -> f32;
 }
 
-/// Implements [`Layer`](crate::Layer) (no parameters, no cache) and the usual traits for
-/// an activation struct `$name<S>` that has a `_shape: PhantomData<fn() -> S>` field and
-/// implements [`Elementwise`].
+/// Implements [`Forward`](crate::Forward) and [`Layer`](crate::Layer) (no parameters,
+/// no cache) and the usual traits for an activation struct `$name<S>` that has a
+/// `_shape: PhantomData<fn() -> S>` field and implements [`Elementwise`]; with `in_place`,
+/// also [`InPlace`](crate::layer::InPlace), for activations whose derivative is exact when
+/// given `y` in place of `x`.
 macro_rules! elementwise_layer {
     ($name:ident) => {
         impl<S> Clone for $name<S> {
@@ -52,21 +53,28 @@ macro_rules! elementwise_layer {
                 f.write_str(stringify!($name))
             }
         }
-        impl<S: $crate::Flat> $crate::Layer for $name<S> {
+        impl<S: $crate::Flat> $crate::Forward for $name<S> {
             type Input = S;
             type Output = S;
             type Params = ();
             type State = ();
-            type Cache<const B: usize> = ();
+            type Scratch<const B: usize> = ();
 
-            fn init<R: rand::RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
-
-            fn forward<const B: usize>(&self, _: &(), _: &(), x: &[S], y: &mut [S], _: &mut (), _: $crate::Mode) {
+            fn infer<const B: usize>(&self, _: &(), _: &(), x: &[S], y: &mut [S], _: &mut ()) {
                 let x = $crate::flat::flatten(x);
                 let y = $crate::flat::flatten_mut(y);
                 for (y, &x) in y.iter_mut().zip(x) {
                     *y = $crate::layers::activation::Elementwise::apply(self, x);
                 }
+            }
+        }
+        impl<S: $crate::Flat> $crate::Layer for $name<S> {
+            type Cache<const B: usize> = ();
+
+            fn init<R: rand::RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
+
+            fn forward<const B: usize>(&self, _: &(), _: &(), x: &[S], y: &mut [S], _: &mut (), _: $crate::Mode) {
+                $crate::Forward::infer::<B>(self, &(), &(), x, y, &mut ());
             }
 
             fn backward<const B: usize>(
@@ -78,6 +86,7 @@ macro_rules! elementwise_layer {
                 _: &mut (),
                 dx: Option<&mut [S]>,
                 _: &mut (),
+                _: $crate::layer::GradMode,
             ) {
                 let Some(dx) = dx else { return };
                 let (x, y, dy) = ($crate::flat::flatten(x), $crate::flat::flatten(y), $crate::flat::flatten(dy));
@@ -88,15 +97,19 @@ macro_rules! elementwise_layer {
             }
         }
     };
+    ($name:ident, in_place) => {
+        $crate::layers::activation::elementwise_layer!($name);
+        impl<S: $crate::Flat> $crate::layer::InPlace for $name<S> {
+            fn infer_in_place(&self, _: &(), _: &(), xy: &mut [S]) {
+                for v in $crate::flat::flatten_mut(xy) {
+                    *v = $crate::layers::activation::Elementwise::apply(self, *v);
+                }
+            }
+
+            fn forward_in_place<const B: usize>(&self, _: &(), _: &(), xy: &mut [S], _: &mut (), _: $crate::Mode) {
+                $crate::layer::InPlace::infer_in_place(self, &(), &(), xy);
+            }
+        }
+    };
 }
 pub(crate) use elementwise_layer;
-
-/// The logistic function `1 / (1 + e^-x)`, evaluated without overflow for any `x`.
-pub(crate) fn logistic(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + libm::expf(-x))
-    } else {
-        let e = libm::expf(x);
-        e / (1.0 + e)
-    }
-}

@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 
 use crate::flat::{Flat, flatten, flatten_mut};
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
@@ -42,28 +42,36 @@ impl<S> core::fmt::Debug for Prelu<S> {
     }
 }
 
-impl<S: Flat> Layer for Prelu<S> {
+impl<S: Flat> Forward for Prelu<S> {
     type Input = S;
     type Output = S;
     /// The slope.
     type Params = [f32; 1];
     type State = ();
-    type Cache<const B: usize> = ();
+    type Scratch<const B: usize> = ();
 
-    fn init<R: RngCore + ?Sized>(&self, params: &mut [f32; 1], _: &mut (), _: &mut R) {
-        *params = [self.init];
+    fn infer<const B: usize>(&self, params: &[f32; 1], _: &(), x: &[S], y: &mut [S], _: &mut ()) {
+        let a = params[0];
+        for (y, &x) in flatten_mut(y).iter_mut().zip(flatten(x)) {
+            *y = if x > 0.0 { x } else { a * x };
+        }
     }
 
     /// `weight` `[1]`, as `nn.PReLU()`.
     fn visit_tensors<V: TensorVisitor>(&self, params: &mut [f32; 1], _: &mut (), path: &TensorPath<'_>, v: &mut V) {
         v.tensor(&path.child("weight"), &[1], params);
     }
+}
+
+impl<S: Flat> Layer for Prelu<S> {
+    type Cache<const B: usize> = ();
+
+    fn init<R: RngCore + ?Sized>(&self, params: &mut [f32; 1], _: &mut (), _: &mut R) {
+        *params = [self.init];
+    }
 
     fn forward<const B: usize>(&self, params: &[f32; 1], _: &(), x: &[S], y: &mut [S], _: &mut (), _: Mode) {
-        let a = params[0];
-        for (y, &x) in flatten_mut(y).iter_mut().zip(flatten(x)) {
-            *y = if x > 0.0 { x } else { a * x };
-        }
+        self.infer::<B>(params, &(), x, y, &mut ());
     }
 
     fn backward<const B: usize>(
@@ -75,9 +83,10 @@ impl<S: Flat> Layer for Prelu<S> {
         _: &mut (),
         dx: Option<&mut [S]>,
         grads: &mut [f32; 1],
+        mode: GradMode,
     ) {
         let (a, x, dy) = (params[0], flatten(x), flatten(dy));
-        grads[0] = x.iter().zip(dy).filter(|&(&x, _)| x <= 0.0).map(|(x, g)| x * g).sum();
+        mode.store(&mut grads[0], x.iter().zip(dy).filter(|&(&x, _)| x <= 0.0).map(|(x, g)| x * g).sum());
         if let Some(dx) = dx {
             for ((dx, &x), &g) in flatten_mut(dx).iter_mut().zip(x).zip(dy) {
                 *dx = if x > 0.0 { g } else { a * g };

@@ -24,4 +24,4 @@ impl<S> Elementwise for Relu<S> {
     }
 }
 
-elementwise_layer!(Relu);
+elementwise_layer!(Relu, in_place);

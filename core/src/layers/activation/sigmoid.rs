@@ -2,8 +2,8 @@
 
 use core::marker::PhantomData;
 
-use super::logistic;
 use super::{Elementwise, elementwise_layer};
+use crate::math::logistic;
 /// Sigmoid: `y = 1 / (1 + e^-x)`, `dy/dx = y (1 - y)`.
 pub struct Sigmoid<S> {
     _shape: PhantomData<fn() -> S>,
@@ -24,4 +24,4 @@ impl<S> Elementwise for Sigmoid<S> {
     }
 }
 
-elementwise_layer!(Sigmoid);
+elementwise_layer!(Sigmoid, in_place);

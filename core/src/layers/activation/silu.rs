@@ -2,8 +2,8 @@
 
 use core::marker::PhantomData;
 
-use super::logistic;
 use super::{Elementwise, elementwise_layer};
+use crate::math::logistic;
 /// SiLU (swish): `y = x σ(x)`, `dy/dx = σ(x) + x σ(x) (1 - σ(x))`.
 pub struct Silu<S> {
     _shape: PhantomData<fn() -> S>,

@@ -1,6 +1,7 @@
 //! The softmax over the features of each sample.
 
-use crate::layer::{Layer, Mode};
+use crate::layer::{Forward, GradMode, Layer, Mode};
+use crate::math::softmax;
 use rand::RngCore;
 
 /// Softmax over each sample: `y_i = e^(x_i - m) / Σ_j e^(x_j - m)`, `m = max_j x_j`.
@@ -12,19 +13,27 @@ use rand::RngCore;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Softmax<const N: usize>;
 
-impl<const N: usize> Layer for Softmax<N> {
+impl<const N: usize> Forward for Softmax<N> {
     type Input = [f32; N];
     type Output = [f32; N];
     type Params = ();
     type State = ();
+    type Scratch<const B: usize> = ();
+
+    fn infer<const B: usize>(&self, _: &(), _: &(), x: &[[f32; N]], y: &mut [[f32; N]], _: &mut ()) {
+        for (x, y) in x.iter().zip(y) {
+            softmax(x, y);
+        }
+    }
+}
+
+impl<const N: usize> Layer for Softmax<N> {
     type Cache<const B: usize> = ();
 
     fn init<R: RngCore + ?Sized>(&self, _: &mut (), _: &mut (), _: &mut R) {}
 
     fn forward<const B: usize>(&self, _: &(), _: &(), x: &[[f32; N]], y: &mut [[f32; N]], _: &mut (), _: Mode) {
-        for (x, y) in x.iter().zip(y) {
-            softmax(x, y);
-        }
+        self.infer::<B>(&(), &(), x, y, &mut ());
     }
 
     fn backward<const B: usize>(
@@ -36,6 +45,7 @@ impl<const N: usize> Layer for Softmax<N> {
         _: &mut (),
         dx: Option<&mut [[f32; N]]>,
         _: &mut (),
+        _: GradMode,
     ) {
         let Some(dx) = dx else { return };
         for ((y, dy), dx) in y.iter().zip(dy).zip(dx) {
@@ -45,15 +55,4 @@ impl<const N: usize> Layer for Softmax<N> {
             }
         }
     }
-}
-
-/// Writes the softmax of `x` into `y`, subtracting the maximum first so no `exp` overflows.
-pub(crate) fn softmax<const N: usize>(x: &[f32; N], y: &mut [f32; N]) {
-    let max = x.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    let mut sum = 0.0;
-    for (y, &x) in y.iter_mut().zip(x) {
-        *y = libm::expf(x - max);
-        sum += *y;
-    }
-    y.iter_mut().for_each(|y| *y /= sum);
 }

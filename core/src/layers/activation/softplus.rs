@@ -2,8 +2,8 @@
 
 use core::marker::PhantomData;
 
-use super::logistic;
 use super::{Elementwise, elementwise_layer};
+use crate::math::logistic;
 /// Softplus: `y = ln(1 + e^x)`, `dy/dx = σ(x)`; as PyTorch (beta 1, threshold 20), `y = x` for `x > 20`.
 pub struct Softplus<S> {
     _shape: PhantomData<fn() -> S>,

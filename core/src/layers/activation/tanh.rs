@@ -24,4 +24,4 @@ impl<S> Elementwise for Tanh<S> {
     }
 }
 
-elementwise_layer!(Tanh);
+elementwise_layer!(Tanh, in_place);
