@@ -69,7 +69,8 @@ fn inference_needs_activations_only_and_agrees_with_evaluation() {
 
     let mut model = Model::<Cnn>::new_boxed(4);
     // Running statistics away from their initial values, so that evaluation uses them.
-    let images: [[[[f32; 28]; 28]; 1]; 4] = core::array::from_fn(|r| [core::array::from_fn(|i| inputs::<28, 28>(r as u32)[i])]);
+    let images: [[[[f32; 28]; 28]; 1]; 4] =
+        core::array::from_fn(|r| [core::array::from_fn(|i| inputs::<28, 28>(r as u32)[i])]);
     let mut ws = Workspace::<Cnn, 4>::new_boxed();
     ws.compute_gradients(&mut model, &images, &[1, 2, 3, 4], &CrossEntropyLoss).unwrap();
     let want = ws.forward(&model, &images, Mode::Eval).unwrap().to_vec();
@@ -89,14 +90,18 @@ fn training_memory_shrinks() {
     // Before the plan: an activation and a gradient buffer for each of the 12 inner layer
     // outputs (31,556 values a row), and the output and its gradient.
     let before = 32 * 4 * (2 * (3 * 6272 + 1568 + 3 * 3136 + 2 * 784 + 3 * 64) + 2 * 10) + unchanged;
-    println!("CNN workspace at batch 32: {now} B, {before} B before ({:.1}% less)", 100.0 * (1.0 - now as f64 / before as f64));
+    println!(
+        "CNN workspace at batch 32: {now} B, {before} B before ({:.1}% less)",
+        100.0 * (1.0 - now as f64 / before as f64)
+    );
     assert!((now as f64) < 0.6 * before as f64, "{now} vs {before}");
 }
 
 #[test]
 fn two_accumulated_half_batches_equal_the_whole_batch() {
     let model = Model::<Small>::new(5);
-    let x: [[[[f32; 6]; 6]; 1]; 8] = core::array::from_fn(|r| [core::array::from_fn(|i| inputs::<6, 6>(r as u32 + 9)[i])]);
+    let x: [[[[f32; 6]; 6]; 1]; 8] =
+        core::array::from_fn(|r| [core::array::from_fn(|i| inputs::<6, 6>(r as u32 + 9)[i])]);
     let y = [0, 1, 2, 0, 1, 2, 2, 1];
 
     let mut whole = Workspace::<Small, 8>::new();

@@ -31,6 +31,7 @@ pub mod optim;
 pub mod placement;
 pub mod regularize;
 pub mod schedule;
+pub mod state;
 pub mod tensors;
 #[cfg(feature = "std")]
 pub mod train;

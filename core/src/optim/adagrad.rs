@@ -99,6 +99,11 @@ impl<N: Layer> Default for Adagrad<N> {
 }
 
 impl<N: Layer> Optimizer<N> for Adagrad<N> {
+    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+        visitor.count("step", &mut self.t);
+        crate::state::visit_buffer(visitor, "sum", crate::flat::Flat::as_flat_mut(&mut self.sum));
+    }
+
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         let sum = flat_mut(&mut self.sum);
         if self.t == 0 {

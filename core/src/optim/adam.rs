@@ -124,6 +124,13 @@ impl<N: Layer, A: OptionalBuffer> Default for Adam<N, A> {
 }
 
 impl<N: Layer, A: OptionalBuffer> Optimizer<N> for Adam<N, A> {
+    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+        visitor.count("step", &mut self.t);
+        crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg));
+        crate::state::visit_buffer(visitor, "exp_avg_sq", crate::flat::Flat::as_flat_mut(&mut self.exp_avg_sq));
+        crate::state::visit_buffer(visitor, "max_exp_avg_sq", crate::flat::Flat::as_flat_mut(&mut self.max_exp_avg_sq));
+    }
+
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         if self.t == 0 {
             flat_mut(&mut self.exp_avg).fill(0.0);

@@ -100,6 +100,12 @@ impl<N: Layer> Default for Adamax<N> {
 }
 
 impl<N: Layer> Optimizer<N> for Adamax<N> {
+    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+        visitor.count("step", &mut self.t);
+        crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg));
+        crate::state::visit_buffer(visitor, "exp_inf", crate::flat::Flat::as_flat_mut(&mut self.exp_inf));
+    }
+
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         let (exp_avg, exp_inf) = (flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_inf));
         if self.t == 0 {

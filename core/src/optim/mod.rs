@@ -62,6 +62,7 @@ pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 use crate::layer::Layer;
+use crate::state::StateVisitor;
 
 /// Updates the parameters of network `N` from their gradients.
 #[diagnostic::on_unimplemented(
@@ -83,4 +84,9 @@ pub trait Optimizer<N: Layer> {
     /// for a freshly built optimizer. Hyperparameters are kept. Stateless optimizers keep
     /// the default, which does nothing.
     fn reset(&mut self) {}
+
+    /// Calls `visitor` with each named piece of the running state (the step count and
+    /// every buffer, under PyTorch's names), to save it or restore it. Hyperparameters are
+    /// not state: they come from the code that builds the optimizer.
+    fn visit_state<V: StateVisitor>(&mut self, visitor: &mut V);
 }

@@ -98,6 +98,15 @@ impl<N: Layer> Momentum<N> {
 }
 
 impl<N: Layer> Optimizer<N> for Momentum<N> {
+    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+        visitor.count("step", &mut self.t);
+        crate::state::visit_buffer(
+            visitor,
+            "momentum_buffer",
+            crate::flat::Flat::as_flat_mut(&mut self.momentum_buffer),
+        );
+    }
+
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         let buffer = flat_mut(&mut self.momentum_buffer);
         // First step: `b = 0·μ + 1·g = g`, undamped, exactly as PyTorch.

@@ -136,6 +136,13 @@ impl<N: Layer> Default for NAdam<N> {
 }
 
 impl<N: Layer> Optimizer<N> for NAdam<N> {
+    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+        visitor.count("step", &mut self.t);
+        visitor.real("mu_product", &mut self.mu_product);
+        crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg));
+        crate::state::visit_buffer(visitor, "exp_avg_sq", crate::flat::Flat::as_flat_mut(&mut self.exp_avg_sq));
+    }
+
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         if self.t == 0 {
             flat_mut(&mut self.exp_avg).fill(0.0);

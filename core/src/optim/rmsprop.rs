@@ -160,6 +160,17 @@ impl<N: Layer> Default for RmsProp<N> {
 }
 
 impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N, M, C> {
+    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+        visitor.count("step", &mut self.t);
+        crate::state::visit_buffer(visitor, "square_avg", crate::flat::Flat::as_flat_mut(&mut self.square_avg));
+        crate::state::visit_buffer(
+            visitor,
+            "momentum_buffer",
+            crate::flat::Flat::as_flat_mut(&mut self.momentum_buffer),
+        );
+        crate::state::visit_buffer(visitor, "grad_avg", crate::flat::Flat::as_flat_mut(&mut self.grad_avg));
+    }
+
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         let square_avg = flat_mut(&mut self.square_avg);
         let momentum_buffer = flat_mut(&mut self.momentum_buffer);

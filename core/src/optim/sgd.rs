@@ -52,6 +52,8 @@ impl<N> Default for Sgd<N> {
 }
 
 impl<N: Layer> Optimizer<N> for Sgd<N> {
+    fn visit_state<V: crate::state::StateVisitor>(&mut self, _visitor: &mut V) {}
+
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         let (lr, wd) = (self.lr, self.weight_decay);
         for (p, &g) in flat_mut(params).iter_mut().zip(flat(grads)) {

@@ -65,6 +65,19 @@ pub struct ReduceLrOnPlateau {
 }
 
 impl ReduceLrOnPlateau {
+    /// Calls `visitor` with the running state (the current rate, the best metric, the
+    /// count of bad epochs and the cooldown left), to save or restore it.
+    pub fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+        visitor.real("lr", &mut self.lr);
+        visitor.real("best", &mut self.best);
+        let mut bad = u64::from(self.num_bad_epochs);
+        visitor.count("num_bad_epochs", &mut bad);
+        let mut cooldown = u64::from(self.cooldown_counter);
+        visitor.count("cooldown_counter", &mut cooldown);
+        self.num_bad_epochs = u32::try_from(bad).unwrap_or(u32::MAX);
+        self.cooldown_counter = u32::try_from(cooldown).unwrap_or(u32::MAX);
+    }
+
     /// Starts at rate `lr`, with PyTorch's defaults.
     pub const fn new(lr: f64) -> Self {
         ReduceLrOnPlateau {
