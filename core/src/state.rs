@@ -16,7 +16,7 @@ pub trait StateVisitor {
 }
 
 /// Visits a buffer only when it is kept (an optional buffer of an unused option is empty).
-pub(crate) fn visit_buffer<V: StateVisitor>(visitor: &mut V, name: &str, values: &mut [f32]) {
+pub(crate) fn visit_buffer(visitor: &mut dyn StateVisitor, name: &str, values: &mut [f32]) {
     if !values.is_empty() {
         visitor.buffer(name, values);
     }

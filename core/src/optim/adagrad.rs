@@ -99,7 +99,7 @@ impl<N: Layer> Default for Adagrad<N> {
 }
 
 impl<N: Layer> Optimizer<N> for Adagrad<N> {
-    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+    fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
         crate::state::visit_buffer(visitor, "sum", crate::flat::Flat::as_flat_mut(&mut self.sum));
     }

@@ -100,7 +100,7 @@ impl<N: Layer> Default for Adamax<N> {
 }
 
 impl<N: Layer> Optimizer<N> for Adamax<N> {
-    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+    fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
         crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg));
         crate::state::visit_buffer(visitor, "exp_inf", crate::flat::Flat::as_flat_mut(&mut self.exp_inf));

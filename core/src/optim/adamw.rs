@@ -123,7 +123,7 @@ impl<N: Layer, A: OptionalBuffer> Default for AdamW<N, A> {
 }
 
 impl<N: Layer, A: OptionalBuffer> Optimizer<N> for AdamW<N, A> {
-    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+    fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
         crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg));
         crate::state::visit_buffer(visitor, "exp_avg_sq", crate::flat::Flat::as_flat_mut(&mut self.exp_avg_sq));

@@ -88,5 +88,5 @@ pub trait Optimizer<N: Layer> {
     /// Calls `visitor` with each named piece of the running state (the step count and
     /// every buffer, under PyTorch's names), to save it or restore it. Hyperparameters are
     /// not state: they come from the code that builds the optimizer.
-    fn visit_state<V: StateVisitor>(&mut self, visitor: &mut V);
+    fn visit_state(&mut self, visitor: &mut dyn StateVisitor);
 }

@@ -98,7 +98,7 @@ impl<N: Layer> Momentum<N> {
 }
 
 impl<N: Layer> Optimizer<N> for Momentum<N> {
-    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+    fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
         crate::state::visit_buffer(
             visitor,

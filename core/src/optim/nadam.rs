@@ -136,7 +136,7 @@ impl<N: Layer> Default for NAdam<N> {
 }
 
 impl<N: Layer> Optimizer<N> for NAdam<N> {
-    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+    fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
         visitor.real("mu_product", &mut self.mu_product);
         crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg));

@@ -160,7 +160,7 @@ impl<N: Layer> Default for RmsProp<N> {
 }
 
 impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N, M, C> {
-    fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+    fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
         crate::state::visit_buffer(visitor, "square_avg", crate::flat::Flat::as_flat_mut(&mut self.square_avg));
         crate::state::visit_buffer(

@@ -52,7 +52,7 @@ impl<N> Default for Sgd<N> {
 }
 
 impl<N: Layer> Optimizer<N> for Sgd<N> {
-    fn visit_state<V: crate::state::StateVisitor>(&mut self, _visitor: &mut V) {}
+    fn visit_state(&mut self, _visitor: &mut dyn crate::state::StateVisitor) {}
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
         let (lr, wd) = (self.lr, self.weight_decay);

@@ -67,7 +67,7 @@ pub struct ReduceLrOnPlateau {
 impl ReduceLrOnPlateau {
     /// Calls `visitor` with the running state (the current rate, the best metric, the
     /// count of bad epochs and the cooldown left), to save or restore it.
-    pub fn visit_state<V: crate::state::StateVisitor>(&mut self, visitor: &mut V) {
+    pub fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.real("lr", &mut self.lr);
         visitor.real("best", &mut self.best);
         let mut bad = u64::from(self.num_bad_epochs);
