@@ -1,12 +1,14 @@
 //! Code generation: the network struct, its parameter, state and cache blocks, and its
 //! `Layer` implementation calling each layer in order (forward) and in reverse (backward).
 
-use crate::check::Resolved;
+pub mod layer;
+
+use crate::desc::Layer;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
 /// The items of network `name` made of `layers`, and of the networks generated for them.
-pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident, layers: &[Resolved]) -> TokenStream {
+pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident, layers: &[Layer]) -> TokenStream {
     let params = format_ident!("{}Params", name);
     let state = format_ident!("{}State", name);
     let cache = format_ident!("{}Cache", name);
@@ -15,9 +17,9 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let layer_docs = field_names.iter().map(|f| format!("Layer `{f}`."));
     let param_docs = field_names.iter().map(|f| format!("Parameters of layer `{f}`."));
     let state_docs = field_names.iter().map(|f| format!("State of layer `{f}`."));
-    let types: Vec<_> = layers.iter().map(|l| &l.ty).collect();
-    let ctors = layers.iter().map(|l| &l.ctor);
-    let checks = layers.iter().flat_map(|l| &l.checks);
+    let types: Vec<_> = layers.iter().map(layer::ty).collect();
+    let ctors = layers.iter().map(layer::ctor);
+    let checks = layers.iter().map(layer::checks);
     let first = &types[0];
     let last = &types[types.len() - 1];
     let n = layers.len();
@@ -27,7 +29,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let inner = &layers[..n - 1];
     let act: Vec<_> = inner.iter().map(|l| format_ident!("a_{}", l.field)).collect();
     let grad: Vec<_> = inner.iter().map(|l| format_ident!("g_{}", l.field)).collect();
-    let inner_types: Vec<_> = inner.iter().map(|l| &l.ty).collect();
+    let inner_types: Vec<_> = inner.iter().map(layer::ty).collect();
     let cache_fields: Vec<_> = layers.iter().map(|l| format_ident!("c_{}", l.field)).collect();
     let params_doc = format!("Trainable parameters of [`{name}`], one contiguous block with a field per layer.");
     let state_doc = format!("Non-trainable state of [`{name}`] (running statistics), a field per layer.");
@@ -35,7 +37,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
 
     let forward = forward_calls(layers, &act);
     let backward = backward_calls(layers, &act, &grad);
-    let nested = layers.iter().filter_map(|l| l.nested.as_ref()).map(|n| {
+    let nested = layers.iter().filter_map(Layer::nested).map(|n| {
         let doc = format!("The layers of residual block `{}` of [`{name}`].", n.name);
         expand(&[syn::parse_quote!(#[doc = #doc])], vis, &n.name, &n.layers)
     });
@@ -177,7 +179,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
 }
 
 /// `layer_k.forward(a_{k-1} -> a_k)`, from the input `x` to the output `y`.
-fn forward_calls(layers: &[Resolved], act: &[proc_macro2::Ident]) -> TokenStream {
+fn forward_calls(layers: &[Layer], act: &[proc_macro2::Ident]) -> TokenStream {
     let n = layers.len();
     layers
         .iter()
@@ -197,7 +199,7 @@ fn forward_calls(layers: &[Resolved], act: &[proc_macro2::Ident]) -> TokenStream
 
 /// `layer_k.backward(g_k -> g_{k-1})`, from the last layer to the first, which writes the
 /// caller's `dx` (or nothing when the caller passes `None`).
-fn backward_calls(layers: &[Resolved], act: &[proc_macro2::Ident], grad: &[proc_macro2::Ident]) -> TokenStream {
+fn backward_calls(layers: &[Layer], act: &[proc_macro2::Ident], grad: &[proc_macro2::Ident]) -> TokenStream {
     let n = layers.len();
     layers
         .iter()
@@ -231,6 +233,10 @@ fn backward_calls(layers: &[Resolved], act: &[proc_macro2::Ident], grad: &[proc_
 /// The rows fed to layer `k`, reshaped when layer `k` or the one before is a nested network
 /// or custom layer: there the macro cannot name the exact sample type, so the widths are
 /// checked by a const item with a readable message and the rows are passed as a reshape.
-fn rewire(layers: &[Resolved], k: usize, rows: TokenStream, function: TokenStream) -> TokenStream {
-    if k > 0 && (layers[k].custom || layers[k - 1].custom) { quote!(::staticnet::flat::#function(#rows)) } else { rows }
+fn rewire(layers: &[Layer], k: usize, rows: TokenStream, function: TokenStream) -> TokenStream {
+    if k > 0 && (layers[k].is_custom() || layers[k - 1].is_custom()) {
+        quote!(::staticnet::flat::#function(#rows))
+    } else {
+        rows
+    }
 }
