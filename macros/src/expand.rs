@@ -46,10 +46,15 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
         #(#nested)*
 
         #(#attrs)*
-        #[derive(Clone, Copy, Debug)]
+        #[derive(Clone, Debug)]
         #vis struct #name {
             #( #[doc = #layer_docs] pub #fields: #types, )*
         }
+
+        // Copy when every layer is, so that user layers need not be; the higher-ranked
+        // bounds keep the impl legal when one is not (trivially false bounds are unstable).
+        #[automatically_derived]
+        impl ::core::marker::Copy for #name where #( for<'__copy> #types: ::core::marker::Copy, )* {}
 
         #[doc = #params_doc]
         #[derive(Clone, Copy)]
@@ -75,21 +80,26 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
         #(#checks)*
 
         // SAFETY: every field is `Zeroable`, as the where clause requires.
+        #[automatically_derived]
         unsafe impl<const B: usize> ::staticnet::Zeroable for #cache<B>
         where
             #( [<#inner_types as ::staticnet::Layer>::Output; B]: ::staticnet::Zeroable, )*
             #( <#types as ::staticnet::Layer>::Cache<B>: ::staticnet::Zeroable, )*
         {}
         // SAFETY: every field is `Flat` (an f32 block), so all-zero bytes are valid.
+        #[automatically_derived]
         unsafe impl ::staticnet::Zeroable for #params {}
         // SAFETY: repr(C) of `Flat` fields, all f32-aligned, hence no padding; the size
         // is checked against LEN below.
+        #[automatically_derived]
         unsafe impl ::staticnet::Flat for #params {
             const LEN: usize = 0 #( + <<#types as ::staticnet::Layer>::Params as ::staticnet::Flat>::LEN )*;
         }
         // SAFETY: as for the parameters.
+        #[automatically_derived]
         unsafe impl ::staticnet::Zeroable for #state {}
         // SAFETY: as for the parameters.
+        #[automatically_derived]
         unsafe impl ::staticnet::Flat for #state {
             const LEN: usize = 0 #( + <<#types as ::staticnet::Layer>::State as ::staticnet::Flat>::LEN )*;
         }
@@ -98,6 +108,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
             assert!(::core::mem::size_of::<#state>() == <#state as ::staticnet::Flat>::LEN * 4);
         };
 
+        #[automatically_derived]
         impl ::core::default::Default for #name {
             /// The network with the hyperparameters of its declaration.
             fn default() -> Self {
@@ -105,6 +116,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
             }
         }
 
+        #[automatically_derived]
         impl #name {
             /// Number of trainable parameters.
             pub const PARAMS: usize = <#params as ::staticnet::Flat>::LEN;
@@ -115,6 +127,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
             pub const STATE_BYTES: usize = ::core::mem::size_of::<#state>();
         }
 
+        #[automatically_derived]
         impl ::staticnet::Layer for #name {
             type Input = <#first as ::staticnet::Layer>::Input;
             type Output = <#last as ::staticnet::Layer>::Output;

@@ -35,7 +35,7 @@ pub fn expand(
         #error
 
         #(#attrs)*
-        #[derive(Clone, Debug, Default)]
+        #[derive(Clone, Copy, Debug, Default)]
         #vis struct #name {}
 
         #[doc(hidden)]
