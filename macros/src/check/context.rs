@@ -23,7 +23,7 @@ impl Source {
     /// The source as a noun: "the network's input" or "layer `fc1`".
     pub fn name(&self) -> String {
         match self {
-            Source::Input => "the network input".into(),
+            Source::Input => "the network's input".into(),
             Source::Layer(layer) => format!("layer `{layer}`"),
         }
     }
@@ -31,7 +31,7 @@ impl Source {
     /// "the network's input has 30 values" or "layer `fc1` outputs 30".
     pub fn values(&self, n: usize) -> String {
         match self {
-            Source::Input => format!("the network input outputs {n}"),
+            Source::Input => format!("the network's input has {n} values"),
             Source::Layer(layer) => format!("layer `{layer}` outputs {n}"),
         }
     }
@@ -40,7 +40,7 @@ impl Source {
     /// as written in a message.
     pub fn shape(&self, shape: &str) -> String {
         match self {
-            Source::Input => format!("the network input outputs {shape}"),
+            Source::Input => format!("the network's input is {shape}"),
             Source::Layer(layer) => format!("layer `{layer}` outputs {shape}"),
         }
     }

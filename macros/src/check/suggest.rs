@@ -6,11 +6,10 @@ use syn::Ident;
 
 /// `Rleu(...)`: a name with arguments that is no built-in layer.
 pub fn unknown_layer(ident: &Ident) -> syn::Error {
-    let hint = match closest(&ident.to_string()) {
-        Some(b) => format!("; did you mean `{b}`?"),
-        None => "; a network or custom layer is written as its type, without arguments".into(),
-    };
-    error(ident, &hint)
+    match closest(&ident.to_string()) {
+        Some(b) => error(ident, &format!("; did you mean `{b}`?"), ""),
+        None => error(ident, "", "; a network or custom layer is written as its type, without arguments"),
+    }
 }
 
 /// `Relu2`: a bare name that is no built-in layer but so close to one that it is more
@@ -21,18 +20,18 @@ pub fn near_miss(ident: &Ident) -> Option<syn::Error> {
     let spelling = closest(&name)?;
     let d = edit_distance(&name.to_lowercase(), &spelling.to_lowercase());
     (d * 3 <= name.chars().count()).then(|| {
-        let hint =
-            format!("; did you mean `{spelling}`? (a layer type of your own is written with its path: `self::{name}`)");
-        error(ident, &hint)
+        let tail = format!("; a layer type of your own named `{name}` is written with its path, `self::{name}`");
+        error(ident, &format!("; did you mean `{spelling}`?"), &tail)
     })
 }
 
-fn error(ident: &Ident, hint: &str) -> syn::Error {
+/// "unknown layer `X`{hint} (built-in layers: ...){tail}".
+fn error(ident: &Ident, hint: &str, tail: &str) -> syn::Error {
     let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
     syn::Error::new(
         ident.span(),
         format!(
-            "unknown layer `{ident}`{hint} (built-in layers: {}; PyTorch's spellings such as `Linear`, `ReLU` and `BatchNorm2d` work too)",
+            "unknown layer `{ident}`{hint} (built-in layers: {}; PyTorch's spellings such as `Linear`, `ReLU` and `BatchNorm2d` work too){tail}",
             names.join(", ")
         ),
     )
