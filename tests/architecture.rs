@@ -58,7 +58,11 @@ fn inference_needs_activations_only_and_agrees_with_evaluation() {
     // 784-128-10 at batch 1: two activation buffers and the output, under 8 KiB.
     const { assert!(InferenceWorkspace::<Mlp, 1>::BYTES <= 8 * 1024) };
     const { assert!(Workspace::<Mlp, 1>::BYTES > 400_000) };
-    println!("784-128-10 at batch 1: inference {} B, training {} B", InferenceWorkspace::<Mlp, 1>::BYTES, Workspace::<Mlp, 1>::BYTES);
+    println!(
+        "784-128-10 at batch 1: inference {} B, training {} B",
+        InferenceWorkspace::<Mlp, 1>::BYTES,
+        Workspace::<Mlp, 1>::BYTES
+    );
 
     let model = Model::<Mlp>::new(3);
     let x: [[f32; 784]; 5] = inputs(1);

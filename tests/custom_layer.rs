@@ -1,13 +1,15 @@
 //! A layer written by a user, outside staticnet, plugs into `network!` through the
 //! `Forward` and `Layer` traits like the built-in ones: it trains, its gradients are checked, and its
-//! tensors go into model files under its field name.
+//! tensors go into model files under its field name. It is neither `Copy` nor anything
+//! else beyond what the README asks of a user layer: `Forward`, `Layer`, `Default`, `Clone`,
+//! `Debug`.
 
 use staticnet::RngCore;
 use staticnet::prelude::*;
 use staticnet::tensors::{TensorPath, TensorVisitor};
 
-/// `y = a ⊙ x` with one learned scale per feature.
-#[derive(Clone, Copy, Debug, Default)]
+/// `y = a ⊙ x` with one learned scale per feature. Deliberately not `Copy`.
+#[derive(Clone, Debug, Default)]
 pub struct Scale<const N: usize>;
 
 impl<const N: usize> Forward for Scale<N> {
@@ -106,7 +108,7 @@ fn a_user_layer_gets_its_gradient_checked_and_trains() {
         assert!((numeric - analytic).abs() < 1e-3 + 2e-2 * numeric.abs(), "param {i}: {analytic} vs {numeric}");
     }
 
-    let mut trained = model;
+    let mut trained = model.clone();
     let mut adam = Adam::<WithScale>::new(0.05);
     let first = ws.train_step(&mut trained, &x, &labels, &CrossEntropyLoss, &mut adam).unwrap();
     let mut last = first;
@@ -120,4 +122,27 @@ fn a_user_layer_gets_its_gradient_checked_and_trains() {
     let mut loaded = Model::<WithScale>::new(9);
     loaded.load_safetensors(&bytes, std::path::Path::new("with_scale.safetensors")).unwrap();
     assert_eq!(loaded.params.scale, trained.params.scale, "saved under `scale.weight`");
+}
+
+network! {
+    /// The user layer inside a residual block, after a network that holds one.
+    struct Nesting {
+        input: [4],
+        inner: WithScale,
+        block: Residual {
+            scale: Scale<3>,
+            Tanh,
+        },
+    }
+}
+
+#[test]
+fn networks_of_a_user_layer_that_is_not_copy_clone_print_and_nest() {
+    let model = Model::<Nesting>::new(1);
+    let copy = model.clone();
+    assert_eq!(copy.params.as_flat(), model.params.as_flat());
+    assert!(format!("{:?}", model.net).contains("Scale"), "{:?}", model.net);
+    let mut ws = Workspace::<Nesting, 1>::new();
+    let out = ws.forward(&model, &[[0.5, -1.0, 0.3, 0.8]], Mode::Eval).unwrap();
+    assert!(out[0].iter().all(|v| v.is_finite()), "{out:?}");
 }

@@ -14,6 +14,15 @@ pub struct Network {
     pub layers: Vec<LayerDecl>,
 }
 
+/// What can still be read of a declaration that does not parse: enough to emit stubs.
+pub struct Outline {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    /// The input sizes and their span, when they parse.
+    pub input: Option<(Vec<LitInt>, Span)>,
+}
+
 /// One entry of the layer list: `name: Kind(args)`, `Kind`, or `name: some::Type`.
 pub struct LayerDecl {
     pub name: Option<Ident>,
@@ -22,9 +31,10 @@ pub struct LayerDecl {
 
 /// What a layer entry names.
 pub enum LayerKind {
-    /// A built-in layer, with its arguments when it has parentheses.
-    Builtin { ident: Ident, args: Args },
-    /// Any other type implementing `Layer`: a nested network or a user's own layer.
+    /// A single name, with its arguments when it has parentheses: a built-in layer, or
+    /// (without parentheses) a type in scope. `check` tells which.
+    Named { ident: Ident, args: Args },
+    /// A type written with a path or generic arguments: a nested network or a user's layer.
     Custom(Type),
     /// `Residual { layers }`: `y = x + f(x)` where the layers `f` keep the shape.
     Residual { ident: Ident, body: Vec<LayerDecl> },

@@ -2,13 +2,15 @@
 //! and its `Forward` and `Layer` implementations calling each layer in order (forward,
 //! inference) and in reverse (backward), in the buffers the memory plan assigns.
 
-use crate::check::Resolved;
+pub mod layer;
+
+use crate::desc::Layer;
 use crate::plan::{Plan, Slot, Step, Traits};
-use proc_macro2::{Ident, TokenStream, TokenTree};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 
 /// The items of network `name` made of `layers`, and of the networks generated for them.
-pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident, layers: &[Resolved]) -> TokenStream {
+pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident, layers: &[Layer]) -> TokenStream {
     let params = format_ident!("{}Params", name);
     let state = format_ident!("{}State", name);
     let cache = format_ident!("{}Cache", name);
@@ -18,26 +20,26 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let layer_docs = field_names.iter().map(|f| format!("Layer `{f}`."));
     let param_docs = field_names.iter().map(|f| format!("Parameters of layer `{f}`."));
     let state_docs = field_names.iter().map(|f| format!("State of layer `{f}`."));
-    let types: Vec<_> = layers.iter().map(|l| &l.ty).collect();
-    let ctors = layers.iter().map(|l| &l.ctor);
-    let checks = layers.iter().flat_map(|l| &l.checks);
+    let types: Vec<_> = layers.iter().map(layer::ty).collect();
+    let ctors = layers.iter().map(layer::ctor);
+    let checks = layers.iter().map(layer::checks);
     let first = &types[0];
     let last = &types[types.len() - 1];
 
-    let traits: Vec<Traits> = layers.iter().map(|l| Traits::of(&type_name(&l.ty), l.custom)).collect();
+    let traits: Vec<Traits> = layers.iter().map(|l| Traits::of(&l.kind)).collect();
     let plan = Plan::new(&traits);
-    let net = Net { layers, plan: &plan };
+    let net = Net { layers, types: &types, plan: &plan };
 
     // Training: an activation buffer per layer output that owns one, the two gradient
     // buffers, and each layer's cache.
     let owners: Vec<usize> = (0..layers.len()).filter(|&k| plan.train[k].0 == Slot::Activation(k)).collect();
     let act: Vec<Ident> = owners.iter().map(|&k| activation(layers, k)).collect();
-    let act_types: Vec<&TokenStream> = owners.iter().map(|&k| &layers[k].ty).collect();
+    let act_types: Vec<&TokenStream> = owners.iter().map(|&k| &types[k]).collect();
     let cache_fields: Vec<Ident> = layers.iter().map(|l| format_ident!("c_{}", l.field)).collect();
-    let grad_width = |turn: u8| width(layers, plan.grad.iter().map(|g| g.0), Slot::Turn(turn));
+    let grad_width = |turn: u8| width(&types, plan.grad.iter().map(|g| g.0), Slot::Turn(turn));
     let (g0, g1) = (grad_width(0), grad_width(1));
     // Inference: the two activation buffers and each layer's scratch.
-    let infer_width = |turn: u8| width(layers, plan.infer.iter().map(|o| o.0), Slot::Turn(turn));
+    let infer_width = |turn: u8| width(&types, plan.infer.iter().map(|o| o.0), Slot::Turn(turn));
     let (p0, p1) = (infer_width(0), infer_width(1));
     let scratch_fields: Vec<Ident> = layers.iter().map(|l| format_ident!("s_{}", l.field)).collect();
 
@@ -54,7 +56,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let forward = net.forward_calls();
     let backward = net.backward_calls();
     let infer = net.infer_calls();
-    let nested = layers.iter().filter_map(|l| l.nested.as_ref()).map(|n| {
+    let nested = layers.iter().filter_map(Layer::nested).map(|n| {
         let doc = format!("The layers of residual block `{}` of [`{name}`].", n.name);
         expand(&[syn::parse_quote!(#[doc = #doc])], vis, &n.name, &n.layers)
     });
@@ -241,7 +243,8 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
 
 /// A network's layers with their memory plan, for writing the calls.
 struct Net<'a> {
-    layers: &'a [Resolved],
+    layers: &'a [Layer],
+    types: &'a [TokenStream],
     plan: &'a Plan,
 }
 
@@ -253,7 +256,7 @@ impl Net<'_> {
             .iter()
             .enumerate()
             .map(|(k, l)| {
-                let (field, ty, span) = (&l.field, &l.ty, l.span);
+                let (field, ty, span) = (&l.field, &self.types[k], l.span);
                 let c = format_ident!("c_{}", field);
                 match out[k].1 {
                     Step::View => quote!(),
@@ -284,7 +287,7 @@ impl Net<'_> {
             .rev()
             .filter(|&(k, _)| grad[k].1 != Step::View)
             .map(|(k, l)| {
-                let (field, ty, span) = (&l.field, &l.ty, l.span);
+                let (field, ty, span) = (&l.field, &self.types[k], l.span);
                 let c = format_ident!("c_{}", field);
                 let x = self.train_rows(Plan::input(out, k), false);
                 let y = self.train_rows(out[k].0, false);
@@ -309,7 +312,7 @@ impl Net<'_> {
             .iter()
             .enumerate()
             .map(|(k, l)| {
-                let (field, ty, span) = (&l.field, &l.ty, l.span);
+                let (field, ty, span) = (&l.field, &self.types[k], l.span);
                 let s = format_ident!("s_{}", field);
                 match out[k].1 {
                     Step::View => quote!(),
@@ -384,28 +387,14 @@ fn scratch_rows(slot: Slot, write: bool) -> TokenStream {
 }
 
 /// The field of layer `k`'s activation buffer.
-fn activation(layers: &[Resolved], k: usize) -> Ident {
+fn activation(layers: &[Layer], k: usize) -> Ident {
     format_ident!("a_{}", layers[k].field)
 }
 
 /// The values per row a turn buffer needs: the widest output of the layers whose rows it
 /// holds (0 when none does), as a const expression.
-fn width(layers: &[Resolved], slots: impl Iterator<Item = Slot>, turn: Slot) -> TokenStream {
-    slots.zip(layers).filter(|(slot, _)| *slot == turn).fold(quote!(0usize), |widest, (_, l)| {
-        let ty = &l.ty;
+fn width(types: &[TokenStream], slots: impl Iterator<Item = Slot>, turn: Slot) -> TokenStream {
+    slots.zip(types).filter(|(slot, _)| *slot == turn).fold(quote!(0usize), |widest, (_, ty)| {
         quote!(::staticnet::__private::max(#widest, <<#ty as ::staticnet::Forward>::Output as ::staticnet::Flat>::LEN))
     })
-}
-
-/// The name of a layer type's last path segment: `Dense` for `::staticnet::layers::Dense<784, 128>`.
-fn type_name(ty: &TokenStream) -> String {
-    let mut name = String::new();
-    for token in ty.clone() {
-        match token {
-            TokenTree::Ident(ident) => name = ident.to_string(),
-            TokenTree::Punct(p) if p.as_char() == '<' => break,
-            _ => {}
-        }
-    }
-    name
 }

@@ -1,7 +1,7 @@
 //! `syn::parse::Parse` implementations for the `network!` grammar.
 
-use crate::ast::{Args, Budget, LayerDecl, LayerKind, Network};
-use crate::check::suggest::BUILTINS;
+use crate::ast::{Args, Budget, LayerDecl, LayerKind, Network, Outline};
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, Ident, LitInt, Token, Type, Visibility, braced, bracketed, parenthesized};
@@ -19,17 +19,7 @@ impl Parse for Network {
         let body;
         braced!(body in input);
 
-        let input_kw: Ident = body.parse()?;
-        if input_kw != "input" {
-            return Err(syn::Error::new(
-                input_kw.span(),
-                "the first entry must be the input shape, e.g. `input: [784]`",
-            ));
-        }
-        body.parse::<Token![:]>()?;
-        let dims_content;
-        let bracket = bracketed!(dims_content in body);
-        let input_dims: Punctuated<LitInt, Token![,]> = dims_content.parse_terminated(LitInt::parse, Token![,])?;
+        let (input_dims, input_span) = parse_input(&body)?;
         let mut layers = Vec::new();
         while !body.is_empty() {
             body.parse::<Token![,]>()?;
@@ -38,15 +28,38 @@ impl Parse for Network {
             }
             layers.push(body.parse()?);
         }
-        Ok(Network {
-            attrs,
-            budget,
-            vis,
-            name,
-            input: input_dims.into_iter().collect(),
-            input_span: bracket.span.join(),
-            layers,
-        })
+        Ok(Network { attrs, budget, vis, name, input: input_dims, input_span, layers })
+    }
+}
+
+/// `input: [dims]`, the first entry of a declaration.
+fn parse_input(body: ParseStream) -> syn::Result<(Vec<LitInt>, Span)> {
+    let input_kw: Ident = body.parse()?;
+    if input_kw != "input" {
+        return Err(syn::Error::new(input_kw.span(), "the first entry must be the input shape, e.g. `input: [784]`"));
+    }
+    body.parse::<Token![:]>()?;
+    let dims_content;
+    let bracket = bracketed!(dims_content in body);
+    let dims: Punctuated<LitInt, Token![,]> = dims_content.parse_terminated(LitInt::parse, Token![,])?;
+    Ok((dims.into_iter().collect(), bracket.span.join()))
+}
+
+impl Parse for Outline {
+    /// The attributes, name and (when it parses) the input of a declaration whose rest
+    /// may not parse.
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut attrs = input.call(Attribute::parse_outer)?;
+        attrs.retain(|a| !a.path().is_ident("budget"));
+        let vis: Visibility = input.parse()?;
+        input.parse::<Token![struct]>()?;
+        let name: Ident = input.parse()?;
+        let body;
+        braced!(body in input);
+        let input_shape = parse_input(&body).ok();
+        body.parse::<TokenStream>()?;
+        input.parse::<TokenStream>()?;
+        Ok(Outline { attrs, vis, name, input: input_shape })
     }
 }
 
@@ -70,13 +83,11 @@ impl Parse for LayerDecl {
             return Ok(LayerDecl { name, kind: LayerKind::Residual { ident, body } });
         }
         let is_call = input.peek(Ident) && input.peek2(syn::token::Paren);
-        let is_builtin = input.fork().parse::<Ident>().is_ok_and(|i| BUILTINS.contains(&i.to_string().as_str()))
-            && !input.peek2(Token![::])
-            && !input.peek2(Token![<]);
-        let kind = if is_call || is_builtin {
+        let is_name = input.peek(Ident) && !input.peek2(Token![::]) && !input.peek2(Token![<]);
+        let kind = if is_call || is_name {
             let ident: Ident = input.parse()?;
             let args = if input.peek(syn::token::Paren) { input.parse()? } else { Args::default() };
-            LayerKind::Builtin { ident, args }
+            LayerKind::Named { ident, args }
         } else {
             LayerKind::Custom(input.parse::<Type>()?)
         };

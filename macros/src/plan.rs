@@ -10,6 +10,8 @@
 //! - Inference needs no activation after the next layer read it: outputs take turns in
 //!   two buffers, in place or as views where the layer allows.
 
+use crate::desc::{Activation, Kind};
+
 /// How a layer's forward and backward passes use memory.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Traits {
@@ -24,22 +26,22 @@ pub struct Traits {
 }
 
 impl Traits {
-    /// The traits of a built-in layer by its type's name; a user-written layer or nested
-    /// network (`custom`) is assumed to read both `x` and `y`.
-    pub fn of(name: &str, custom: bool) -> Traits {
+    /// The traits of a layer of this kind; a user-written layer or nested network is
+    /// assumed to read both `x` and `y`.
+    pub fn of(kind: &Kind) -> Traits {
         let reads = |reads_input, reads_output| Traits { reads_input, reads_output, ..Traits::default() };
-        if custom {
-            return reads(true, true);
-        }
-        match name {
-            "Relu" | "Sigmoid" | "Tanh" | "Identity" => Traits { in_place: true, ..reads(true, true) },
-            "Dropout" => Traits { in_place: true, ..reads(false, false) },
-            "Flatten" => Traits { reshape: true, ..reads(false, false) },
-            "MaxPool2d" | "AvgPool2d" | "GlobalAvgPool" => reads(false, false),
-            "Softmax" => reads(false, true),
-            "Dense" | "Conv2d" | "BatchNorm1d" | "BatchNorm2d" | "Residual" | "Prelu" | "Elu" | "Gelu"
-            | "LeakyRelu" | "Selu" | "Silu" | "Softplus" => reads(true, false),
-            _ => reads(true, true),
+        match kind {
+            Kind::Activation(Activation::Relu | Activation::Sigmoid | Activation::Tanh | Activation::Identity) => {
+                Traits { in_place: true, ..reads(true, true) }
+            }
+            Kind::Dropout(_) => Traits { in_place: true, ..reads(false, false) },
+            Kind::Flatten => Traits { reshape: true, ..reads(false, false) },
+            Kind::MaxPool2d(_) | Kind::AvgPool2d(_) | Kind::GlobalAvgPool { .. } => reads(false, false),
+            Kind::Softmax { .. } => reads(false, true),
+            Kind::Dense(_) | Kind::Conv2d(_) | Kind::BatchNorm(_) | Kind::Residual(_) | Kind::Activation(_) => {
+                reads(true, false)
+            }
+            Kind::Custom(_) => reads(true, true),
         }
     }
 }
@@ -171,8 +173,19 @@ fn infer(traits: &[Traits]) -> Vec<(Slot, Step)> {
 mod tests {
     use super::*;
 
+    /// Traits by layer name, for short plans.
     fn traits(names: &[&str]) -> Vec<Traits> {
-        names.iter().map(|n| Traits::of(n, false)).collect()
+        let reads = |reads_input, reads_output| Traits { reads_input, reads_output, ..Traits::default() };
+        names
+            .iter()
+            .map(|n| match *n {
+                "Relu" => Traits { in_place: true, ..reads(true, true) },
+                "Dropout" => Traits { in_place: true, ..reads(false, false) },
+                "Flatten" => Traits { reshape: true, ..reads(false, false) },
+                "MaxPool2d" => reads(false, false),
+                _ => reads(true, false),
+            })
+            .collect()
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! Initialiser arguments: `He`, `XavierUniform`, `Normal(0.01)`, ... as `Init` values.
 
 use super::args::number;
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use crate::desc::Init;
 use syn::Expr;
 use syn::spanned::Spanned;
 
-/// The `Init` value an expression names, validated; `Init::Default` when absent.
-pub fn init(e: Option<&Expr>) -> syn::Result<TokenStream> {
-    let Some(e) = e else { return Ok(quote!(::staticnet::Init::Default)) };
+/// The initialiser an expression names, validated; `Init::Default` when absent.
+pub fn init(e: Option<&Expr>) -> syn::Result<Init> {
+    let Some(e) = e else { return Ok(Init::Default) };
     let (name, args): (String, Vec<&Expr>) = match e {
         Expr::Path(p) if p.path.get_ident().is_some() => (p.path.segments[0].ident.to_string(), Vec::new()),
         Expr::Call(c) => match &*c.func {
@@ -20,26 +19,24 @@ pub fn init(e: Option<&Expr>) -> syn::Result<TokenStream> {
         _ => return Err(unknown(e)),
     };
     let arity = |n: usize| if args.len() == n { Ok(()) } else { Err(unknown(e)) };
-    let variant = match name.as_str() {
-        "Default" => "Default",
-        "XavierUniform" | "GlorotUniform" => "XavierUniform",
-        "XavierNormal" | "GlorotNormal" => "XavierNormal",
-        "HeUniform" | "KaimingUniform" => "HeUniform",
-        "He" | "HeNormal" | "KaimingNormal" => "HeNormal",
-        "Zeros" => "Zeros",
+    let init = match name.as_str() {
+        "Default" => Init::Default,
+        "XavierUniform" | "GlorotUniform" => Init::XavierUniform,
+        "XavierNormal" | "GlorotNormal" => Init::XavierNormal,
+        "HeUniform" | "KaimingUniform" => Init::HeUniform,
+        "He" | "HeNormal" | "KaimingNormal" => Init::HeNormal,
+        "Zeros" => Init::Zeros,
         "Normal" => {
             arity(1)?;
             let std = number(args[0])?;
             if !(std.is_finite() && std >= 0.0) {
                 return Err(syn::Error::new(args[0].span(), "the standard deviation must be finite and >= 0"));
             }
-            let std = std as f32;
-            return Ok(quote!(::staticnet::Init::Normal(#std)));
+            return Ok(Init::Normal(std as f32));
         }
         "Constant" => {
             arity(1)?;
-            let c = number(args[0])? as f32;
-            return Ok(quote!(::staticnet::Init::Constant(#c)));
+            return Ok(Init::Constant(number(args[0])? as f32));
         }
         "Uniform" => {
             arity(2)?;
@@ -47,14 +44,12 @@ pub fn init(e: Option<&Expr>) -> syn::Result<TokenStream> {
             if low.partial_cmp(&high) != Some(core::cmp::Ordering::Less) {
                 return Err(syn::Error::new(e.span(), "Uniform(low, high) needs low < high"));
             }
-            let (low, high) = (low as f32, high as f32);
-            return Ok(quote!(::staticnet::Init::Uniform(#low, #high)));
+            return Ok(Init::Uniform(low as f32, high as f32));
         }
         _ => return Err(unknown(e)),
     };
     arity(0)?;
-    let variant = format_ident!("{}", variant);
-    Ok(quote!(::staticnet::Init::#variant))
+    Ok(init)
 }
 
 fn unknown(e: &Expr) -> syn::Error {

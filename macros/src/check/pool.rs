@@ -1,70 +1,53 @@
-//! Pooling and reshaping: `MaxPool2d` and `AvgPool2d(kernel_size, stride = kernel_size,
-//! padding = 0)` as PyTorch's, `GlobalAvgPool` (images to channels) and `Flatten`.
+//! Pooling: `MaxPool2d` and `AvgPool2d(kernel_size, stride = kernel_size, padding = 0)` as
+//! PyTorch's, and `GlobalAvgPool` (images to channels).
 
-use super::args::ArgReader;
-use super::conv::window_output;
-use super::{Context, Resolved, Shape};
-use quote::{format_ident, quote};
-use syn::Ident;
+use super::shape::image;
+use super::window::window_output;
+use super::{Call, Checked};
+use crate::desc::{Kind, Shape, Window};
 
-pub fn resolve_window(
-    ident: &Ident,
-    args: &crate::ast::Args,
-    field: Ident,
-    shape: &Shape,
-    ctx: &Context,
-) -> syn::Result<(Resolved, Shape)> {
-    let span = ident.span();
-    let reader = ArgReader::new(ident, args, &["kernel_size", "stride", "padding"])?;
-    let [c, h, w] = shape.image(span, ctx, &ident.to_string())?;
-    let at = |name: &str| reader.span(name, args.span.unwrap_or(span));
+/// `MaxPool2d(kernel_size, stride, padding)`.
+pub fn max(call: &Call<'_>) -> syn::Result<Checked> {
+    let window = window(call, "MaxPool2d")?;
+    let output = Shape::Known(window.output.to_vec());
+    Ok(Checked::new(Kind::MaxPool2d(window), output))
+}
+
+/// `AvgPool2d(kernel_size, stride, padding)`.
+pub fn avg(call: &Call<'_>) -> syn::Result<Checked> {
+    let window = window(call, "AvgPool2d")?;
+    let output = Shape::Known(window.output.to_vec());
+    Ok(Checked::new(Kind::AvgPool2d(window), output))
+}
+
+/// `GlobalAvgPool`: the mean of each channel.
+pub fn global(call: &Call<'_>) -> syn::Result<Checked> {
+    call.reader(&[])?;
+    let image = image(call, "GlobalAvgPool")?;
+    Ok(Checked::new(Kind::GlobalAvgPool { image }, Shape::Known(vec![image[0]])))
+}
+
+fn window(call: &Call<'_>, kind: &str) -> syn::Result<Window> {
+    let reader = call.reader(&["kernel_size", "stride", "padding"])?;
+    let [c, h, w] = image(call, kind)?;
+    let at = |name: &str| reader.span(name, call.args_span());
     let Some((kh, kw)) = reader.pair("kernel_size")? else {
-        return Err(syn::Error::new(at("kernel_size"), format!("{ident} takes `(kernel_size)` at least")));
+        return Err(syn::Error::new(at("kernel_size"), format!("{kind} takes `(kernel_size)` at least")));
     };
     let (sh, sw) = reader.pair("stride")?.unwrap_or((kh, kw));
     let (ph, pw) = reader.pair("padding")?.unwrap_or((0, 0));
     if 2 * ph > kh || 2 * pw > kw {
         return Err(syn::Error::new(at("padding"), "padding must be at most half the kernel size, as in PyTorch"));
     }
-    let (oh, ow) =
-        window_output(ctx, "pooling window", [h, w], [kh, kw], [sh, sw], [ph, pw], at("kernel_size"), at("stride"))?;
-    let kind = format_ident!("{}", ident.to_string(), span = span);
-    let ty = quote!(::staticnet::layers::#kind<#c, #h, #w, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow>);
-    Ok((Resolved::builtin(field, ty, quote!(::core::default::Default::default()), span), Shape::Known(vec![c, oh, ow])))
-}
-
-pub fn resolve_global(
-    ident: &Ident,
-    args: &crate::ast::Args,
-    field: Ident,
-    shape: &Shape,
-    ctx: &Context,
-) -> syn::Result<(Resolved, Shape)> {
-    ArgReader::new(ident, args, &[])?;
-    let [c, h, w] = shape.image(ident.span(), ctx, "GlobalAvgPool")?;
-    let ty = quote!(::staticnet::layers::GlobalAvgPool<#c, #h, #w>);
-    let resolved = Resolved::builtin(field, ty, quote!(::core::default::Default::default()), ident.span());
-    Ok((resolved, Shape::Known(vec![c])))
-}
-
-pub fn resolve_flatten(
-    ident: &Ident,
-    args: &crate::ast::Args,
-    field: Ident,
-    shape: &Shape,
-) -> syn::Result<(Resolved, Shape)> {
-    ArgReader::new(ident, args, &[])?;
-    let sample = shape.sample();
-    let (len, next) = match shape {
-        Shape::Known(dims) => {
-            let n: usize = dims.iter().product();
-            (quote!(#n), Shape::Known(vec![n]))
-        }
-        Shape::Type(_) => {
-            let len = shape.len();
-            (quote!({ #len }), Shape::Type(quote!([f32; { #len }])))
-        }
-    };
-    let ty = quote!(::staticnet::layers::Flatten<#sample, #len>);
-    Ok((Resolved::builtin(field, ty, quote!(::core::default::Default::default()), ident.span()), next))
+    let (oh, ow) = window_output(
+        call.ctx,
+        "pooling window",
+        [h, w],
+        [kh, kw],
+        [sh, sw],
+        [ph, pw],
+        at("kernel_size"),
+        at("stride"),
+    )?;
+    Ok(Window { input: [c, h, w], output: [c, oh, ow], kernel: [kh, kw], stride: [sh, sw], padding: [ph, pw] })
 }

@@ -1,25 +1,27 @@
-//! `Residual { layers }`: `y = x + f(x)`. The macro generates a network for `f` and checks
-//! that it keeps the shape of its input, so that the two can be added.
+//! `Residual { layers }`: `y = x + f(x)`. The body `f` becomes a network of its own, which
+//! must keep the shape of its input so that the two can be added.
 
-use super::{Context, Nested, Resolved, Shape, camel, resolve_layers};
+use super::names::camel;
+use super::{Checked, Context, check_layers};
 use crate::ast::LayerDecl;
-use quote::{format_ident, quote};
+use crate::desc::{Kind, Network, Shape};
+use quote::format_ident;
 use syn::Ident;
 
-pub fn resolve(
+pub fn check(
     network: &Ident,
     ident: &Ident,
     body: &[LayerDecl],
-    field: Ident,
-    shape: &Shape,
+    field: &Ident,
+    input: &Shape,
     ctx: &Context,
-) -> syn::Result<(Resolved, Shape)> {
+) -> syn::Result<Checked> {
     let name = format_ident!("{}{}", network, camel(&field.to_string()), span = ident.span());
     if body.is_empty() {
         return Err(syn::Error::new(ident.span(), "a residual block needs at least one layer"));
     }
-    let (layers, out) = resolve_layers(&name, body, shape.clone(), &ctx.source)?;
-    if let (Shape::Known(input), Shape::Known(output)) = (shape, &out)
+    let (layers, output) = check_layers(&name, body, input.clone(), ctx.source.clone()).map_err(|f| f.error)?;
+    if let (Shape::Known(input), Shape::Known(output)) = (input, &output)
         && input != output
     {
         let msg = format!(
@@ -28,14 +30,5 @@ pub fn resolve(
         );
         return Err(syn::Error::new(ident.span(), msg));
     }
-    let resolved = Resolved {
-        field,
-        ty: quote!(::staticnet::layers::Residual<#name>),
-        ctor: quote!(::staticnet::layers::Residual::new(<#name as ::core::default::Default>::default())),
-        span: ident.span(),
-        checks: Vec::new(),
-        custom: false,
-        nested: Some(Nested { name, layers }),
-    };
-    Ok((resolved, shape.clone()))
+    Ok(Checked::new(Kind::Residual(Box::new(Network { name, layers })), input.clone()))
 }

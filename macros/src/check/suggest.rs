@@ -1,46 +1,53 @@
-//! The built-in layer names, and a suggestion when a name is not one of them.
+//! The error for a layer name that is not built in, with the closest built-in spelling
+//! when the name is probably a typo.
 
-/// Names of the built-in layers, as written in a declaration.
-pub const BUILTINS: &[&str] = &[
-    "Dense",
-    "Linear",
-    "Conv2d",
-    "MaxPool2d",
-    "AvgPool2d",
-    "GlobalAvgPool",
-    "Flatten",
-    "BatchNorm",
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "Dropout",
-    "Identity",
-    "Relu",
-    "Sigmoid",
-    "Tanh",
-    "LeakyRelu",
-    "Elu",
-    "Prelu",
-    "Selu",
-    "Silu",
-    "Swish",
-    "Gelu",
-    "Softplus",
-    "Softmax",
-];
+use super::table::BUILTINS;
+use syn::Ident;
 
-/// The error for a name that is not a built-in layer, with the closest one when it is
-/// probably a typo.
-pub fn unknown_layer(ident: &syn::Ident) -> syn::Error {
+/// `Rleu(...)`: a name with arguments that is no built-in layer.
+pub fn unknown_layer(ident: &Ident) -> syn::Error {
+    match closest(&ident.to_string()) {
+        Some(b) => error(ident, &format!("; did you mean `{b}`?"), ""),
+        None => error(ident, "", "; a network or custom layer is written as its type, without arguments"),
+    }
+}
+
+/// `Relu2`: a bare name that is no built-in layer but so close to one that it is more
+/// likely a typo than a type of the user's. A type of that name is still accepted when
+/// written with a path (`self::Relu2`).
+pub fn near_miss(ident: &Ident) -> Option<syn::Error> {
     let name = ident.to_string();
-    let closest = BUILTINS
+    let spelling = closest(&name)?;
+    let d = edit_distance(&name.to_lowercase(), &spelling.to_lowercase());
+    (d * 3 <= name.chars().count()).then(|| {
+        let tail = format!("; a layer type of your own named `{name}` is written with its path, `self::{name}`");
+        error(ident, &format!("; did you mean `{spelling}`?"), &tail)
+    })
+}
+
+/// "unknown layer `X`{hint} (built-in layers: ...){tail}".
+fn error(ident: &Ident, hint: &str, tail: &str) -> syn::Error {
+    let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+    syn::Error::new(
+        ident.span(),
+        format!(
+            "unknown layer `{ident}`{hint} (built-in layers: {}; PyTorch's spellings such as `Linear`, `ReLU` and `BatchNorm2d` work too){tail}",
+            names.join(", ")
+        ),
+    )
+}
+
+/// The built-in spelling nearest `name` (ignoring case, then with case), when at most
+/// two edits away.
+fn closest(name: &str) -> Option<&'static str> {
+    let lower = name.to_lowercase();
+    BUILTINS
         .iter()
-        .map(|b| (edit_distance(&name.to_lowercase(), &b.to_lowercase()), b.len().abs_diff(name.len()), b))
-        .min();
-    let hint = match closest {
-        Some((d, _, b)) if d <= 2 => format!("; did you mean `{b}`?"),
-        _ => String::from("; a network or custom layer is written as its type, without arguments"),
-    };
-    syn::Error::new(ident.span(), format!("unknown layer `{name}`{hint} (built-in layers: {})", BUILTINS.join(", ")))
+        .flat_map(|b| b.spellings())
+        .map(|s| (edit_distance(&lower, &s.to_lowercase()), edit_distance(name, s), s.len().abs_diff(name.len()), s))
+        .min()
+        .filter(|(d, ..)| *d <= 2)
+        .map(|(.., s)| s)
 }
 
 /// Optimal string alignment distance: insertions, deletions, substitutions and swaps of

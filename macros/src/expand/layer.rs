@@ -1,0 +1,200 @@
+//! The tokens of one layer: its type (`::staticnet::layers::Dense<784, 128>`), the
+//! expression building it with its hyperparameters, and its width checks. Also sample
+//! types and widths, which the network's items use too.
+
+use crate::desc::{Activation, BatchNormInput, Init, Kind, Layer, Shape, Width, WidthCheck};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+
+/// The layer's type.
+pub fn ty(layer: &Layer) -> TokenStream {
+    let sample = sample(&layer.input);
+    match &layer.kind {
+        Kind::Dense(d) => {
+            let (inputs, outputs) = (generic_width(&d.inputs), d.outputs);
+            quote!(::staticnet::layers::Dense<#inputs, #outputs>)
+        }
+        Kind::Conv2d(c) => {
+            let ([ic, h, w], [oc, oh, ow]) = (c.input, c.output);
+            let ([kh, kw], [sh, sw], [ph, pw]) = (c.kernel, c.stride, c.padding);
+            quote!(::staticnet::layers::Conv2d<#ic, #h, #w, #oc, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow>)
+        }
+        Kind::MaxPool2d(p) | Kind::AvgPool2d(p) => {
+            let ([c, h, w], [_, oh, ow]) = (p.input, p.output);
+            let ([kh, kw], [sh, sw], [ph, pw]) = (p.kernel, p.stride, p.padding);
+            let args = quote!(<#c, #h, #w, #kh, #kw, #sh, #sw, #ph, #pw, #oh, #ow>);
+            match layer.kind {
+                Kind::MaxPool2d(_) => quote!(::staticnet::layers::MaxPool2d #args),
+                _ => quote!(::staticnet::layers::AvgPool2d #args),
+            }
+        }
+        Kind::GlobalAvgPool { image: [c, h, w] } => quote!(::staticnet::layers::GlobalAvgPool<#c, #h, #w>),
+        Kind::Flatten => {
+            let len = generic_width(&layer.input.width());
+            quote!(::staticnet::layers::Flatten<#sample, #len>)
+        }
+        Kind::BatchNorm(b) => match b.input {
+            BatchNormInput::Features(n) => quote!(::staticnet::layers::BatchNorm1d<#n>),
+            BatchNormInput::Images([c, h, w]) => quote!(::staticnet::layers::BatchNorm2d<#c, #h, #w>),
+        },
+        Kind::Dropout(_) => quote!(::staticnet::layers::Dropout<#sample>),
+        Kind::Activation(a) => {
+            let path = activation_path(*a);
+            quote!(#path<#sample>)
+        }
+        Kind::Softmax { width } => {
+            let n = generic_width(width);
+            quote!(::staticnet::layers::Softmax<#n>)
+        }
+        Kind::Residual(body) => {
+            let name = &body.name;
+            quote!(::staticnet::layers::Residual<#name>)
+        }
+        Kind::Custom(ty) => quote!(#ty),
+    }
+}
+
+/// An expression building the layer with its declared hyperparameters.
+pub fn ctor(layer: &Layer) -> TokenStream {
+    let default = quote!(::core::default::Default::default());
+    let ty = ty(layer);
+    match &layer.kind {
+        Kind::Dense(d) => {
+            let (init, bias_init, l1, l2) = (init(d.init), init(d.bias_init), d.l1, d.l2);
+            let max_norm = match d.max_norm {
+                Some(c) => quote!(::core::option::Option::Some(#c)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!({
+                let mut layer = <#ty as ::core::default::Default>::default();
+                layer.init = #init;
+                layer.bias_init = #bias_init;
+                layer.kernel_regularizer = ::staticnet::regularize::L1L2 { l1: #l1, l2: #l2 };
+                layer.max_norm = #max_norm;
+                layer
+            })
+        }
+        Kind::Conv2d(c) => {
+            let (init, bias_init) = (init(c.init), init(c.bias_init));
+            quote!({
+                let mut layer = <#ty as ::core::default::Default>::default();
+                layer.init = #init;
+                layer.bias_init = #bias_init;
+                layer
+            })
+        }
+        Kind::BatchNorm(b) => {
+            let (momentum, eps) = (b.momentum, b.eps);
+            quote!({
+                let mut layer = <#ty as ::core::default::Default>::default();
+                layer.momentum = #momentum;
+                layer.eps = #eps;
+                layer
+            })
+        }
+        Kind::Dropout(d) => {
+            let (p, seed) = (d.p, d.seed);
+            quote!(::staticnet::layers::Dropout::new(#p, #seed))
+        }
+        Kind::Activation(a) => {
+            let path = activation_path(*a);
+            match *a {
+                Activation::LeakyRelu { negative_slope: v }
+                | Activation::Elu { alpha: v }
+                | Activation::Prelu { init: v } => {
+                    quote!(#path::new(#v))
+                }
+                Activation::Gelu { tanh } => quote!(#path::new(#tanh)),
+                _ => default,
+            }
+        }
+        Kind::Softmax { .. } => quote!(::staticnet::layers::Softmax),
+        Kind::Residual(body) => {
+            let name = &body.name;
+            quote!(::staticnet::layers::Residual::new(<#name as ::core::default::Default>::default()))
+        }
+        Kind::MaxPool2d(_) | Kind::AvgPool2d(_) | Kind::GlobalAvgPool { .. } | Kind::Flatten | Kind::Custom(_) => {
+            default
+        }
+    }
+}
+
+/// Const items failing to compile, with a message naming the layer and both widths, when
+/// the widths the macro cannot see differ.
+pub fn checks(layer: &Layer) -> TokenStream {
+    layer.checks.iter().map(check).collect()
+}
+
+fn check(c: &WidthCheck) -> TokenStream {
+    let (expected, given) = (width_at(&c.expected, c.span), width_at(&c.given, c.span));
+    let (network, layer, source) = (&c.network, &c.layer, &c.source);
+    quote_spanned! {c.span=>
+        const _: () = ::staticnet::__private::check_width(#expected, #given, #network, #layer, #source);
+    }
+}
+
+/// The sample type of a shape, e.g. `[f32; 784]` or `[[[f32; 28]; 28]; 1]`.
+pub fn sample(shape: &Shape) -> TokenStream {
+    match shape {
+        Shape::Known(dims) => dims.iter().rev().fold(quote!(f32), |inner, d| quote!([#inner; #d])),
+        Shape::OutputOf(ty) => quote!(<#ty as ::staticnet::Forward>::Output),
+        Shape::FlatOutputOf(ty) => {
+            let len = width(&Width::OutputOf(ty.clone()));
+            quote!([f32; { #len }])
+        }
+    }
+}
+
+/// A width as a const expression.
+pub fn width(width: &Width) -> TokenStream {
+    width_at(width, Span::call_site())
+}
+
+fn width_at(width: &Width, span: Span) -> TokenStream {
+    match width {
+        Width::Known(n) => quote_spanned!(span=> #n),
+        Width::InputOf(ty) => quote_spanned!(span=> <<#ty as ::staticnet::Forward>::Input as ::staticnet::Flat>::LEN),
+        Width::OutputOf(ty) => quote_spanned!(span=> <<#ty as ::staticnet::Forward>::Output as ::staticnet::Flat>::LEN),
+    }
+}
+
+/// A width as a const generic argument (braced unless it is a number).
+fn generic_width(w: &Width) -> TokenStream {
+    match w {
+        Width::Known(n) => quote!(#n),
+        _ => {
+            let w = width(w);
+            quote!({ #w })
+        }
+    }
+}
+
+fn activation_path(a: Activation) -> TokenStream {
+    match a {
+        Activation::Identity => quote!(::staticnet::layers::Identity),
+        Activation::Relu => quote!(::staticnet::layers::Relu),
+        Activation::Sigmoid => quote!(::staticnet::layers::Sigmoid),
+        Activation::Tanh => quote!(::staticnet::layers::Tanh),
+        Activation::Selu => quote!(::staticnet::layers::Selu),
+        Activation::Silu => quote!(::staticnet::layers::Silu),
+        Activation::Softplus => quote!(::staticnet::layers::Softplus),
+        Activation::LeakyRelu { .. } => quote!(::staticnet::layers::LeakyRelu),
+        Activation::Elu { .. } => quote!(::staticnet::layers::Elu),
+        Activation::Prelu { .. } => quote!(::staticnet::layers::Prelu),
+        Activation::Gelu { .. } => quote!(::staticnet::layers::Gelu),
+    }
+}
+
+fn init(init: Init) -> TokenStream {
+    match init {
+        Init::Default => quote!(::staticnet::Init::Default),
+        Init::XavierUniform => quote!(::staticnet::Init::XavierUniform),
+        Init::XavierNormal => quote!(::staticnet::Init::XavierNormal),
+        Init::HeUniform => quote!(::staticnet::Init::HeUniform),
+        Init::HeNormal => quote!(::staticnet::Init::HeNormal),
+        Init::Zeros => quote!(::staticnet::Init::Zeros),
+        Init::Normal(std) => quote!(::staticnet::Init::Normal(#std)),
+        Init::Constant(c) => quote!(::staticnet::Init::Constant(#c)),
+        Init::Uniform(low, high) => quote!(::staticnet::Init::Uniform(#low, #high)),
+    }
+}
