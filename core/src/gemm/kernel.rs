@@ -60,33 +60,33 @@ pub fn dots<M: MulAdd, const R: usize, const C: usize, const LANES: usize>(
     a: [&[f32]; R],
     b: [&[f32]; C],
 ) -> [[f32; C]; R] {
-    let chunks = a.first().map_or(0, |row| row.len()) / LANES;
-    let (a_split, b_split) = (a.map(|row| split::<LANES>(row, chunks)), b.map(|row| split::<LANES>(row, chunks)));
+    let depth = a.first().map_or(0, |row| row.len());
+    let (a, b) = (a.map(|row| &row[..depth]), b.map(|row| &row[..depth]));
+    let (chunks, body) = (depth / LANES, depth / LANES * LANES);
+    let a_chunks = a.map(|row| &row.as_chunks::<LANES>().0[..chunks]);
+    let b_chunks = b.map(|row| &row.as_chunks::<LANES>().0[..chunks]);
     let mut acc = [[[0.0f32; LANES]; C]; R];
     for k in 0..chunks {
-        for (acc_r, (a_chunks, _)) in acc.iter_mut().zip(&a_split) {
-            let av = &a_chunks[k];
-            for (acc_rc, (b_chunks, _)) in acc_r.iter_mut().zip(&b_split) {
-                let bv = &b_chunks[k];
-                for l in 0..LANES {
-                    acc_rc[l] = M::mul_add(av[l], bv[l], acc_rc[l]);
-                }
+        for (acc_r, a_r) in acc.iter_mut().zip(&a_chunks) {
+            for (acc_rc, b_c) in acc_r.iter_mut().zip(&b_chunks) {
+                lanes::<M, LANES>(acc_rc, &a_r[k], &b_c[k]);
             }
         }
     }
     let mut out = [[0.0f32; C]; R];
-    for ((out_r, acc_r), (_, a_tail)) in out.iter_mut().zip(&acc).zip(&a_split) {
-        for ((o, acc_rc), (_, b_tail)) in out_r.iter_mut().zip(acc_r).zip(&b_split) {
-            let tail = a_tail.iter().zip(*b_tail).fold(0.0, |s, (x, y)| M::mul_add(*x, *y, s));
+    for ((out_r, acc_r), a_r) in out.iter_mut().zip(&acc).zip(a) {
+        for ((o, acc_rc), b_c) in out_r.iter_mut().zip(acc_r).zip(b) {
+            let tail = a_r[body..].iter().zip(&b_c[body..]).fold(0.0, |s, (x, y)| M::mul_add(*x, *y, s));
             *o = acc_rc.iter().sum::<f32>() + tail;
         }
     }
     out
 }
 
-/// The first `chunks` chunks of `LANES` values of `row`, and the values after them.
+/// `acc[l] += a[l] · b[l]`.
 #[inline(always)]
-fn split<const LANES: usize>(row: &[f32], chunks: usize) -> (&[[f32; LANES]], &[f32]) {
-    let (body, tail) = row.split_at(chunks * LANES);
-    (&body.as_chunks::<LANES>().0[..chunks], tail)
+fn lanes<M: MulAdd, const L: usize>(acc: &mut [f32; L], a: &[f32; L], b: &[f32; L]) {
+    for l in 0..L {
+        acc[l] = M::mul_add(a[l], b[l], acc[l]);
+    }
 }
