@@ -45,7 +45,7 @@ pub struct BatchNorm1d<const N: usize> {
 /// Backward, for `L` with `g = dL/dy`, sums over the `m` values of a channel:
 /// `dβ = Σ g`, `dγ = Σ g x̂`, and `dx = γ / sqrt(σ² + eps) · (g - dβ/m - x̂ dγ/m)` after a
 /// training forward pass (through the batch mean and variance), `dx = γ g / sqrt(σ² + eps)`
-/// after an evaluation pass. The running statistics are [`Layer::State`], not parameters:
+/// after an evaluation pass. The running statistics are [`Forward::State`](crate::Forward::State), not parameters:
 /// optimizers never touch them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BatchNorm2d<const C: usize, const H: usize, const W: usize> {
