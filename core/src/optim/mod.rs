@@ -42,6 +42,7 @@
 
 mod adagrad;
 mod adam;
+mod adam_family;
 mod adamax;
 mod adamw;
 mod buffer;
