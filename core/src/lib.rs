@@ -14,6 +14,7 @@ extern crate std;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod error;
+pub mod finite;
 pub mod flat;
 pub mod gemm;
 pub mod init;

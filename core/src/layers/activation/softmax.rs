@@ -49,6 +49,7 @@ impl<const N: usize> Layer for Softmax<N> {
 
 /// Writes the softmax of `x` into `y`, subtracting the maximum first so no `exp` overflows.
 pub(crate) fn softmax<const N: usize>(x: &[f32; N], y: &mut [f32; N]) {
+    // `f32::max` skips a NaN here, but `e^(NaN - m)` is NaN, so NaN still propagates.
     let max = x.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
     let mut sum = 0.0;
     for (y, &x) in y.iter_mut().zip(x) {
