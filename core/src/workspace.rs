@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::flat::{Zeroable, flatten, flatten_mut};
 use crate::layer::{Layer, Mode};
-use crate::loss::Loss;
+use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::Optimizer;
 
@@ -79,38 +79,42 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// the layers' weight penalties. Updates the model's non-trainable state (running
     /// statistics). Returns the mean loss plus the penalties.
     ///
-    /// A non-finite loss is an error, returned before any gradient is computed.
-    pub fn compute_gradients<L: Loss<N::Output>>(
+    /// A NaN or infinity in the inputs, the targets, the loss or the gradients is an error,
+    /// returned before the state changes (see [`crate::finite`]).
+    pub fn compute_gradients<T, L: LossFor<N::Output, T>>(
         &mut self,
         model: &mut Model<N>,
         inputs: &[N::Input],
-        targets: &[L::Target],
+        targets: &[T],
         loss: &L,
     ) -> Result<f32, Error> {
+        let targets = L::targets(targets);
         let rows = check_rows::<B>(inputs.len())?;
         if targets.len() != rows {
             return Err(Error::TargetCount { outputs: rows, targets: targets.len() });
         }
+        crate::finite::check_inputs(inputs)?;
+        loss.check_targets(targets)?;
         self.rows = rows;
         let (output, grad_output) = (&mut self.output[..rows], &mut self.grad_output[..rows]);
         model.net.forward::<B>(&model.params, &model.state, inputs, output, &mut self.cache, Mode::Train);
-        let value = loss.loss_and_grad(output, targets, grad_output)?;
-        if !value.is_finite() {
-            return Err(Error::NonFiniteLoss(value));
-        }
-        model.net.update_state::<B>(&mut model.state, &self.cache);
+        let value = crate::finite::check_loss(loss.loss_and_grad(output, targets, grad_output)?)?;
         model.net.backward::<B>(&model.params, inputs, output, grad_output, &mut self.cache, None, &mut self.grads);
-        Ok(value + model.net.regularize(&model.params, &mut self.grads))
+        let value = crate::finite::check_loss(value + model.net.regularize(&model.params, &mut self.grads))?;
+        crate::finite::check_gradients(&self.grads)?;
+        // Last, so that an error leaves the running statistics as they were too.
+        model.net.update_state::<B>(&mut model.state, &self.cache);
+        Ok(value)
     }
 
     /// One training step: [`Workspace::compute_gradients`], `optimizer.step`, then the
     /// layers' weight constraints (max-norm). Returns the mean loss of the batch with the
-    /// penalties; on error the parameters are unchanged.
-    pub fn train_step<L: Loss<N::Output>, O: Optimizer<N>>(
+    /// penalties; on error the parameters, the optimizer and the model's state are unchanged.
+    pub fn train_step<T, L: LossFor<N::Output, T>, O: Optimizer<N>>(
         &mut self,
         model: &mut Model<N>,
         inputs: &[N::Input],
-        targets: &[L::Target],
+        targets: &[T],
         loss: &L,
         optimizer: &mut O,
     ) -> Result<f32, Error> {
