@@ -91,7 +91,7 @@ fn files_without_a_checksum_still_load() {
         let header = String::from_utf8_lossy(&bytes[8..data_start(&bytes)]).into_owned();
         assert!(!header.contains(CHECKSUM_KEY));
         let mut mlp = Model::<Mlp>::new_boxed(0);
-        mlp.load(&reference).unwrap();
+        mlp.load(reference).unwrap();
         assert_ne!(mlp.params.fc1.weight[0], Model::<Mlp>::new_boxed(0).params.fc1.weight[0]);
     } else {
         eprintln!("PyTorch's mlp.safetensors not found next to the checkout; testing a file without metadata only");
@@ -105,7 +105,7 @@ fn files_without_a_checksum_still_load() {
     let end = meta + header[meta..].find('}').unwrap() + 1;
     let mut stripped = header[..meta].to_string() + &header[end..];
     stripped = stripped.replace("{,", "{").replace(",}", "}");
-    while (8 + stripped.len()) % 8 != 0 {
+    while !stripped.len().is_multiple_of(8) {
         stripped.push(' ');
     }
     let mut plain = (stripped.len() as u64).to_le_bytes().to_vec();

@@ -14,7 +14,7 @@ fn snapshot<N: Layer>(model: &Model<N>, adam: &Adam<N>) -> (Vec<u32>, Vec<u32>, 
 }
 
 /// A model and an Adam whose moments are non-zero (one clean step taken).
-fn trained<N: Layer>(inputs: &[N::Input], targets: &[[f32; 2]]) -> (Box<Model<N>>, Box<Adam<N>>)
+fn trained<N>(inputs: &[N::Input], targets: &[[f32; 2]]) -> (Box<Model<N>>, Box<Adam<N>>)
 where
     N: Layer<Output = [f32; 2]> + Default,
 {
