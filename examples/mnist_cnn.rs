@@ -111,7 +111,7 @@ fn mc_dropout_report(
     let start = Instant::now();
     let (mut mean, mut std) = ([[0.0f32; 10]; BATCH], [[0.0f32; 10]; BATCH]);
     let (mut correct, mut std_correct, mut std_wrong) = (0usize, 0.0f64, 0.0f64);
-    for (inputs, labels) in test.batches(BATCH) {
+    for (inputs, labels) in test.batches(BATCH).map_err(|e| e.to_string())? {
         let softmax_in_place = |logits: &mut [f32; 10]| *logits = softmax(logits);
         ws.mc_dropout(model, reshape(inputs), passes, softmax_in_place, &mut mean, &mut std)
             .map_err(|e| e.to_string())?;

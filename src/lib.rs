@@ -6,11 +6,15 @@ pub use staticnet_macros::network;
 
 /// Everything a program that declares and trains networks needs.
 pub mod prelude {
+    #[cfg(feature = "std")]
+    pub use staticnet_core::data::Dataset;
     pub use staticnet_core::layers::*;
     pub use staticnet_core::loss::*;
     pub use staticnet_core::optim::*;
     pub use staticnet_core::{
         Error, Flat, Forward, GradMode, InferenceWorkspace, Init, Layer, Mode, Model, Workspace, argmax, softmax,
     };
+    #[cfg(feature = "std")]
+    pub use staticnet_core::train::{accuracy, train_epoch};
     pub use staticnet_macros::network;
 }

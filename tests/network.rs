@@ -1,7 +1,6 @@
 //! Generated networks: gradients of the whole network against finite differences, nesting,
 //! parameter layout, memory constants and run-time errors.
 
-use staticnet::Place;
 use staticnet::prelude::*;
 
 network! {
@@ -133,7 +132,7 @@ fn nan_inputs_give_an_error_and_leave_parameters_unchanged() {
     let before = model.params;
     let mut ws = Workspace::<Reg, 1>::new();
     let err = ws.train_step(&mut model, &[[f32::NAN, 1.0]], &[[0.0]], &MseLoss, &mut Sgd::new(0.1)).unwrap_err();
-    assert!(matches!(err, Error::NonFinite { place: Place::Inputs, row: 0, value } if value.is_nan()), "{err:?}");
+    assert!(matches!(err, Error::NonFiniteInput { row: 0, index: 0, value } if value.is_nan()), "{err:?}");
     assert_eq!(model.params.as_flat(), before.as_flat());
     assert!(err.to_string().contains("NaN"), "{err}");
 }

@@ -4,7 +4,6 @@ use core::fmt;
 
 /// What went wrong in a forward pass, a loss or a training step.
 #[derive(Clone, Copy, Debug, PartialEq)]
-#[non_exhaustive]
 pub enum Error {
     /// A batch with no rows.
     EmptyBatch,
@@ -41,38 +40,68 @@ pub enum Error {
     /// The loss came out NaN or infinite (diverged training or non-finite inputs);
     /// the parameters were not updated.
     NonFiniteLoss(f32),
-    /// A NaN or infinite value in the inputs, the targets or the parameter gradients; the
-    /// parameters and the optimizer state were not updated.
-    NonFinite {
-        /// Where: the inputs, the targets or the gradients.
-        place: Place,
-        /// The row of the batch (0 for the gradients).
+    /// An input value that is NaN or infinite; nothing was computed.
+    NonFiniteInput {
+        /// The row of the batch.
         row: usize,
+        /// The position in the row's flat values.
+        index: usize,
         /// The value found.
         value: f32,
     },
-}
-
-/// Where a training step found a non-finite value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Place {
-    /// The batch's inputs.
-    Inputs,
-    /// The batch's targets.
-    Targets,
-    /// The parameter gradients of the backward pass.
-    Gradients,
-}
-
-impl fmt::Display for Place {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Place::Inputs => "inputs",
-            Place::Targets => "targets",
-            Place::Gradients => "parameter gradients",
-        })
-    }
+    /// A target value that is NaN or infinite; nothing was computed.
+    NonFiniteTarget {
+        /// The row of the batch.
+        row: usize,
+        /// The position in the row's flat values.
+        index: usize,
+        /// The value found.
+        value: f32,
+    },
+    /// A parameter gradient that came out NaN or infinite (an overflow in the backward
+    /// pass); the parameters, the optimizer state and the running statistics were not updated.
+    NonFiniteGradient {
+        /// The position in the flat parameter block.
+        index: usize,
+        /// The value found.
+        value: f32,
+    },
+    /// A target of a probability loss (binary cross-entropy) outside `[0, 1]`.
+    TargetOutOfRange {
+        /// The row of the batch.
+        row: usize,
+        /// The position in the row.
+        index: usize,
+        /// The value found.
+        value: f32,
+    },
+    /// A label of a data set outside `0..classes`.
+    LabelOutOfRange {
+        /// The sample's position in the data set.
+        sample: usize,
+        /// The label.
+        label: usize,
+        /// Number of classes the network outputs.
+        classes: usize,
+    },
+    /// A data set whose input and label vectors have different lengths.
+    DatasetLabels {
+        /// Samples in `inputs`.
+        inputs: usize,
+        /// Entries in `labels`.
+        labels: usize,
+    },
+    /// Batches of zero rows were asked for.
+    ZeroBatchSize,
+    /// A row of a table with another width than the samples it is converted to.
+    RowWidth {
+        /// The row's position in the table.
+        row: usize,
+        /// Values in that row.
+        found: usize,
+        /// Values a sample holds.
+        expected: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -95,11 +124,30 @@ impl fmt::Display for Error {
             Error::NonFiniteLoss(loss) => {
                 write!(f, "loss is {loss}: training diverged or the inputs hold NaN or infinity")
             }
-            Error::NonFinite { place: Place::Gradients, value, .. } => {
-                write!(f, "the parameter gradients hold {value}: training diverged; nothing was updated")
+            Error::NonFiniteInput { row, index, value } => {
+                write!(f, "input row {row} holds {value} at index {index}; the parameters were not updated")
             }
-            Error::NonFinite { place, row, value } => {
-                write!(f, "the {place} hold {value} in row {row}; nothing was updated")
+            Error::NonFiniteTarget { row, index, value } => {
+                write!(f, "target row {row} holds {value} at index {index}; the parameters were not updated")
+            }
+            Error::NonFiniteGradient { index, value } => {
+                write!(
+                    f,
+                    "parameter gradient {index} is {value} (the backward pass overflowed); the parameters were not updated"
+                )
+            }
+            Error::TargetOutOfRange { row, index, value } => {
+                write!(f, "target row {row} holds {value} at index {index}, outside the probabilities [0, 1]")
+            }
+            Error::LabelOutOfRange { sample, label, classes } => {
+                write!(f, "label {label} of sample {sample} is not a class below {classes}")
+            }
+            Error::DatasetLabels { inputs, labels } => {
+                write!(f, "data set has {inputs} inputs but {labels} labels")
+            }
+            Error::ZeroBatchSize => write!(f, "batch size 0: a batch needs at least one row"),
+            Error::RowWidth { row, found, expected } => {
+                write!(f, "row {row} has {found} values, samples have {expected}")
             }
         }
     }

@@ -14,6 +14,7 @@ extern crate std;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod error;
+pub mod finite;
 pub mod flat;
 pub mod gemm;
 pub mod inference;
@@ -45,7 +46,7 @@ pub mod __private {
     pub use rand::RngCore;
 }
 
-pub use error::{Error, Place};
+pub use error::Error;
 pub use flat::{Flat, Zeroable};
 pub use inference::InferenceWorkspace;
 pub use init::Init;

@@ -1,7 +1,11 @@
 //! Saving and loading a model's tensors as a safetensors file (std only), under PyTorch's
 //! `state_dict` names (`fc1.weight`, `bn1.running_mean`, ...) and shapes, in f32.
+//!
+//! A saved file carries a checksum of its tensors in the safetensors `__metadata__`
+//! ([`CHECKSUM_KEY`]), which [`Model::load`] verifies when present, so a flipped bit in the
+//! weights is an error; files without one (PyTorch's) load as before.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
@@ -74,6 +78,15 @@ pub enum ModelFileError {
         /// The tensor's name.
         tensor: String,
     },
+    /// The tensors do not hash to the checksum the file was saved with.
+    Checksum {
+        /// The file.
+        path: PathBuf,
+        /// The checksum in the file's metadata.
+        saved: String,
+        /// The checksum of the tensors read.
+        computed: String,
+    },
 }
 
 impl fmt::Display for ModelFileError {
@@ -100,6 +113,11 @@ impl fmt::Display for ModelFileError {
             ModelFileError::NonFinite { path, tensor } => {
                 write!(f, "{}: tensor `{tensor}` holds NaN or infinity", path.display())
             }
+            ModelFileError::Checksum { path, saved, computed } => write!(
+                f,
+                "{}: corrupt: the tensors hash to {computed}, the file was saved with {saved}",
+                path.display()
+            ),
         }
     }
 }
@@ -137,7 +155,10 @@ impl<N: Layer> Model<N> {
             .map(|(name, shape, bytes)| Ok((name.as_str(), TensorView::new(Dtype::F32, shape.clone(), bytes)?)))
             .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
             .map_err(|e| e.to_string())?;
-        safetensors::serialize(views, None).map_err(|e| e.to_string())
+        let mut tensors: Vec<_> =
+            collected.0.iter().map(|(n, s, b)| (n.as_str(), s.as_slice(), b.as_slice())).collect();
+        let metadata = HashMap::from([(CHECKSUM_KEY.to_string(), checksum(&mut tensors))]);
+        safetensors::serialize(views, Some(metadata)).map_err(|e| e.to_string())
     }
 
     /// Reads every parameter and state tensor from the safetensors file at `path`. The
@@ -152,8 +173,18 @@ impl<N: Layer> Model<N> {
 
     /// [`Model::load`] from the bytes of a file; `path` only names it in errors.
     pub fn load_safetensors(&mut self, bytes: &[u8], path: &Path) -> Result<(), ModelFileError> {
-        let file = SafeTensors::deserialize(bytes)
-            .map_err(|e| ModelFileError::Format { path: path.into(), message: e.to_string() })?;
+        let format =
+            |e: safetensors::SafeTensorError| ModelFileError::Format { path: path.into(), message: e.to_string() };
+        let file = SafeTensors::deserialize(bytes).map_err(format)?;
+        let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(format)?;
+        if let Some(saved) = metadata.metadata().as_ref().and_then(|m| m.get(CHECKSUM_KEY)) {
+            let views = file.tensors();
+            let mut tensors: Vec<_> = views.iter().map(|(n, v)| (n.as_str(), v.shape(), v.data())).collect();
+            let computed = checksum(&mut tensors);
+            if *saved != computed {
+                return Err(ModelFileError::Checksum { path: path.into(), saved: saved.clone(), computed });
+            }
+        }
         let mut params = crate::flat::boxed_zeroed::<N::Params>();
         let mut state = crate::flat::boxed_zeroed::<N::State>();
         let mut reader = Read { file: &file, path, seen: HashSet::new(), error: None };
@@ -170,6 +201,31 @@ impl<N: Layer> Model<N> {
         self.state.as_flat_mut().copy_from_slice(state.as_flat());
         Ok(())
     }
+}
+
+/// The `__metadata__` key of the checksum [`Model::save`] writes: `fnv1a64:` and 16 hex
+/// digits.
+pub const CHECKSUM_KEY: &str = "staticnet.checksum";
+
+/// FNV-1a (64 bits) over the tensors in name order, each as its name, a 0 byte, its shape
+/// (u64 little-endian per dimension) and its data bytes: `h = (h ^ byte) · 0x100000001b3`
+/// from `h = 0xcbf29ce484222325`. Each step is a bijection of `h`, so any one changed byte
+/// changes the result.
+fn checksum(tensors: &mut [(&str, &[usize], &[u8])]) -> String {
+    tensors.sort_unstable_by_key(|&(name, ..)| name);
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for &(name, shape, data) in tensors.iter() {
+        eat(name.as_bytes());
+        eat(&[0]);
+        shape.iter().for_each(|&d| eat(&(d as u64).to_le_bytes()));
+        eat(data);
+    }
+    std::format!("fnv1a64:{h:016x}")
 }
 
 /// Collects each tensor's name, shape and little-endian bytes.

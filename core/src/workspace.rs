@@ -1,9 +1,10 @@
 //! The memory a training step needs, sized at compile time.
 
-use crate::error::{Error, Place};
-use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
+use crate::error::Error;
+use crate::finite::{check_gradients, check_inputs, check_loss};
+use crate::flat::{Zeroable, flatten, flatten_mut};
 use crate::layer::{GradMode, Layer, Mode};
-use crate::loss::Loss;
+use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::Optimizer;
 
@@ -108,11 +109,11 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     ///
     /// A NaN or infinity in the inputs, the loss or the gradients is an error, returned
     /// before the model's state changes.
-    pub fn compute_gradients<L: Loss<N::Output>>(
+    pub fn compute_gradients<T, L: LossFor<N::Output, T>>(
         &mut self,
         model: &mut Model<N>,
         inputs: &[N::Input],
-        targets: &[L::Target],
+        targets: &[T],
         loss: &L,
     ) -> Result<f32, Error> {
         self.gradients(model, inputs, targets, loss, GradMode::Overwrite)
@@ -124,42 +125,42 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// `1 / k` ([`Workspace::scale_gradients`]) to get the gradient of the whole batch, then
     /// [`Workspace::apply_gradients`]. Start the sum with [`Workspace::compute_gradients`].
     /// After an error the held sum is not usable; the model is unchanged.
-    pub fn accumulate_gradients<L: Loss<N::Output>>(
+    pub fn accumulate_gradients<T, L: LossFor<N::Output, T>>(
         &mut self,
         model: &mut Model<N>,
         inputs: &[N::Input],
-        targets: &[L::Target],
+        targets: &[T],
         loss: &L,
     ) -> Result<f32, Error> {
         self.gradients(model, inputs, targets, loss, GradMode::Accumulate)
     }
 
-    fn gradients<L: Loss<N::Output>>(
+    fn gradients<T, L: LossFor<N::Output, T>>(
         &mut self,
         model: &mut Model<N>,
         inputs: &[N::Input],
-        targets: &[L::Target],
+        targets: &[T],
         loss: &L,
         mode: GradMode,
     ) -> Result<f32, Error> {
+        let targets = L::targets(targets);
         let rows = check_rows::<B>(inputs.len())?;
         if targets.len() != rows {
             return Err(Error::TargetCount { outputs: rows, targets: targets.len() });
         }
-        check_finite(flatten(inputs), N::Input::LEN, Place::Inputs)?;
+        check_inputs(inputs)?;
+        loss.check_targets(targets)?;
         self.rows = rows;
         let (output, grad_output) = (&mut self.output[..rows], &mut self.grad_output[..rows]);
-        model.net.forward::<B>(&model.params, &model.state, inputs, output, &mut self.cache, Mode::Train);
-        let value = loss.loss_and_grad(output, targets, grad_output)?;
-        if !value.is_finite() {
-            return Err(Error::NonFiniteLoss(value));
-        }
         let params = &model.params;
+        model.net.forward::<B>(params, &model.state, inputs, output, &mut self.cache, Mode::Train);
+        let value = check_loss(loss.loss_and_grad(output, targets, grad_output)?)?;
         model.net.backward::<B>(params, inputs, output, grad_output, &mut self.cache, None, &mut self.grads, mode);
-        check_finite(self.grads.as_flat(), 1, Place::Gradients)?;
-        let penalty = model.net.regularize(params, &mut self.grads);
+        let value = check_loss(value + model.net.regularize(params, &mut self.grads))?;
+        check_gradients(&self.grads)?;
+        // Last, so that an error leaves the running statistics as they were too.
         model.net.update_state::<B>(&mut model.state, &self.cache);
-        Ok(value + penalty)
+        Ok(value)
     }
 
     /// Multiplies the held gradients by `factor` (`1 / k` after `k` accumulated batches).
@@ -177,11 +178,11 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// One training step: [`Workspace::compute_gradients`], then
     /// [`Workspace::apply_gradients`]. Returns the mean loss of the batch with the
     /// penalties; on error neither the model nor the optimizer has changed.
-    pub fn train_step<L: Loss<N::Output>, O: Optimizer<N>>(
+    pub fn train_step<T, L: LossFor<N::Output, T>, O: Optimizer<N>>(
         &mut self,
         model: &mut Model<N>,
         inputs: &[N::Input],
-        targets: &[L::Target],
+        targets: &[T],
         loss: &L,
         optimizer: &mut O,
     ) -> Result<f32, Error> {
@@ -262,26 +263,4 @@ pub(crate) fn check_rows<const B: usize>(rows: usize) -> Result<usize, Error> {
         r if r > B => Err(Error::BatchTooLarge { rows, capacity: B }),
         r => Ok(r),
     }
-}
-
-/// An error naming the first NaN or infinity in `values` (rows of `width` values), if any.
-///
-/// The scan is branch-free, in 16 lanes that vectorise: `v · 0` is 0 for every finite `v`
-/// and NaN otherwise, so the lanes' sums stay 0 exactly when every value is finite. Only
-/// then, to name the place, a second scan finds the value.
-fn check_finite(values: &[f32], width: usize, place: Place) -> Result<(), Error> {
-    let (blocks, tail) = values.as_chunks::<16>();
-    let mut lanes = [0.0f32; 16];
-    for block in blocks {
-        for (lane, &v) in lanes.iter_mut().zip(block) {
-            *lane += v * 0.0;
-        }
-    }
-    let sum = lanes.iter().chain(tail).fold(0.0, |sum, &v| sum + v * 0.0);
-    if sum == 0.0 {
-        return Ok(());
-    }
-    let (index, value) = values.iter().enumerate().find(|(_, v)| !v.is_finite()).map_or((0, sum), |(i, &v)| (i, v));
-    let row = if place == Place::Gradients { 0 } else { index / width.max(1) };
-    Err(Error::NonFinite { place, row, value })
 }

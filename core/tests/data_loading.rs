@@ -282,9 +282,9 @@ fn arbitrary_bytes_never_panic() {
 fn batches_and_shuffle() {
     let mut set =
         Dataset::<2> { inputs: (0..10).map(|i| [i as f32, -(i as f32)]).collect(), labels: (0..10).collect() };
-    let sizes: Vec<usize> = set.batches(4).map(|(inputs, labels)| (inputs.len() + labels.len()) / 2).collect();
+    let sizes: Vec<usize> = set.batches(4).unwrap().map(|(inputs, labels)| (inputs.len() + labels.len()) / 2).collect();
     assert_eq!(sizes, vec![4, 4, 2]);
-    assert_eq!(set.batches(4).len(), 3);
+    assert_eq!(set.batches(4).unwrap().len(), 3);
 
     let mut other = set.clone();
     set.shuffle(7);

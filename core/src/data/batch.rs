@@ -4,6 +4,8 @@ use core::iter::Zip;
 use core::slice::Chunks;
 use std::vec::Vec;
 
+use crate::error::Error;
+
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -31,13 +33,42 @@ impl<const N: usize> Dataset<N> {
         self.inputs.is_empty()
     }
 
+    /// A data set of `rows` (a CSV reader's `Vec<Vec<f32>>`, see [`to_rows`](super::to_rows))
+    /// and their labels; rows of another width than `N` or a label count that differs are
+    /// errors.
+    pub fn from_rows<R: AsRef<[f32]>>(rows: &[R], labels: Vec<usize>) -> Result<Self, Error> {
+        let set = Dataset { inputs: super::to_rows(rows)?, labels };
+        set.check()?;
+        Ok(set)
+    }
+
+    /// [`Error::DatasetLabels`] unless there is one label per sample.
+    pub fn check(&self) -> Result<(), Error> {
+        match (self.inputs.len(), self.labels.len()) {
+            (inputs, labels) if inputs != labels => Err(Error::DatasetLabels { inputs, labels }),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`Dataset::check`], then [`Error::LabelOutOfRange`] for the first label that is not
+    /// below `classes`.
+    pub fn check_labels(&self, classes: usize) -> Result<(), Error> {
+        self.check()?;
+        match self.labels.iter().enumerate().find(|&(_, &label)| label >= classes) {
+            Some((sample, &label)) => Err(Error::LabelOutOfRange { sample, label, classes }),
+            None => Ok(()),
+        }
+    }
+
     /// Consecutive `(inputs, labels)` chunks of `batch` samples; the last may be shorter.
-    ///
-    /// # Panics
-    ///
-    /// If `batch` is 0, like [`slice::chunks`].
-    pub fn batches(&self, batch: usize) -> Batches<'_, N> {
-        self.inputs.chunks(batch).zip(self.labels.chunks(batch))
+    /// A `batch` of 0 is [`Error::ZeroBatchSize`], a label count that differs from the
+    /// sample count [`Error::DatasetLabels`].
+    pub fn batches(&self, batch: usize) -> Result<Batches<'_, N>, Error> {
+        if batch == 0 {
+            return Err(Error::ZeroBatchSize);
+        }
+        self.check()?;
+        Ok(self.inputs.chunks(batch).zip(self.labels.chunks(batch)))
     }
 
     /// Permutes samples and labels together, reproducibly for a given `seed`.

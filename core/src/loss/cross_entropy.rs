@@ -30,4 +30,8 @@ impl<const N: usize> Loss<[f32; N]> for CrossEntropyLoss {
         let total: f32 = output.iter().zip(target).map(|(z, &y)| log_sum_exp(z) - z[y]).sum();
         Ok(total / output.len() as f32)
     }
+
+    fn check_targets(&self, target: &[usize]) -> Result<(), Error> {
+        check_classes(target, N)
+    }
 }

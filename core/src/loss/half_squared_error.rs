@@ -20,6 +20,10 @@ impl<const N: usize> Loss<[f32; N]> for HalfSquaredError {
     fn loss(&self, output: &[[f32; N]], target: &[[f32; N]]) -> Result<f32, Error> {
         elementwise_mean(output, target, None, term::<N>)
     }
+
+    fn check_targets(&self, target: &[[f32; N]]) -> Result<(), Error> {
+        crate::finite::check_targets(target)
+    }
 }
 
 fn term<const N: usize>(o: f32, t: f32) -> (f32, f32) {

@@ -27,6 +27,10 @@ impl<const N: usize> Loss<[f32; N]> for HuberLoss {
     fn loss(&self, output: &[[f32; N]], target: &[[f32; N]]) -> Result<f32, Error> {
         elementwise_mean(output, target, None, |o, t| self.term(o, t))
     }
+
+    fn check_targets(&self, target: &[[f32; N]]) -> Result<(), Error> {
+        crate::finite::check_targets(target)
+    }
 }
 
 impl HuberLoss {

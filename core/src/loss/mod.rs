@@ -12,6 +12,7 @@ mod mse;
 mod nll;
 mod smooth_l1;
 mod sparse_categorical_cross_entropy;
+mod targets;
 
 pub use bce::BceLoss;
 pub use bce_with_logits::BceWithLogitsLoss;
@@ -22,6 +23,7 @@ pub use mse::MseLoss;
 pub use nll::NllLoss;
 pub use smooth_l1::SmoothL1Loss;
 pub use sparse_categorical_cross_entropy::SparseCategoricalCrossEntropy;
+pub use targets::{LossFor, TargetOf};
 
 use crate::error::Error;
 
@@ -35,6 +37,14 @@ pub trait Loss<O> {
 
     /// The mean loss alone.
     fn loss(&self, output: &[O], target: &[Self::Target]) -> Result<f32, Error>;
+
+    /// Checks targets before a forward pass: finite values, classes in range, values the
+    /// loss is defined for. A training step calls it first, so a bad target is an error
+    /// that names its row before anything is computed. Accepts everything by default.
+    fn check_targets(&self, target: &[Self::Target]) -> Result<(), Error> {
+        let _ = target;
+        Ok(())
+    }
 }
 
 /// Checks that there is one target per row and at least one row.
@@ -54,6 +64,17 @@ pub(crate) fn check_classes(target: &[usize], classes: usize) -> Result<(), Erro
         Some(&class) => Err(Error::ClassOutOfRange { class, classes }),
         None => Ok(()),
     }
+}
+
+/// Checks that every target is a finite probability in `[0, 1]`.
+pub(crate) fn check_probabilities<const N: usize>(target: &[[f32; N]]) -> Result<(), Error> {
+    crate::finite::check_targets(target)?;
+    for (row, t) in target.iter().enumerate() {
+        if let Some((index, &value)) = t.iter().enumerate().find(|&(_, t)| !(0.0..=1.0).contains(t)) {
+            return Err(Error::TargetOutOfRange { row, index, value });
+        }
+    }
+    Ok(())
 }
 
 /// Mean over all elements of `term(o, t) -> (loss, dloss/do)`, writing the gradient of the
@@ -81,6 +102,7 @@ pub(crate) fn elementwise_mean<const N: usize>(
 
 /// `ln Σ_i e^(z_i)`, computed as `m + ln Σ_i e^(z_i - m)` so that it never overflows.
 pub(crate) fn log_sum_exp<const N: usize>(z: &[f32; N]) -> f32 {
+    // `f32::max` skips a NaN here, but `e^(NaN - m)` is NaN, so NaN still propagates.
     let max = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
     max + libm::logf(z.iter().map(|&v| libm::expf(v - max)).sum())
 }

@@ -19,6 +19,10 @@ impl<const N: usize> Loss<[f32; N]> for MseLoss {
     fn loss(&self, output: &[[f32; N]], target: &[[f32; N]]) -> Result<f32, Error> {
         elementwise_mean(output, target, None, term)
     }
+
+    fn check_targets(&self, target: &[[f32; N]]) -> Result<(), Error> {
+        crate::finite::check_targets(target)
+    }
 }
 
 fn term(o: f32, t: f32) -> (f32, f32) {

@@ -29,4 +29,8 @@ impl<const N: usize> Loss<[f32; N]> for NllLoss {
         let total: f32 = output.iter().zip(target).map(|(logp, &y)| -logp[y]).sum();
         Ok(total / output.len() as f32)
     }
+
+    fn check_targets(&self, target: &[usize]) -> Result<(), Error> {
+        check_classes(target, N)
+    }
 }

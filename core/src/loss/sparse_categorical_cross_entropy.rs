@@ -2,12 +2,13 @@
 
 use super::{Loss, check_classes, check_rows};
 use crate::error::Error;
+use crate::finite::max_keep_nan;
 
 /// Smallest probability whose log is taken (Keras's `epsilon`), so that a saturated softmax
 /// output of exactly 0 gives a large finite loss instead of infinity.
 const P_MIN: f32 = 1e-7;
 
-/// `L = -1/B Σ_b ln max(p_b[y_b], 1e-7)` on probabilities (the output of a
+/// `L = -1/B Σ_b ln max(p_b[y_b], 1e-7)` (NaN stays NaN) on probabilities (the output of a
 /// [`Softmax`](crate::layers::Softmax) layer) and class indices;
 /// `dL/dp = -1 / (B max(p_b[y_b], 1e-7))` at `[b, y_b]`, 0 elsewhere.
 #[derive(Clone, Copy, Debug, Default)]
@@ -21,7 +22,7 @@ impl<const N: usize> Loss<[f32; N]> for SparseCategoricalCrossEntropy {
         let scale = 1.0 / output.len() as f32;
         for ((p, &y), g) in output.iter().zip(target).zip(grad) {
             *g = [0.0; N];
-            g[y] = -scale / p[y].max(P_MIN);
+            g[y] = -scale / max_keep_nan(p[y], P_MIN);
         }
         Ok(loss)
     }
@@ -29,7 +30,11 @@ impl<const N: usize> Loss<[f32; N]> for SparseCategoricalCrossEntropy {
     fn loss(&self, output: &[[f32; N]], target: &[usize]) -> Result<f32, Error> {
         check_rows(output, target)?;
         check_classes(target, N)?;
-        let total: f32 = output.iter().zip(target).map(|(p, &y)| -libm::logf(p[y].max(P_MIN))).sum();
+        let total: f32 = output.iter().zip(target).map(|(p, &y)| -libm::logf(max_keep_nan(p[y], P_MIN))).sum();
         Ok(total / output.len() as f32)
+    }
+
+    fn check_targets(&self, target: &[usize]) -> Result<(), Error> {
+        check_classes(target, N)
     }
 }

@@ -5,7 +5,7 @@ use crate::data::Dataset;
 use crate::error::Error;
 use crate::flat::reshape;
 use crate::layer::Layer;
-use crate::loss::Loss;
+use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::workspace::Workspace;
@@ -25,8 +25,9 @@ pub struct EpochStats {
 /// values are fed as the network's input shape (e.g. 784 pixels as `[1, 28, 28]`), which
 /// must hold as many values.
 ///
-/// An empty data set is an error, as is a non-finite loss (the epoch stops there, the
-/// parameters as they were before the failing batch).
+/// An empty data set, a label count that differs from the sample count and a label that
+/// is not below `OUT` are errors before any step; a non-finite value is an error that
+/// stops the epoch there, the parameters as they were before the failing batch.
 pub fn train_epoch<N, L, O, const B: usize, const IN: usize, const OUT: usize>(
     ws: &mut Workspace<N, B>,
     model: &mut Model<N>,
@@ -36,14 +37,15 @@ pub fn train_epoch<N, L, O, const B: usize, const IN: usize, const OUT: usize>(
 ) -> Result<EpochStats, Error>
 where
     N: Layer<Output = [f32; OUT]>,
-    L: Loss<[f32; OUT], Target = usize>,
+    L: LossFor<[f32; OUT], usize>,
     O: Optimizer<N>,
 {
     if data.is_empty() {
         return Err(Error::EmptyBatch);
     }
+    data.check_labels(OUT)?;
     let (mut loss_sum, mut correct) = (0.0f64, 0usize);
-    for (inputs, labels) in data.batches(B) {
+    for (inputs, labels) in data.batches(B)? {
         let inputs: &[N::Input] = reshape(inputs);
         loss_sum += ws.train_step(model, inputs, labels, loss, optimizer)? as f64 * inputs.len() as f64;
         correct += ws.outputs().iter().zip(labels).filter(|&(out, &label)| argmax(out) == label).count();

@@ -10,7 +10,8 @@ use crate::workspace::Workspace;
 
 /// Fraction of `data` whose largest output, in evaluation mode, is its label. Samples are
 /// fed as the network's input shape, as in [`train_epoch`](super::train_epoch). An empty
-/// data set is an error.
+/// data set, a label count that differs from the sample count and a label that is not
+/// below `OUT` are errors, before any pass.
 pub fn accuracy<N, const B: usize, const IN: usize, const OUT: usize>(
     ws: &mut Workspace<N, B>,
     model: &Model<N>,
@@ -22,8 +23,9 @@ where
     if data.is_empty() {
         return Err(Error::EmptyBatch);
     }
+    data.check_labels(OUT)?;
     let mut correct = 0;
-    for (inputs, labels) in data.batches(B) {
+    for (inputs, labels) in data.batches(B)? {
         let outputs = ws.forward(model, reshape(inputs), Mode::Eval)?;
         correct += outputs.iter().zip(labels).filter(|&(out, &label)| argmax(out) == label).count();
     }
