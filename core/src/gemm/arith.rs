@@ -19,10 +19,10 @@ impl MulAdd for Separate {
 
 /// A fused multiply-add. Only used inside functions compiled with the `fma` target
 /// feature, where it is one instruction (elsewhere `f32::mul_add` is a slow library call).
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[cfg(feature = "std")]
 pub struct Fused;
 
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[cfg(feature = "std")]
 impl MulAdd for Fused {
     #[inline(always)]
     fn mul_add(a: f32, b: f32, c: f32) -> f32 {

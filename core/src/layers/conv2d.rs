@@ -42,7 +42,6 @@
 
 use super::batch_norm::lane_sum;
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Mat, MatMut, Start, gemm};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -124,9 +123,9 @@ unsafe impl<const C: usize, const OC: usize, const KH: usize, const KW: usize> F
     const LEN: usize = OC * C * KH * KW + OC;
 }
 
-/// The scratch memory of a [`Conv2d`] layer: one sample's column buffer. Its size does not
-/// depend on the batch capacity (the windows are copied again in backward, one sample at a
-/// time).
+/// The scratch memory of a [`Conv2d`] layer: one sample's column buffer and the transposed
+/// weights and gradients the backward products need. Its size does not depend on the batch
+/// capacity (the windows are copied again in backward, one sample at a time).
 pub struct Conv2dCache<
     const C: usize,
     const KH: usize,
@@ -137,6 +136,12 @@ pub struct Conv2dCache<
 > {
     /// `col[c][u][v][i][j] = xpad[c][i·SH + u][j·SW + v]` for one sample; `dcol` in backward.
     col: [[[[[f32; OW]; OH]; KW]; KH]; C],
+    /// `Wᵀ`: `wt[c][u][v][o] = W[o][c][u][v]`.
+    wt: [[[[f32; OC]; KW]; KH]; C],
+    /// `dWᵀ`, accumulated over the batch.
+    dwt: [[[[f32; OC]; KW]; KH]; C],
+    /// One sample's `dy`, pixel-major: `dyt[i][j][o] = dy[o][i][j]`.
+    dyt: [[[f32; OC]; OW]; OH],
 }
 
 // SAFETY: every field is an array of f32, for which all-zero bytes are valid.
@@ -226,55 +231,101 @@ impl<
         }
     }
 
-    /// `y = W · col(x) + b` for every sample, `W` as an `OC x C·KH·KW` matrix and `col(x)`
-    /// as a `C·KH·KW x OH·OW` one.
-    fn forward_samples(
+    /// The forward pass with the kernel's arithmetic `M` and blocks of `R` rows by `WIDTH` columns
+    /// (`R8` rows for strips of 8).
+    #[inline(always)]
+    fn forward_with<M: MulAdd, const R: usize, const R8: usize, const WIDTH: usize>(
         params: &Conv2dParams<C, OC, KH, KW>,
         x: &[[[[f32; W]; H]; C]],
         y: &mut [[[[f32; OW]; OH]; OC]],
         cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
     ) {
-        let (k, p) = (C * KH * KW, OH * OW);
-        let weight = Mat::new(params.weight.as_flat(), OC, k);
         for (x, y) in x.iter().zip(y.iter_mut()) {
             Self::im2col(x, &mut cache.col);
-            let col = Mat::new(cache.col.as_flat(), k, p);
-            gemm(weight, col, MatMut::new(y.as_flat_mut(), OC, p), Start::RowBias(&params.bias));
+            let col = rows_of(&cache.col);
+            gemm::<M, _, _, R, R8, WIDTH>(Start::Bias(&params.bias), &params.weight[..], col, &mut y[..]);
         }
     }
 
-    /// For every sample: `dW += dy · col(x)ᵀ`, `db += Σ_{i, j} dy`, and, when `dx` is
-    /// given, `dx = col2im(Wᵀ · dy)`. The gradients are added to those in `grads` when
-    /// `accumulate`, else overwritten.
-    fn backward_samples(
+    /// The backward pass with the kernel's arithmetic `M` and blocks of `R` rows by `WIDTH` columns
+    /// (`R8` rows for strips of 8).
+    #[inline(always)]
+    fn backward_with<M: MulAdd, const R: usize, const R8: usize, const WIDTH: usize>(
         params: &Conv2dParams<C, OC, KH, KW>,
         x: &[[[[f32; W]; H]; C]],
         dy: &[[[[f32; OW]; OH]; OC]],
         cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
         mut dx: Option<&mut [[[[f32; W]; H]; C]]>,
         grads: &mut Conv2dParams<C, OC, KH, KW>,
-        accumulate: bool,
     ) {
-        let (k, p) = (C * KH * KW, OH * OW);
-        let weight_t = Mat::new(params.weight.as_flat(), OC, k).t();
+        let Conv2dCache { col, wt, dwt, dyt } = cache;
+        let (wt, dwt, dyt) = (rows_of_mut(wt), rows_of_mut(dwt), dyt.as_flattened_mut());
+        if dx.is_some() {
+            transpose(&params.weight[..], wt);
+        }
+        dwt.iter_mut().for_each(|row| row.fill(0.0));
+        grads.bias = [0.0; OC];
         for (b, (x, dy)) in x.iter().zip(dy).enumerate() {
-            let first = b == 0 && !accumulate;
-            Self::im2col(x, &mut cache.col);
-            for (db, dy_o) in grads.bias.iter_mut().zip(dy) {
-                *db = lane_sum(dy_o.as_flat()) + if first { 0.0 } else { *db };
+            Self::im2col(x, col);
+            for ((db, dy_o), o) in grads.bias.iter_mut().zip(dy).zip(0..) {
+                let dy_o = dy_o.as_flat();
+                *db += lane_sum(dy_o);
+                for (t, &g) in dyt.iter_mut().zip(dy_o) {
+                    if let Some(t) = t.get_mut(o) {
+                        *t = g;
+                    }
+                }
             }
-            let dy = Mat::new(dy.as_flat(), OC, p);
-            let col_t = Mat::new(cache.col.as_flat(), k, p).t();
-            let start = if first { Start::Zero } else { Start::Accumulate };
-            gemm(dy, col_t, MatMut::new(grads.weight.as_flat_mut(), OC, k), start);
+            // dWᵀ[k] += Σ_p col[k][p] · dyᵀ[p]
+            gemm::<M, _, _, R, R8, WIDTH>(Start::Accumulate, rows_of(col), dyt, dwt);
             if let Some(dx) = dx.as_deref_mut().and_then(|dx| dx.get_mut(b)) {
-                gemm(weight_t, dy, MatMut::new(cache.col.as_flat_mut(), k, p), Start::Zero);
-                Self::col2im(&cache.col, dx);
+                // dcol[k] = Σ_o Wᵀ[k][o] · dy[o], written over the columns.
+                gemm::<M, _, _, R, R8, WIDTH>(Start::Zero, wt, &dy[..], rows_of_mut(col));
+                Self::col2im(col, dx);
             }
         }
-        if x.is_empty() && !accumulate {
-            *grads = Conv2dParams::zeroed();
+        transpose(dwt, &mut grads.weight[..]);
+    }
+
+    /// The backward pass, overwriting `grads`, with the kernels the processor runs best.
+    fn backward_overwrite(
+        params: &Conv2dParams<C, OC, KH, KW>,
+        x: &[[[[f32; W]; H]; C]],
+        dy: &[[[[f32; OW]; OH]; OC]],
+        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
+        dx: Option<&mut [[[[f32; W]; H]; C]]>,
+        grads: &mut Conv2dParams<C, OC, KH, KW>,
+    ) {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if has_avx2_fma() {
+            // SAFETY: the processor has AVX2 and FMA, checked just above.
+            return unsafe { Self::backward_avx2(params, x, dy, cache, dx, grads) };
         }
+        Self::backward_with::<Separate, 4, 4, 8>(params, x, dy, cache, dx, grads)
+    }
+
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx2,fma")]
+    fn forward_avx2(
+        params: &Conv2dParams<C, OC, KH, KW>,
+        x: &[[[[f32; W]; H]; C]],
+        y: &mut [[[[f32; OW]; OH]; OC]],
+        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
+    ) {
+        Self::forward_with::<Fused, 4, 8, 16>(params, x, y, cache)
+    }
+
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    #[target_feature(enable = "avx2,fma")]
+    fn backward_avx2(
+        params: &Conv2dParams<C, OC, KH, KW>,
+        x: &[[[[f32; W]; H]; C]],
+        dy: &[[[[f32; OW]; OH]; OC]],
+        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
+        dx: Option<&mut [[[[f32; W]; H]; C]]>,
+        grads: &mut Conv2dParams<C, OC, KH, KW>,
+    ) {
+        Self::backward_with::<Fused, 4, 8, 16>(params, x, dy, cache, dx, grads)
     }
 }
 
@@ -314,7 +365,12 @@ impl<
                 "Conv2d: OH and OW must be (H + 2PH - KH) / SH + 1 and (W + 2PW - KW) / SW + 1, with kernel and stride >= 1"
             )
         };
-        Self::forward_samples(params, x, y, scratch)
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if has_avx2_fma() {
+            // SAFETY: the processor has AVX2 and FMA, checked just above.
+            return unsafe { Self::forward_avx2(params, x, y, scratch) };
+        }
+        Self::forward_with::<Separate, 4, 4, 8>(params, x, y, scratch)
     }
 
     /// `weight` `[out_c, in_c, kh, kw]` and `bias` `[out_c]`, as `nn.Conv2d`.
@@ -370,7 +426,16 @@ impl<
         grads: &mut Self::Params,
         mode: GradMode,
     ) {
-        Self::backward_samples(params, x, dy, cache, dx, grads, mode == GradMode::Accumulate)
+        let held = match mode {
+            GradMode::Overwrite => None,
+            GradMode::Accumulate => Some(*grads),
+        };
+        Self::backward_overwrite(params, x, dy, cache, dx, grads);
+        if let Some(held) = held {
+            for (g, h) in grads.as_flat_mut().iter_mut().zip(held.as_flat()) {
+                *g += h;
+            }
+        }
     }
 }
 
@@ -381,6 +446,170 @@ fn valid_columns(v: usize, pad: usize, stride: usize, width: usize, out: usize) 
     let j0 = if v >= pad { 0 } else { (pad - v).div_ceil(stride) };
     let j1 = if width + pad > v { (width + pad - v).div_ceil(stride).min(out) } else { 0 };
     if j0 < j1 { Some((j0, j1, j0 * stride + v - pad)) } else { None }
+}
+
+/// Whether this processor has AVX2 and FMA (detected once, then cached by `std`).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[inline]
+fn has_avx2_fma() -> bool {
+    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+}
+
+/// A `[[[[T; A]; B]; C]]`-shaped block viewed as its `C·B·A` rows of `T`.
+#[inline(always)]
+fn rows_of<T, const A: usize, const B: usize, const C: usize>(block: &[[[T; A]; B]; C]) -> &[T] {
+    block.as_flattened().as_flattened()
+}
+
+/// Mutable form of [`rows_of`].
+#[inline(always)]
+fn rows_of_mut<T, const A: usize, const B: usize, const C: usize>(block: &mut [[[T; A]; B]; C]) -> &mut [T] {
+    block.as_flattened_mut().as_flattened_mut()
+}
+
+/// `to[k][r] = from[r][k]`: `from` has rows of `K` values, `to` has `K` rows.
+#[inline(always)]
+fn transpose<A: Flat, T: Flat>(from: &[A], to: &mut [T]) {
+    for (r, row) in from.iter().enumerate() {
+        for (to_row, &value) in to.iter_mut().zip(row.as_flat()) {
+            if let Some(slot) = to_row.as_flat_mut().get_mut(r) {
+                *slot = value;
+            }
+        }
+    }
+}
+
+/// What a product block starts from.
+#[derive(Clone, Copy)]
+enum Start<'a> {
+    /// `bias[r]` in every column of row `r`.
+    Bias(&'a [f32]),
+    /// Zero.
+    Zero,
+    /// The values already in `c`.
+    Accumulate,
+}
+
+/// `c[r] = start[r] + Σ_j a[r][j] · b[j]`: rows of `a` have `A::LEN` values (the inner
+/// dimension, the number of rows of `b`), rows of `b` and `c` are `T` blocks.
+///
+/// Columns are done in strips of `WIDTH` (then 8, 4, 1 for the rest), rows in blocks of
+/// `R`: each block of `R × WIDTH` sums stays in registers while the rows of `b` stream past,
+/// each scaled by one broadcast element of `a`. Strips of 8 columns take blocks of `R8`
+/// rows, so that products with 8 columns (8 output channels) still have enough independent
+/// sums to hide the latency of the multiply-adds.
+#[inline(always)]
+fn gemm<M: MulAdd, A: Flat, T: Flat, const R: usize, const R8: usize, const WIDTH: usize>(
+    start: Start<'_>,
+    a: &[A],
+    b: &[T],
+    c: &mut [T],
+) {
+    let mut col = 0;
+    while col + WIDTH <= T::LEN {
+        strip::<M, A, T, R, WIDTH>(start, a, b, c, col);
+        col += WIDTH;
+    }
+    if WIDTH >= 8 && col + 8 <= T::LEN {
+        strip::<M, A, T, R8, 8>(start, a, b, c, col);
+        col += 8;
+    }
+    if WIDTH > 4 && col + 4 <= T::LEN {
+        strip::<M, A, T, R, 4>(start, a, b, c, col);
+        col += 4;
+    }
+    while col < T::LEN {
+        strip::<M, A, T, R, 1>(start, a, b, c, col);
+        col += 1;
+    }
+}
+
+/// Columns `col .. col + WIDTH` of every row of `c`.
+#[inline(always)]
+fn strip<M: MulAdd, A: Flat, T: Flat, const R: usize, const WIDTH: usize>(
+    start: Start<'_>,
+    a: &[A],
+    b: &[T],
+    c: &mut [T],
+    col: usize,
+) {
+    let mut a_blocks = a.chunks_exact(R);
+    let mut c_blocks = c.chunks_exact_mut(R);
+    let mut row = 0;
+    for (a_rows, c_rows) in (&mut a_blocks).zip(&mut c_blocks) {
+        if let (Ok(a_rows), Ok(c_rows)) = (<&[A; R]>::try_from(a_rows), <&mut [T; R]>::try_from(c_rows)) {
+            block::<M, A, T, R, WIDTH>(start, row, a_rows, b, c_rows, col);
+        }
+        row += R;
+    }
+    for (a_row, c_row) in a_blocks.remainder().iter().zip(c_blocks.into_remainder()) {
+        block::<M, A, T, 1, WIDTH>(start, row, core::array::from_ref(a_row), b, core::array::from_mut(c_row), col);
+        row += 1;
+    }
+}
+
+/// Columns `col .. col + WIDTH` of the `R` rows `c`, which are rows `row ..` of the product.
+#[inline(always)]
+fn block<M: MulAdd, A: Flat, T: Flat, const R: usize, const WIDTH: usize>(
+    start: Start<'_>,
+    row: usize,
+    a: &[A; R],
+    b: &[T],
+    c: &mut [T; R],
+    col: usize,
+) {
+    let mut c = c.each_mut().map(|c_row| c_row.as_flat_mut().get_mut(col..).and_then(|s| s.first_chunk_mut::<WIDTH>()));
+    let mut acc = [[0.0f32; WIDTH]; R];
+    for (r, (acc_r, c_r)) in acc.iter_mut().zip(&c).enumerate() {
+        *acc_r = match (start, c_r) {
+            (Start::Bias(bias), _) => [bias.get(row + r).copied().unwrap_or(0.0); WIDTH],
+            (Start::Accumulate, Some(c_r)) => **c_r,
+            _ => [0.0; WIDTH],
+        };
+    }
+    let a = a.each_ref().map(Flat::as_flat);
+    for (j, b_row) in b.iter().enumerate().take(A::LEN) {
+        let Some(bv) = b_row.as_flat().get(col..).and_then(|s| s.first_chunk::<WIDTH>()) else { return };
+        for (acc_r, a_row) in acc.iter_mut().zip(&a) {
+            let s = a_row[j];
+            for l in 0..WIDTH {
+                acc_r[l] = M::mul_add(s, bv[l], acc_r[l]);
+            }
+        }
+    }
+    for (c_r, acc_r) in c.iter_mut().zip(&acc) {
+        if let Some(c_r) = c_r {
+            **c_r = *acc_r;
+        }
+    }
+}
+
+/// How the kernel multiplies and adds.
+trait MulAdd {
+    /// `a · b + c`.
+    fn mul_add(a: f32, b: f32, c: f32) -> f32;
+}
+
+/// A multiplication then an addition: any target, no `std` needed.
+struct Separate;
+
+impl MulAdd for Separate {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a * b + c
+    }
+}
+
+/// A fused multiply-add, one instruction inside functions compiled with the `fma` feature.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+struct Fused;
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+impl MulAdd for Fused {
+    #[inline(always)]
+    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
+        a.mul_add(b, c)
+    }
 }
 
 #[cfg(test)]
@@ -403,8 +632,8 @@ mod tests {
         }
     }
 
-    /// The layer with the kernel set the dispatch picks (`gemm`'s tests cover every set)
-    /// against the definition written as plain loops.
+    /// The portable kernels, and the AVX2 ones where the processor has them, against the
+    /// definition written as plain loops.
     fn check<
         const C: usize,
         const H: usize,
@@ -471,37 +700,46 @@ mod tests {
             }
         }
 
-        type Layer<
+        type Params<const C: usize, const OC: usize, const KH: usize, const KW: usize> = Conv2dParams<C, OC, KH, KW>;
+        type Cache<
             const C: usize,
-            const H: usize,
-            const W: usize,
-            const OC: usize,
             const KH: usize,
             const KW: usize,
-            const SH: usize,
-            const SW: usize,
-            const PH: usize,
-            const PW: usize,
+            const OC: usize,
             const OH: usize,
             const OW: usize,
-        > = Conv<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>;
-        let mut cache = crate::flat::boxed_zeroed::<Conv2dCache<C, KH, KW, OC, OH, OW>>();
-        let mut y = [[[[f32::NAN; OW]; OH]; OC]; ROWS];
-        Layer::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::forward_samples(&params, &x, &mut y, &mut cache);
-        close("y", y.as_flat(), want_y.as_flat());
-        let mut dx = [[[[f32::NAN; W]; H]; C]; ROWS];
-        let mut grads = Conv2dParams::<C, OC, KH, KW>::zeroed();
-        fill(grads.as_flat_mut(), 4);
-        let backward = Layer::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_samples;
-        backward(&params, &x, &dy, &mut cache, Some(&mut dx), &mut grads, false);
-        close("dx", dx.as_flat(), want_dx.as_flat());
-        close("grads", grads.as_flat(), want.as_flat());
-
-        // Accumulated: the first sample, then the others, add up to the whole batch.
-        let mut halves = Conv2dParams::<C, OC, KH, KW>::zeroed();
-        backward(&params, &x[..1], &dy[..1], &mut cache, None, &mut halves, false);
-        backward(&params, &x[1..], &dy[1..], &mut cache, None, &mut halves, true);
-        close("accumulated grads", halves.as_flat(), want.as_flat());
+        > = Conv2dCache<C, KH, KW, OC, OH, OW>;
+        type Forward<P, X, Y, K> = fn(&P, &[X], &mut [Y], &mut K);
+        type Backward<P, X, Y, K> = fn(&P, &[X], &[Y], &mut K, Option<&mut [X]>, &mut P);
+        type Kernels<P, X, Y, K> = Vec<(&'static str, Forward<P, X, Y, K>, Backward<P, X, Y, K>)>;
+        let mut kernels: Kernels<Params<C, OC, KH, KW>, _, _, Cache<C, KH, KW, OC, OH, OW>> = vec![(
+            "portable",
+            Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::forward_with::<Separate, 4, 4, 8>,
+            Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_with::<Separate, 4, 4, 8>,
+        )];
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if has_avx2_fma() {
+            kernels.push((
+                "avx2",
+                // SAFETY (of both calls): the processor has AVX2 and FMA, checked just above.
+                |p, x, y, c| unsafe { Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::forward_avx2(p, x, y, c) },
+                |p, x, dy, c, dx, g| unsafe {
+                    Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_avx2(p, x, dy, c, dx, g)
+                },
+            ));
+        }
+        for (name, forward, backward) in kernels {
+            // SAFETY: `Conv2dCache` is `Zeroable`.
+            let mut cache: Box<Cache<C, KH, KW, OC, OH, OW>> = unsafe { Box::new_zeroed().assume_init() };
+            let mut y = [[[[f32::NAN; OW]; OH]; OC]; ROWS];
+            forward(&params, &x, &mut y, &mut cache);
+            close(name, y.as_flat(), want_y.as_flat());
+            let mut dx = [[[[f32::NAN; W]; H]; C]; ROWS];
+            let mut grads = Conv2dParams::<C, OC, KH, KW>::zeroed();
+            backward(&params, &x, &dy, &mut cache, Some(&mut dx), &mut grads);
+            close(name, dx.as_flat(), want_dx.as_flat());
+            close(name, grads.as_flat(), want.as_flat());
+        }
     }
 
     #[test]

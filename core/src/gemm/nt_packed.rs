@@ -1,0 +1,103 @@
+//! `C = A Bᵀ + bias` for batches of many rows: `B` is packed a panel at a time into the
+//! transposed layout (`PANEL_DEPTH x WIDTH` values on the stack, sized for the L1 cache),
+//! and each block of `C` (`ROWS x WIDTH`) is kept in registers while the panel's rows
+//! stream past, each scaled by one element of `A` (broadcast), as in [`super::nn`]. The
+//! packing reads `B` once per call, so it pays off when `A` has many rows; the last
+//! columns, fewer than `WIDTH`, use the dot products of [`super::nt`].
+
+use super::arith::MulAdd;
+use super::nt::{self, Dots};
+
+/// Depth of a packed panel: `PANEL_DEPTH x WIDTH` f32 (32 KiB for a width of 32).
+const PANEL_DEPTH: usize = 256;
+
+#[inline(always)]
+pub fn matmul_nt_packed<M: MulAdd, D: Dots, const WIDTH: usize, const ROWS: usize, const K: usize, const N: usize>(
+    a: &[[f32; K]],
+    b: &[[f32; K]; N],
+    bias: &[f32; N],
+    c: &mut [[f32; N]],
+) {
+    let mut panel = [[0.0f32; WIDTH]; PANEL_DEPTH];
+    let mut start = 0;
+    while start + WIDTH <= N {
+        strip::<M, WIDTH, ROWS, K, N>(a, b, bias, c, start, &mut panel);
+        start += WIDTH;
+    }
+    if start < N {
+        nt::columns::<D, 4, 2, K, N>(a, b, bias, c, start..N);
+    }
+}
+
+/// Columns `start .. start + W` of every row of `C`, one packed panel of depth at most
+/// `PANEL_DEPTH` at a time.
+#[inline(always)]
+fn strip<M: MulAdd, const W: usize, const ROWS: usize, const K: usize, const N: usize>(
+    a: &[[f32; K]],
+    b: &[[f32; K]; N],
+    bias: &[f32; N],
+    c: &mut [[f32; N]],
+    start: usize,
+    panel: &mut [[f32; W]; PANEL_DEPTH],
+) {
+    let Some(b_rows) = b.get(start..start + W) else { return };
+    let mut depth_start = 0;
+    while depth_start < K {
+        let depth = (K - depth_start).min(PANEL_DEPTH);
+        for (j, b_row) in b_rows.iter().enumerate() {
+            for (packed, &v) in panel.iter_mut().zip(&b_row[depth_start..depth_start + depth]) {
+                packed[j] = v;
+            }
+        }
+        let panel = &panel[..depth];
+        let mut a_blocks = a.chunks_exact(ROWS);
+        let mut c_blocks = c.chunks_exact_mut(ROWS);
+        for (a_rows, c_rows) in (&mut a_blocks).zip(&mut c_blocks) {
+            let (Ok(a_rows), Ok(c_rows)) =
+                (<&[[f32; K]; ROWS]>::try_from(a_rows), <&mut [[f32; N]; ROWS]>::try_from(c_rows))
+            else {
+                continue;
+            };
+            block::<M, W, ROWS, K, N>(a_rows, panel, depth_start, bias, c_rows, start);
+        }
+        for (a_row, c_row) in a_blocks.remainder().iter().zip(c_blocks.into_remainder()) {
+            let (a_row, c_row) = (core::array::from_ref(a_row), core::array::from_mut(c_row));
+            block::<M, W, 1, K, N>(a_row, panel, depth_start, bias, c_row, start);
+        }
+        depth_start += depth;
+    }
+}
+
+/// Adds the panel's contribution to columns `start .. start + W` of `R` rows (starting
+/// from the bias on the first panel).
+#[inline(always)]
+fn block<M: MulAdd, const W: usize, const R: usize, const K: usize, const N: usize>(
+    a: &[[f32; K]; R],
+    panel: &[[f32; W]],
+    depth_start: usize,
+    bias: &[f32; N],
+    c: &mut [[f32; N]; R],
+    start: usize,
+) {
+    let mut acc = [[0.0f32; W]; R];
+    for (acc_r, c_row) in acc.iter_mut().zip(c.iter()) {
+        let from = if depth_start == 0 { &bias[..] } else { &c_row[..] };
+        if let Some(init) = from.get(start..).and_then(|s| s.first_chunk::<W>()) {
+            *acc_r = *init;
+        }
+    }
+    let a_parts = a.each_ref().map(|row| &row[depth_start..]);
+    for (k, p) in panel.iter().enumerate() {
+        for (acc_r, a_part) in acc.iter_mut().zip(&a_parts) {
+            let s = a_part[k];
+            for l in 0..W {
+                acc_r[l] = M::mul_add(s, p[l], acc_r[l]);
+            }
+        }
+    }
+    for (c_row, acc_r) in c.iter_mut().zip(&acc) {
+        if let Some(out) = c_row.get_mut(start..).and_then(|s| s.first_chunk_mut::<W>()) {
+            *out = *acc_r;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! `C = Aᵀ B`, the sum over rows of outer products: each block of `C` (`ROWS` rows by `WIDTH`
+//! columns, 4 by 16 with AVX2) is kept in registers while the rows of `A` and `B` stream past. Column strips
+//! are the outer loop, so a strip of `B` stays in cache for every block of rows of `C`.
+
+use super::arith::MulAdd;
+
+#[inline(always)]
+pub fn matmul_tn<
+    M: MulAdd,
+    const WIDTH: usize,
+    const HALF: usize,
+    const ROWS: usize,
+    const N: usize,
+    const K: usize,
+>(
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    c: &mut [[f32; K]; N],
+) {
+    let mut start = 0;
+    while start + WIDTH <= K {
+        strip::<M, WIDTH, ROWS, N, K>(a, b, c, start);
+        start += WIDTH;
+    }
+    // The last columns: a half-width strip, then one column at a time.
+    if start + HALF <= K {
+        strip::<M, HALF, ROWS, N, K>(a, b, c, start);
+        start += HALF;
+    }
+    while start < K {
+        strip::<M, 1, ROWS, N, K>(a, b, c, start);
+        start += 1;
+    }
+}
+
+/// Columns `start .. start + W` of every row of `C`.
+#[inline(always)]
+fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: usize>(
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    c: &mut [[f32; K]; N],
+    start: usize,
+) {
+    let mut c_blocks = c.chunks_exact_mut(ROWS);
+    let mut j = 0;
+    for c_rows in &mut c_blocks {
+        if let Ok(c_rows) = <&mut [[f32; K]; ROWS]>::try_from(c_rows) {
+            block::<M, W, ROWS, N, K>(a, b, j, c_rows, start);
+        }
+        j += ROWS;
+    }
+    for c_row in c_blocks.into_remainder() {
+        block::<M, W, 1, N, K>(a, b, j, core::array::from_mut(c_row), start);
+        j += 1;
+    }
+}
+
+/// Columns `start .. start + WIDTH` of rows `j .. j + R` of `C`.
+#[inline(always)]
+fn block<M: MulAdd, const WIDTH: usize, const R: usize, const N: usize, const K: usize>(
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    j: usize,
+    c: &mut [[f32; K]; R],
+    start: usize,
+) {
+    let mut acc = [[0.0f32; WIDTH]; R];
+    for (a_row, b_row) in a.iter().zip(b) {
+        let Some(bv) = b_row.get(start..).and_then(|s| s.first_chunk::<WIDTH>()) else { return };
+        let Some(scales) = a_row.get(j..j + R) else { return };
+        for (acc_r, &s) in acc.iter_mut().zip(scales) {
+            for l in 0..WIDTH {
+                acc_r[l] = M::mul_add(s, bv[l], acc_r[l]);
+            }
+        }
+    }
+    for (c_row, acc_r) in c.iter_mut().zip(&acc) {
+        if let Some(out) = c_row.get_mut(start..).and_then(|s| s.first_chunk_mut::<WIDTH>()) {
+            *out = *acc_r;
+        }
+    }
+}
