@@ -11,10 +11,10 @@ pub mod prelude {
     pub use staticnet_core::layers::*;
     pub use staticnet_core::loss::*;
     pub use staticnet_core::optim::*;
+    #[cfg(feature = "std")]
+    pub use staticnet_core::train::{accuracy, train_epoch};
     pub use staticnet_core::{
         Error, Flat, Forward, GradMode, InferenceWorkspace, Init, Layer, Mode, Model, Workspace, argmax, softmax,
     };
-    #[cfg(feature = "std")]
-    pub use staticnet_core::train::{accuracy, train_epoch};
     pub use staticnet_macros::network;
 }

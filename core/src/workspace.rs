@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::finite::{check_gradients, check_inputs, check_loss};
-use crate::flat::{Zeroable, flatten, flatten_mut};
+use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
 use crate::layer::{GradMode, Layer, Mode};
 use crate::loss::LossFor;
 use crate::model::Model;

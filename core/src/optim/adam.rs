@@ -4,6 +4,7 @@ use super::Optimizer;
 use super::adam_family::adam_optimizer;
 use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut};
 use crate::layer::Layer;
+use crate::state::StateVisitor;
 
 adam_optimizer! {
     /// Adam, PyTorch's `torch.optim.Adam`; with a [`WithBuffer`] second parameter (alias
@@ -32,8 +33,29 @@ adam_optimizer! {
     Adam,
     weight_decay: "L2 weight decay `λ`, added to the gradient (coupled).",
     default_weight_decay: 0.0,
-    decay: |_lr, weight_decay| (weight_decay, 1.0),
 }
 
 /// Adam with AMSGrad (PyTorch's `Adam(amsgrad=True)`): keeps the running maximum of `v`.
 pub type AmsGrad<N> = Adam<N, WithBuffer>;
+
+impl<N: Layer, A: OptionalBuffer> Optimizer<N> for Adam<N, A> {
+    fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
+        self.step_with(params, grads, self.weight_decay, 1.0);
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.t = 0;
+    }
+
+    fn visit_state(&mut self, visitor: &mut dyn StateVisitor) {
+        self.visit_moments(visitor);
+    }
+}

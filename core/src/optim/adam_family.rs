@@ -4,16 +4,15 @@
 //! writes both types, each under its own name in every message and doc page.
 
 /// Writes an Adam-family optimizer `$name<N, A>`: its struct (with the docs given), the
-/// constructors and builders, the state accessors and visitor, and its `Optimizer` impl,
-/// whose step calls [`AdamStep`] with `decay(lr, weight_decay)` = (the decay added to the
-/// gradient, the factor the parameters are multiplied by first).
+/// constructors and builders, the state accessors, and the `step_with` and
+/// `visit_moments` its hand-written `Optimizer` impl calls (written out in each file, so
+/// that compiler messages point at a plain impl).
 macro_rules! adam_optimizer {
     (
         $(#[$doc:meta])*
         $name:ident,
         weight_decay: $decay_doc:literal,
-        default_weight_decay: $default_decay:expr,
-        decay: |$lr:ident, $wd:ident| $decay:expr $(,)?
+        default_weight_decay: $default_decay:expr $(,)?
     ) => {
         $(#[$doc])*
         pub struct $name<N: Layer, A: OptionalBuffer = NoBuffer> {
@@ -107,38 +106,27 @@ macro_rules! adam_optimizer {
             }
         }
 
-        impl<N: Layer, A: OptionalBuffer> Optimizer<N> for $name<N, A> {
-            fn visit_state(&mut self, visitor: &mut dyn $crate::state::StateVisitor) {
+        impl<N: Layer, A: OptionalBuffer> $name<N, A> {
+            /// Visits the step count and the moments, under PyTorch's names.
+            fn visit_moments(&mut self, visitor: &mut dyn $crate::state::StateVisitor) {
                 visitor.count("step", &mut self.t);
                 $crate::state::visit_buffer(visitor, "exp_avg", flat_mut(&mut self.exp_avg));
                 $crate::state::visit_buffer(visitor, "exp_avg_sq", flat_mut(&mut self.exp_avg_sq));
                 $crate::state::visit_buffer(visitor, "max_exp_avg_sq", flat_mut(&mut self.max_exp_avg_sq));
             }
 
-            fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
+            /// One step, with `coupled` weight decay added to the gradient and the
+            /// parameters multiplied by `scale` first.
+            fn step_with(&mut self, params: &mut N::Params, grads: &N::Params, coupled: f32, scale: f32) {
                 if self.t == 0 {
                     flat_mut(&mut self.exp_avg).fill(0.0);
                     flat_mut(&mut self.exp_avg_sq).fill(0.0);
                     flat_mut(&mut self.max_exp_avg_sq).fill(0.0);
                 }
                 self.t = self.t.saturating_add(1);
-                let ($lr, $wd) = (self.lr, self.weight_decay);
-                let (coupled, scale): (f32, f32) = $decay;
                 let k = $crate::optim::adam_family::AdamStep::new(self.lr, self.beta1, self.beta2, self.eps, self.t, coupled, scale);
                 let v_max = if A::KEPT { Some(flat_mut(&mut self.max_exp_avg_sq)) } else { None };
                 k.run(flat_mut(params), flat(grads), flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_avg_sq), v_max);
-            }
-
-            fn learning_rate(&self) -> f32 {
-                self.lr
-            }
-
-            fn set_learning_rate(&mut self, lr: f32) {
-                self.lr = lr;
-            }
-
-            fn reset(&mut self) {
-                self.t = 0;
             }
         }
     };

@@ -4,6 +4,7 @@ use super::Optimizer;
 use super::adam_family::adam_optimizer;
 use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut};
 use crate::layer::Layer;
+use crate::state::StateVisitor;
 
 adam_optimizer! {
     /// AdamW, PyTorch's `torch.optim.AdamW`: Adam whose weight decay shrinks the parameters
@@ -30,8 +31,29 @@ adam_optimizer! {
     AdamW,
     weight_decay: "Decoupled weight decay `λ`: each step multiplies the parameters by `1 - η λ`.",
     default_weight_decay: 0.01,
-    decay: |lr, weight_decay| (0.0, 1.0 - lr * weight_decay),
 }
 
 /// AdamW with AMSGrad (PyTorch's `AdamW(amsgrad=True)`).
 pub type AdamWAmsGrad<N> = AdamW<N, WithBuffer>;
+
+impl<N: Layer, A: OptionalBuffer> Optimizer<N> for AdamW<N, A> {
+    fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
+        self.step_with(params, grads, 0.0, 1.0 - self.lr * self.weight_decay);
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.t = 0;
+    }
+
+    fn visit_state(&mut self, visitor: &mut dyn StateVisitor) {
+        self.visit_moments(visitor);
+    }
+}
