@@ -262,15 +262,17 @@ impl Net<'_> {
                     Step::View => quote!(),
                     Step::InPlace => {
                         let xy = self.train_rows(out[k].0, true);
-                        quote_spanned! {span=>
-                            <#ty as ::staticnet::InPlace>::forward_in_place::<B>(&self.#field, &params.#field, &state.#field, #xy, &mut cache.#c, mode);
-                        }
+                        call(
+                            quote_spanned!(span=> <#ty as ::staticnet::InPlace>::forward_in_place::<B>),
+                            quote!(&self.#field, &params.#field, &state.#field, #xy, &mut cache.#c, mode),
+                        )
                     }
                     Step::Call => {
                         let (x, y) = (self.train_rows(Plan::input(out, k), false), self.train_rows(out[k].0, true));
-                        quote_spanned! {span=>
-                            <#ty as ::staticnet::Layer>::forward::<B>(&self.#field, &params.#field, &state.#field, #x, #y, &mut cache.#c, mode);
-                        }
+                        call(
+                            quote_spanned!(span=> <#ty as ::staticnet::Layer>::forward::<B>),
+                            quote!(&self.#field, &params.#field, &state.#field, #x, #y, &mut cache.#c, mode),
+                        )
                     }
                 }
             })
@@ -298,9 +300,10 @@ impl Net<'_> {
                     let dx = grad_rows(grad[k - 1].0, true);
                     quote!(::core::option::Option::Some(#dx))
                 };
-                quote_spanned! {span=>
-                    <#ty as ::staticnet::Layer>::backward::<B>(&self.#field, &params.#field, #x, #y, #dy, &mut cache.#c, #dx, &mut grads.#field, grad_mode);
-                }
+                call(
+                    quote_spanned!(span=> <#ty as ::staticnet::Layer>::backward::<B>),
+                    quote!(&self.#field, &params.#field, #x, #y, #dy, &mut cache.#c, #dx, &mut grads.#field, grad_mode),
+                )
             })
             .collect()
     }
@@ -318,15 +321,17 @@ impl Net<'_> {
                     Step::View => quote!(),
                     Step::InPlace => {
                         let xy = scratch_rows(out[k].0, true);
-                        quote_spanned! {span=>
-                            <#ty as ::staticnet::InPlace>::infer_in_place(&self.#field, &params.#field, &state.#field, #xy);
-                        }
+                        call(
+                            quote_spanned!(span=> <#ty as ::staticnet::InPlace>::infer_in_place),
+                            quote!(&self.#field, &params.#field, &state.#field, #xy),
+                        )
                     }
                     Step::Call => {
                         let (x, y) = (scratch_rows(Plan::input(out, k), false), scratch_rows(out[k].0, true));
-                        quote_spanned! {span=>
-                            <#ty as ::staticnet::Forward>::infer::<B>(&self.#field, &params.#field, &state.#field, #x, #y, &mut scratch.#s);
-                        }
+                        call(
+                            quote_spanned!(span=> <#ty as ::staticnet::Forward>::infer::<B>),
+                            quote!(&self.#field, &params.#field, &state.#field, #x, #y, &mut scratch.#s),
+                        )
                     }
                 }
             })
@@ -384,6 +389,13 @@ fn scratch_rows(slot: Slot, write: bool) -> TokenStream {
         }
         (Slot::Activation(_), _) => unreachable!("inference keeps no activation buffers"),
     }
+}
+
+/// `path(args);`. The caller gives the path the layer's span, so that type errors point at
+/// its declaration; the arguments keep the macro's own, so that the generated locals
+/// (`params`, `cache`, ...) resolve when `network!` is used inside a `macro_rules!` too.
+fn call(path: TokenStream, args: TokenStream) -> TokenStream {
+    quote!(#path(#args);)
 }
 
 /// The field of layer `k`'s activation buffer.

@@ -80,10 +80,12 @@ impl<'a> ArgReader<'a> {
     }
 }
 
-/// A size written as a number.
+/// A size written as a number (also when a `macro_rules!` passed it as a `$n:literal`,
+/// which arrives wrapped in an invisible group).
 pub fn usize_arg(e: &Expr) -> syn::Result<usize> {
     match e {
         Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse(),
+        Expr::Group(g) => usize_arg(&g.expr),
         _ => Err(syn::Error::new(e.span(), "expected a size written as a number, e.g. `128`")),
     }
 }
@@ -94,6 +96,7 @@ pub fn number(e: &Expr) -> syn::Result<f64> {
         Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse(),
         Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse(),
         Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => number(expr).map(|v| -v),
+        Expr::Group(g) => number(&g.expr),
         _ => Err(syn::Error::new(e.span(), "expected a number, e.g. `0.01`")),
     }
 }
