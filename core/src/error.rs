@@ -4,6 +4,7 @@ use core::fmt;
 
 /// What went wrong in a forward pass, a loss or a training step.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Error {
     /// A batch with no rows.
     EmptyBatch,

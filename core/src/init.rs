@@ -8,6 +8,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 
 /// How to fill a parameter tensor at construction.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Init {
     /// PyTorch's `nn.Linear` default: `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`, for weights and biases.
     Default,

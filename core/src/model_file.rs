@@ -22,6 +22,7 @@ use crate::tensors::{TensorPath, TensorVisitor};
 /// What went wrong reading or writing a model file. Its `Display` is one line naming the
 /// file and the problem.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ModelFileError {
     /// The file could not be read or written.
     Io {

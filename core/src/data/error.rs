@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// What an IDX header announced, used in error messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IdxHeader {
     /// An image file (magic 0x00000803): `count` images of `rows` x `cols` bytes.
     Images {
@@ -34,6 +35,7 @@ impl fmt::Display for IdxHeader {
 
 /// Why a data file could not be loaded. `Display` is one line starting with the file's path.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum DataError {
     /// The file does not exist.
     NotFound {
