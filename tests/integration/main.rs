@@ -1,8 +1,8 @@
 //! The facade's integration tests, one module per former `tests/*.rs` file, in one binary:
 //! each test binary links staticnet and its dependencies again, so one binary builds in a
 //! fraction of the time of six. Tests that need a process of their own stay separate:
-//! `tests/zero_alloc.rs` (a counting `#[global_allocator]`) and `tests/compile_fail.rs`
-//! (trybuild). Run one module with `cargo test --test integration network::`.
+//! `tests/zero_alloc.rs` (a counting `#[global_allocator]`) and `tests/compile_fail/` (package
+//! staticnet-compile-fail, trybuild). Run one module with `cargo test --test integration network::`.
 
 mod custom_layer;
 mod memory_figures;
