@@ -2,7 +2,7 @@
 //! the same batch order, and compares them.
 //!
 //! ```text
-//! cargo run --release --example optimizers -- [--data DIR] [--epochs N] [--seed S] [--out DIR]
+//! cargo run --release --features plot --example optimizers -- [--data DIR] [--epochs N] [--seed S] [--out DIR]
 //! ```
 //!
 //! Writes `optimizers.csv` (epoch, optimizer, loss, test accuracy, lr) and the learning

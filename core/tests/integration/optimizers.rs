@@ -23,7 +23,7 @@
 //! product of `t` factors is `t`·2.6e-8 low (3.2e-7 after 12 steps); it is compared to
 //! 1e-6 relative.
 
-mod common;
+use crate::common;
 
 use common::{Case, assert_all, check_every_case, close, close_rel, get, num, tensor};
 use serde_json::Value;

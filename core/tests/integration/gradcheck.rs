@@ -5,7 +5,7 @@
 //! `forward` alone, all in f32 (the sum is accumulated in f64).
 //! Losses: the gradient from `loss_and_grad` must match central differences of `loss`.
 
-mod common;
+use crate::common;
 
 use common::{FiniteDiff, check_gradients};
 use rand::rngs::SmallRng;

@@ -5,7 +5,7 @@
 //! Each case names its compile-time sizes here; the loaders assert that the file agrees,
 //! and the hyperparameters written in the case are checked against the const parameters.
 
-mod common;
+use crate::common;
 
 use common::{Case, RTOL, Run, assert_close, check_every_case, run_layer};
 use serde_json::Value;

@@ -6,7 +6,7 @@
 //! and pass almost anything; our schedules compute in f64 like PyTorch and round once to
 //! f32 (a relative 6e-8), so 1e-6 leaves a margin of 16.
 
-mod common;
+use crate::common;
 
 use common::{Case, check_every_case, get, num, nums};
 use staticnet_core::layers::Dense;

@@ -4,7 +4,7 @@
 //! The reference files fix the shape of every case; our sizes are compile-time constants,
 //! so each case names its sizes here and the loaders assert that the file agrees.
 
-mod common;
+use crate::common;
 
 use common::{Case, RTOL, Tensor, assert_close, assert_close_scalar, check_every_case, forward, forward_backward};
 use rand::SeedableRng;

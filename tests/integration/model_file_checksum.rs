@@ -84,18 +84,14 @@ fn a_flipped_bit_in_the_weights_is_an_error_naming_the_file() {
 /// A file written without `__metadata__`, as PyTorch's `save_file(state_dict)` writes it.
 #[test]
 fn files_without_a_checksum_still_load() {
-    // PyTorch's own file, when the shared reference files sit next to the checkout.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let candidates = ["..", "../.."].map(|up| root.join(up).join("shared/reference/pytorch_models/mlp.safetensors"));
-    if let Some((reference, bytes)) = candidates.iter().find_map(|p| Some((p, std::fs::read(p).ok()?))) {
-        let header = String::from_utf8_lossy(&bytes[8..data_start(&bytes)]).into_owned();
-        assert!(!header.contains(CHECKSUM_KEY));
-        let mut mlp = Model::<Mlp>::new_boxed(0);
-        mlp.load(reference).unwrap();
-        assert_ne!(mlp.params.fc1.weight[0], Model::<Mlp>::new_boxed(0).params.fc1.weight[0]);
-    } else {
-        eprintln!("PyTorch's mlp.safetensors not found next to the checkout; testing a file without metadata only");
-    }
+    // PyTorch's own file (tests/reference/pytorch_models/README.md).
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/pytorch_models/mlp.safetensors");
+    let bytes = std::fs::read(&reference).unwrap();
+    let header = String::from_utf8_lossy(&bytes[8..data_start(&bytes)]).into_owned();
+    assert!(!header.contains(CHECKSUM_KEY));
+    let mut mlp = Model::<Mlp>::new_boxed(0);
+    mlp.load(&reference).unwrap();
+    assert_ne!(mlp.params.fc1.weight[0], Model::<Mlp>::new_boxed(0).params.fc1.weight[0]);
     // Rewrite a saved file without its metadata: the same tensors load.
     let model = Model::<Small>::new(5);
     let bytes = model.to_safetensors().unwrap();

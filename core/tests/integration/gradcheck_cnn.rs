@@ -5,7 +5,7 @@
 //! parameter gradients from `backward` must match central differences of `L` computed with
 //! `forward` alone (`common::check_gradients`).
 
-mod common;
+use crate::common;
 
 use common::{FiniteDiff, check_gradients, run_layer, zeroed_cache};
 use rand::rngs::SmallRng;

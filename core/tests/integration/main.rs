@@ -1,0 +1,15 @@
+//! staticnet-core's integration tests, one module per former `core/tests/*.rs` file, in one
+//! binary (each test binary links the crate and its dependencies again). `common` holds the
+//! shared reference-vector and finite-difference helpers. Run one module with
+//! `cargo test -p staticnet-core --test integration gradcheck::`.
+
+mod common;
+
+mod data_loading;
+mod gradcheck;
+mod gradcheck_cnn;
+mod optimizers;
+mod reference;
+mod reference_cnn;
+mod regularize;
+mod schedules;
