@@ -187,3 +187,34 @@ fn a_cnn_with_batch_norm_and_dropout_trains_and_infers_without_allocating() {
     assert!(loss.is_finite() && loss < 1.0, "loss {loss}");
     assert!(std.iter().flatten().any(|&s| s > 0.0), "MC dropout passes differ");
 }
+
+#[test]
+fn inference_workspaces_and_gradient_accumulation_allocate_nothing() {
+    let mut model = Model::<Mlp>::new_boxed(0);
+    let mut ws = Workspace::<Mlp, 32>::new_boxed();
+    let mut sgd = Sgd::new(0.05);
+    let mut one = InferenceWorkspace::<Mlp, 1>::new();
+    let mut many = InferenceWorkspace::<Mlp, 32>::new_boxed();
+    let cnn_model = Model::<Cnn>::new_boxed(1);
+    let mut cnn = InferenceWorkspace::<Cnn, 8>::new_boxed();
+    let images: Vec<[[[f32; 12]; 12]; 1]> =
+        (0..8).map(|r| [core::array::from_fn(|i| core::array::from_fn(|j| ((i + j * r) % 5) as f32 / 5.0))]).collect();
+    let batches: Vec<_> = (0..4).map(batch).collect();
+    let (allocations, bytes, outputs) = count(|| {
+        // An effective batch of 128 from four micro-batches of 32, then one step.
+        ws.compute_gradients(&mut model, &batches[0].0, &batches[0].1, &CrossEntropyLoss).unwrap();
+        for (x, y) in &batches[1..] {
+            ws.accumulate_gradients(&mut model, x, y, &CrossEntropyLoss).unwrap();
+        }
+        ws.scale_gradients(0.25);
+        ws.apply_gradients(&mut model, &mut sgd);
+        ws.seed(&model, 7);
+        let class = argmax(one.predict(&model, &batches[0].0[0]));
+        let rows = many.forward(&model, &batches[1].0[..9]).unwrap().len();
+        let images_out = cnn.forward(&cnn_model, &images).unwrap().len();
+        (class, rows, images_out)
+    });
+    assert_eq!((allocations, bytes), (0, 0), "inference or accumulation allocated");
+    assert!(outputs.0 < 10);
+    assert_eq!((outputs.1, outputs.2), (9, 8));
+}
