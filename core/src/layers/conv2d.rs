@@ -257,14 +257,17 @@ impl<
         cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
         mut dx: Option<&mut [[[[f32; W]; H]; C]]>,
         grads: &mut Conv2dParams<C, OC, KH, KW>,
+        mode: GradMode,
     ) {
         let Conv2dCache { col, wt, dwt, dyt } = cache;
         let (wt, dwt, dyt) = (rows_of_mut(wt), rows_of_mut(dwt), dyt.as_flattened_mut());
         if dx.is_some() {
-            transpose(&params.weight[..], wt);
+            transpose(&params.weight[..], wt, GradMode::Overwrite);
         }
         dwt.iter_mut().for_each(|row| row.fill(0.0));
-        grads.bias = [0.0; OC];
+        if mode == GradMode::Overwrite {
+            grads.bias = [0.0; OC];
+        }
         for (b, (x, dy)) in x.iter().zip(dy).enumerate() {
             Self::im2col(x, col);
             for ((db, dy_o), o) in grads.bias.iter_mut().zip(dy).zip(0..) {
@@ -284,24 +287,26 @@ impl<
                 Self::col2im(col, dx);
             }
         }
-        transpose(dwt, &mut grads.weight[..]);
+        transpose(dwt, &mut grads.weight[..], mode);
     }
 
-    /// The backward pass, overwriting `grads`, with the kernels the processor runs best.
-    fn backward_overwrite(
+    /// The backward pass, writing or adding to `grads` as `mode` says, with the kernels
+    /// the processor runs best.
+    fn backward_dispatch(
         params: &Conv2dParams<C, OC, KH, KW>,
         x: &[[[[f32; W]; H]; C]],
         dy: &[[[[f32; OW]; OH]; OC]],
         cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
         dx: Option<&mut [[[[f32; W]; H]; C]]>,
         grads: &mut Conv2dParams<C, OC, KH, KW>,
+        mode: GradMode,
     ) {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if has_avx2_fma() {
             // SAFETY: the processor has AVX2 and FMA, checked just above.
-            return unsafe { Self::backward_avx2(params, x, dy, cache, dx, grads) };
+            return unsafe { Self::backward_avx2(params, x, dy, cache, dx, grads, mode) };
         }
-        Self::backward_with::<Separate, 4, 4, 8>(params, x, dy, cache, dx, grads)
+        Self::backward_with::<Separate, 4, 4, 8>(params, x, dy, cache, dx, grads, mode)
     }
 
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
@@ -324,8 +329,9 @@ impl<
         cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
         dx: Option<&mut [[[[f32; W]; H]; C]]>,
         grads: &mut Conv2dParams<C, OC, KH, KW>,
+        mode: GradMode,
     ) {
-        Self::backward_with::<Fused, 4, 8, 16>(params, x, dy, cache, dx, grads)
+        Self::backward_with::<Fused, 4, 8, 16>(params, x, dy, cache, dx, grads, mode)
     }
 }
 
@@ -426,16 +432,7 @@ impl<
         grads: &mut Self::Params,
         mode: GradMode,
     ) {
-        let held = match mode {
-            GradMode::Overwrite => None,
-            GradMode::Accumulate => Some(*grads),
-        };
-        Self::backward_overwrite(params, x, dy, cache, dx, grads);
-        if let Some(held) = held {
-            for (g, h) in grads.as_flat_mut().iter_mut().zip(held.as_flat()) {
-                *g += h;
-            }
-        }
+        Self::backward_dispatch(params, x, dy, cache, dx, grads, mode);
     }
 }
 
@@ -467,13 +464,13 @@ fn rows_of_mut<T, const A: usize, const B: usize, const C: usize>(block: &mut [[
     block.as_flattened_mut().as_flattened_mut()
 }
 
-/// `to[k][r] = from[r][k]`: `from` has rows of `K` values, `to` has `K` rows.
+/// `to[k][r] = from[r][k]` (or `+=`, as `mode` says): `from` has rows of `K` values, `to` has `K` rows.
 #[inline(always)]
-fn transpose<A: Flat, T: Flat>(from: &[A], to: &mut [T]) {
+fn transpose<A: Flat, T: Flat>(from: &[A], to: &mut [T], mode: GradMode) {
     for (r, row) in from.iter().enumerate() {
         for (to_row, &value) in to.iter_mut().zip(row.as_flat()) {
             if let Some(slot) = to_row.as_flat_mut().get_mut(r) {
-                *slot = value;
+                mode.store(slot, value);
             }
         }
     }
@@ -710,7 +707,7 @@ mod tests {
             const OW: usize,
         > = Conv2dCache<C, KH, KW, OC, OH, OW>;
         type Forward<P, X, Y, K> = fn(&P, &[X], &mut [Y], &mut K);
-        type Backward<P, X, Y, K> = fn(&P, &[X], &[Y], &mut K, Option<&mut [X]>, &mut P);
+        type Backward<P, X, Y, K> = fn(&P, &[X], &[Y], &mut K, Option<&mut [X]>, &mut P, GradMode);
         type Kernels<P, X, Y, K> = Vec<(&'static str, Forward<P, X, Y, K>, Backward<P, X, Y, K>)>;
         let mut kernels: Kernels<Params<C, OC, KH, KW>, _, _, Cache<C, KH, KW, OC, OH, OW>> = vec![(
             "portable",
@@ -723,8 +720,8 @@ mod tests {
                 "avx2",
                 // SAFETY (of both calls): the processor has AVX2 and FMA, checked just above.
                 |p, x, y, c| unsafe { Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::forward_avx2(p, x, y, c) },
-                |p, x, dy, c, dx, g| unsafe {
-                    Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_avx2(p, x, dy, c, dx, g)
+                |p, x, dy, c, dx, g, m| unsafe {
+                    Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_avx2(p, x, dy, c, dx, g, m)
                 },
             ));
         }
@@ -736,9 +733,13 @@ mod tests {
             close(name, y.as_flat(), want_y.as_flat());
             let mut dx = [[[[f32::NAN; W]; H]; C]; ROWS];
             let mut grads = Conv2dParams::<C, OC, KH, KW>::zeroed();
-            backward(&params, &x, &dy, &mut cache, Some(&mut dx), &mut grads);
+            backward(&params, &x, &dy, &mut cache, Some(&mut dx), &mut grads, GradMode::Overwrite);
             close(name, dx.as_flat(), want_dx.as_flat());
             close(name, grads.as_flat(), want.as_flat());
+            // Again, added to what the gradients hold: twice the gradients.
+            backward(&params, &x, &dy, &mut cache, None, &mut grads, GradMode::Accumulate);
+            let twice: Vec<f32> = want.as_flat().iter().map(|g| 2.0 * g).collect();
+            close(name, grads.as_flat(), &twice);
         }
     }
 
