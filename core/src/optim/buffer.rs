@@ -83,7 +83,7 @@ mod tests {
     }
 
     /// Steps only with `Momentum`: the others call `libm::sqrtf`, whose x86 inline
-    /// assembly miri cannot run (they are covered by `tests/optimizers.rs`).
+    /// assembly miri cannot run (they are covered by `core/tests/integration/optimizers.rs`).
     #[test]
     fn optimizers_built_zeroed_are_valid() {
         let mut params = crate::layers::DenseParams::<3, 2>::zeroed();
