@@ -3,6 +3,7 @@
 //! layer that cannot train (an int8 layer) implements [`Forward`] alone.
 
 use crate::flat::{Flat, Zeroable};
+use crate::gemm::Start;
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
@@ -36,6 +37,15 @@ impl GradMode {
         match self {
             GradMode::Overwrite => *slot = value,
             GradMode::Accumulate => *slot += value,
+        }
+    }
+
+    /// Where a matrix product writing the gradients starts: zero, or what they hold.
+    #[inline(always)]
+    pub fn start(self) -> Start<'static> {
+        match self {
+            GradMode::Overwrite => Start::Zero,
+            GradMode::Accumulate => Start::Accumulate,
         }
     }
 }

@@ -1,90 +1,137 @@
-//! Matrix products for dense layers, specialised on compile-time sizes.
+//! The matrix products of dense and convolution layers: one engine, specialised on
+//! compile-time sizes.
 //!
-//! Every matrix here is a slice of fixed-size rows (`&[[f32; K]]`), so the inner
-//! dimensions are constants the compiler unrolls and vectorises, and nothing is allocated:
-//! unlike `matrixmultiply`, which allocates a packing buffer on every call, these kernels
-//! read their operands in place, keeping a block of the result in registers. The three
-//! products a dense layer needs, one file each:
+//! Every matrix here is a slice of fixed-size rows (`&[[f32; K]]`, or any [`Flat`] block
+//! such as a convolution's `[[f32; OW]; OH]` image), so the inner dimensions are constants
+//! the compiler unrolls and vectorises, and nothing is allocated: unlike `matrixmultiply`,
+//! which allocates a packing buffer on every call, these kernels read their operands in
+//! place (or pack a panel on the stack), keeping a block of the result in registers.
 //!
-//! - [`matmul_nt`]: `C = A Bᵀ + bias` (forward, `y = x Wᵀ + b`),
-//! - [`matmul_nn`]: `C = A B` (input gradient, `dx = dy W`),
-//! - [`matmul_tn`]: `C = Aᵀ B` (weight gradient, `dW = dyᵀ x`).
+//! - [`matmul_nt`]: `C = A Bᵀ + bias` (dense forward, `y = x Wᵀ + b`), by dot products
+//!   for few rows ([`dots`]) and packed panels for many ([`packed`]);
+//! - [`matmul`]: `C = start + A B` by broadcasting ([`broadcast`]): the dense input
+//!   gradient `dx = dy W`, and all three products of a convolution (`y = W · col + b`,
+//!   `dWᵀ += col · dyᵀ`, `dcol = Wᵀ · dy`);
+//! - [`matmul_tn`]: `C = start + Aᵀ B` as a sum of outer products ([`outer`]): the dense
+//!   weight gradient `dW = dyᵀ x`, overwritten or accumulated.
+//!
+//! Which instruction set runs is decided in one place, [`Kernel::active`]; each product
+//! also has a `_with` form taking the [`Kernel`], which the tests use to run every kernel
+//! the processor has.
 
 mod arith;
-mod nn;
-mod nt;
+mod broadcast;
+mod dispatch;
+mod dots;
+mod outer;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
-mod nt_packed;
-mod tn;
+mod packed;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86;
 
+use crate::flat::Flat;
 use arith::Separate;
+use dispatch::Isa;
+pub use dispatch::Kernel;
+
+/// What a product's result starts from, before the sum of products is added.
+#[derive(Clone, Copy, Debug)]
+pub enum Start<'a> {
+    /// Zero: the result overwrites `C`.
+    Zero,
+    /// The values already in `C`: the result is added to them.
+    Accumulate,
+    /// `bias[r]` in every column of row `r` (a convolution's bias, one per output channel).
+    RowBias(&'a [f32]),
+}
 
 /// `c[r][j] = bias[j] + Σ_k a[r][k] · b[j][k]` for every row `r` of `a` and `c`.
+#[inline]
 pub fn matmul_nt<const K: usize, const N: usize>(
     a: &[[f32; K]],
     b: &[[f32; K]; N],
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if x86::has_avx512() {
-        // SAFETY: the processor has AVX-512F, checked just above.
-        return unsafe { x86::matmul_nt_avx512(a, b, bias, c) };
-    }
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if x86::has_avx2_fma() {
-        // SAFETY: the processor has AVX2 and FMA, checked just above.
-        return unsafe { x86::matmul_nt_avx2(a, b, bias, c) };
-    }
-    nt::matmul_nt::<nt::Lanes<Separate, 8>, 4, 2, K, N>(a, b, bias, c)
+    matmul_nt_with(Kernel::active(), a, b, bias, c)
 }
 
-/// `c[r] = Σ_j a[r][j] · b[j]` for every row `r` of `a` and `c`.
-pub fn matmul_nn<const N: usize, const K: usize>(a: &[[f32; N]], b: &[[f32; K]; N], c: &mut [[f32; K]]) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if x86::has_avx512() {
-        // SAFETY: the processor has AVX-512F, checked just above.
-        return unsafe { x86::matmul_nn_avx512(a, b, c) };
+/// [`matmul_nt`] with the given kernels.
+#[inline]
+pub fn matmul_nt_with<const K: usize, const N: usize>(
+    kernel: Kernel,
+    a: &[[f32; K]],
+    b: &[[f32; K]; N],
+    bias: &[f32; N],
+    c: &mut [[f32; N]],
+) {
+    match kernel.isa() {
+        // SAFETY: a `Kernel` exists only for instruction sets the processor has.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx512 => unsafe { x86::matmul_nt_avx512(a, b, bias, c) },
+        // SAFETY: as above.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx2 => unsafe { x86::matmul_nt_avx2(a, b, bias, c) },
+        Isa::Portable => dots::matmul_nt::<dots::Lanes<Separate, 8>, 4, 2, K, N>(a, b, bias, c),
     }
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if x86::has_avx2_fma() {
-        // SAFETY: the processor has AVX2 and FMA, checked just above.
-        return unsafe { x86::matmul_nn_avx2(a, b, c) };
-    }
-    nn::matmul_nn::<Separate, 16, 8, 4, N, K>(a, b, c)
 }
 
-/// `c[j] = Σ_r a[r][j] · b[r]`: the sum over rows of outer products.
-pub fn matmul_tn<const N: usize, const K: usize>(a: &[[f32; N]], b: &[[f32; K]], c: &mut [[f32; K]; N]) {
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if x86::has_avx512() {
-        // SAFETY: the processor has AVX-512F, checked just above.
-        return unsafe { x86::matmul_tn_avx512(a, b, c) };
-    }
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    if x86::has_avx2_fma() {
-        // SAFETY: the processor has AVX2 and FMA, checked just above.
-        return unsafe { x86::matmul_tn_avx2(a, b, c) };
-    }
-    tn::matmul_tn::<Separate, 16, 8, 4, N, K>(a, b, c)
+/// `c[r] = start[r] + Σ_j a[r][j] · b[j]` for every row `r` of `a` and `c`: rows of `a`
+/// have `A::LEN` values, one per row of `b`; rows of `b` and `c` are `T` blocks.
+#[inline]
+pub fn matmul<A: Flat, T: Flat>(start: Start<'_>, a: &[A], b: &[T], c: &mut [T]) {
+    matmul_with(Kernel::active(), start, a, b, c)
 }
 
-/// `c[j] += Σ_r a[r][j] · b[r]`: [`matmul_tn`] added to what `c` holds.
-pub fn matmul_tn_acc<const N: usize, const K: usize>(a: &[[f32; N]], b: &[[f32; K]], c: &mut [[f32; K]; N]) {
-    for (a, b) in a.iter().zip(b) {
-        for (c, &a) in c.iter_mut().zip(a) {
-            for (c, &b) in c.iter_mut().zip(b) {
-                *c += a * b;
-            }
-        }
+/// [`matmul`] with the given kernels.
+#[inline]
+pub fn matmul_with<A: Flat, T: Flat>(kernel: Kernel, start: Start<'_>, a: &[A], b: &[T], c: &mut [T]) {
+    match kernel.isa() {
+        // SAFETY: a `Kernel` exists only for instruction sets the processor has.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx512 => unsafe { x86::matmul_avx512(start, a, b, c) },
+        // SAFETY: as above.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx2 => unsafe { x86::matmul_avx2(start, a, b, c) },
+        Isa::Portable => broadcast::matmul::<Separate, A, T, 4, 4, 8, 8>(start, a, b, c),
+    }
+}
+
+/// `c[j] = start[j] + Σ_r a[r][j] · b[r]`: the sum over rows of outer products.
+#[inline]
+pub fn matmul_tn<const N: usize, const K: usize>(
+    start: Start<'_>,
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    c: &mut [[f32; K]; N],
+) {
+    matmul_tn_with(Kernel::active(), start, a, b, c)
+}
+
+/// [`matmul_tn`] with the given kernels.
+#[inline]
+pub fn matmul_tn_with<const N: usize, const K: usize>(
+    kernel: Kernel,
+    start: Start<'_>,
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    c: &mut [[f32; K]; N],
+) {
+    match kernel.isa() {
+        // SAFETY: a `Kernel` exists only for instruction sets the processor has.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx512 => unsafe { x86::matmul_tn_avx512(start, a, b, c) },
+        // SAFETY: as above.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx2 => unsafe { x86::matmul_tn_avx2(start, a, b, c) },
+        Isa::Portable => outer::matmul_tn::<Separate, 16, 8, 4, N, K>(start, a, b, c),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::vec::Vec;
 
     fn naive(a: &[Vec<f32>], b: &[Vec<f32>]) -> Vec<Vec<f32>> {
         a.iter().map(|r| (0..b[0].len()).map(|j| r.iter().zip(b).map(|(x, bj)| x * bj[j]).sum()).collect()).collect()
@@ -100,17 +147,25 @@ mod tests {
         m
     }
 
-    fn close(x: &[f32], y: &[f32]) {
+    fn close(what: &str, x: &[f32], y: &[f32]) {
+        assert_eq!(x.len(), y.len());
         for (a, b) in x.iter().zip(y) {
-            assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "{a} vs {b}");
+            assert!((a - b).abs() < 1e-4 * (1.0 + b.abs()), "{what}: {a} vs {b}");
         }
     }
 
+    fn rows<const C: usize>(m: &[[f32; C]]) -> Vec<Vec<f32>> {
+        m.iter().map(|r| r.to_vec()).collect()
+    }
+
     #[test]
-    fn products_match_the_naive_loops_for_odd_sizes() {
+    fn every_kernel_matches_the_naive_loops_for_odd_sizes() {
         check_sizes::<13, 5, 7>();
         check_sizes::<37, 18, 9>();
         check_sizes::<16, 4, 4>();
+        // Row counts past every block and pair size, and column tails of every strip width.
+        check_sizes::<9, 61, 11>();
+        check_sizes::<5, 8, 17>();
         // Enough rows for the packed forward kernel, a depth over one panel, a column tail.
         check_sizes::<300, 37, 70>();
     }
@@ -120,48 +175,54 @@ mod tests {
         let b: [[f32; K]; N] = filled(0.91);
         let bias: [f32; N] = core::array::from_fn(|j| j as f32 * 0.25 - 1.0);
         let g: [[f32; N]; R] = filled(0.53);
-        let av: Vec<Vec<f32>> = a.iter().map(|r| r.to_vec()).collect();
-        let bv: Vec<Vec<f32>> = b.iter().map(|r| r.to_vec()).collect();
-        let gv: Vec<Vec<f32>> = g.iter().map(|r| r.to_vec()).collect();
+        let (av, bv, gv) = (rows(&a), rows(&b), rows(&g));
         let bt: Vec<Vec<f32>> = (0..K).map(|k| (0..N).map(|j| b[j][k]).collect()).collect();
         let gt: Vec<Vec<f32>> = (0..N).map(|j| (0..R - 1).map(|r| g[r][j]).collect()).collect();
-        let want_y: Vec<Vec<f32>> =
-            naive(&av, &bt).iter().map(|row| row.iter().zip(bias).map(|(w, b)| w + b).collect()).collect();
-        let want_dx = naive(&gv, &bv);
-        let want_dw = naive(&gt, &av[..R - 1]);
+        let want_y: Vec<f32> = naive(&av, &bt)
+            .iter()
+            .flat_map(|row| row.iter().zip(bias).map(|(w, b)| w + b).collect::<Vec<_>>())
+            .collect();
+        let want_dx: Vec<f32> = naive(&gv, &bv).concat();
+        let want_dw: Vec<f32> = naive(&gt, &av[..R - 1]).concat();
+        let row_bias: [f32; R] = core::array::from_fn(|r| r as f32 - 2.0);
+        let want_dx_biased: Vec<f32> = want_dx.iter().enumerate().map(|(i, v)| v + row_bias[i / K]).collect();
+        let twice = |v: &[f32]| v.iter().map(|x| 2.0 * x).collect::<Vec<f32>>();
 
-        // The dispatched kernels (AVX2 + FMA where the processor has them) and the portable ones.
-        let mut c = [[0.0; N]; R];
-        matmul_nt(&a, &b, &bias, &mut c);
-        c.iter().zip(&want_y).for_each(|(row, want)| close(row, want));
-        nt::matmul_nt::<nt::Lanes<Separate, 8>, 4, 2, K, N>(&a, &b, &bias, &mut c);
-        c.iter().zip(&want_y).for_each(|(row, want)| close(row, want));
+        for kernel in Kernel::available() {
+            let name = kernel.name();
+            let mut c = [[f32::NAN; N]; R];
+            matmul_nt_with(kernel, &a, &b, &bias, &mut c);
+            close(name, c.as_flattened(), &want_y);
 
-        let mut dx = [[0.0; K]; R];
-        matmul_nn(&g, &b, &mut dx);
-        dx.iter().zip(&want_dx).for_each(|(row, want)| close(row, want));
-        nn::matmul_nn::<Separate, 16, 8, 4, N, K>(&g, &b, &mut dx);
-        dx.iter().zip(&want_dx).for_each(|(row, want)| close(row, want));
+            let mut dx = [[f32::NAN; K]; R];
+            matmul_with(kernel, Start::Zero, &g, &b, &mut dx);
+            close(name, dx.as_flattened(), &want_dx);
+            matmul_with(kernel, Start::Accumulate, &g, &b, &mut dx);
+            close(name, dx.as_flattened(), &twice(&want_dx));
+            matmul_with(kernel, Start::RowBias(&row_bias), &g, &b, &mut dx);
+            close(name, dx.as_flattened(), &want_dx_biased);
 
-        // The AVX2 kernels, which the dispatch skips on processors with AVX-512.
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if x86::has_avx2_fma() {
-            // SAFETY: the processor has AVX2 and FMA, checked just above.
-            unsafe {
-                x86::matmul_nt_avx2(&a, &b, &bias, &mut c);
-                c.iter().zip(&want_y).for_each(|(row, want)| close(row, want));
-                x86::matmul_nn_avx2(&g, &b, &mut dx);
-                dx.iter().zip(&want_dx).for_each(|(row, want)| close(row, want));
-                let mut dw = [[0.0; K]; N];
-                x86::matmul_tn_avx2(&g[..R - 1], &a[..R - 1], &mut dw);
-                dw.iter().zip(&want_dw).for_each(|(row, want)| close(row, want));
-            }
+            let mut dw = [[f32::NAN; K]; N];
+            matmul_tn_with(kernel, Start::Zero, &g[..R - 1], &a[..R - 1], &mut dw);
+            close(name, dw.as_flattened(), &want_dw);
+            matmul_tn_with(kernel, Start::Accumulate, &g[..R - 1], &a[..R - 1], &mut dw);
+            close(name, dw.as_flattened(), &twice(&want_dw));
         }
+    }
 
-        let mut dw = [[0.0; K]; N];
-        matmul_tn(&g[..R - 1], &a[..R - 1], &mut dw);
-        dw.iter().zip(&want_dw).for_each(|(row, want)| close(row, want));
-        tn::matmul_tn::<Separate, 16, 8, 4, N, K>(&g[..R - 1], &a[..R - 1], &mut dw);
-        dw.iter().zip(&want_dw).for_each(|(row, want)| close(row, want));
+    /// Rows that are blocks (a convolution's images): the same product as on flat rows.
+    #[test]
+    fn rows_of_any_flat_block_give_the_product_of_their_values() {
+        let a: [[f32; 12]; 6] = filled(0.29);
+        let b: [[[f32; 7]; 5]; 12] = core::array::from_fn(|j| filled(0.1 + j as f32 * 0.03));
+        let b_flat: Vec<[f32; 35]> = b.iter().map(|m| core::array::from_fn(|i| m.as_flattened()[i])).collect();
+        for kernel in Kernel::available() {
+            let mut c = [[[f32::NAN; 7]; 5]; 6];
+            let mut want = [[f32::NAN; 35]; 6];
+            matmul_with(kernel, Start::Zero, &a, &b, &mut c);
+            matmul_with(Kernel::portable(), Start::Zero, &a, &b_flat, &mut want);
+            let got: Vec<f32> = c.iter().flat_map(|m| m.as_flattened().to_vec()).collect();
+            close(kernel.name(), &got, want.as_flattened());
+        }
     }
 }

@@ -4,10 +4,12 @@
 //!
 //! For each sample, the input windows are copied into a column buffer (`im2col`:
 //! `col[c][u][v][i][j] = xpad[c][i·SH + u][j·SW + v]`, a `C·KH·KW` by `OH·OW` matrix) and
-//! the convolution becomes one matrix product `y = W · col + b`, computed by a kernel that
-//! keeps a block of 4 output channels by 8 (portable) or 16 (AVX2) output pixels in
-//! registers while the rows of `col` stream past. Backward uses the same kernel twice:
-//! `dWᵀ += col · dyᵀ` and `dcol = Wᵀ · dy`, then `dx = col2im(dcol)`.
+//! the convolution becomes one matrix product `y = W · col + b`, computed by the broadcast
+//! kernel of [`crate::gemm::matmul`] (the one dense layers use for their input gradient),
+//! which keeps a block of 4 output channels by 8 (portable), 16 (AVX2) or 32 (AVX-512)
+//! output pixels in registers while the rows of `col` stream past. Backward uses the same
+//! kernel twice: `dWᵀ += col · dyᵀ` and `dcol = Wᵀ · dy`, then `dx = col2im(dcol)`. This file
+//! does only the layout work: im2col, col2im and the transposes.
 //!
 //! Timings on the MNIST CNN sizes, batch 32, forward / backward (dx and dW), release mode,
 //! measured while other builds shared the 2-core machine (so ±20%). First the two methods
@@ -27,21 +29,19 @@
 //! reassociating. im2col + GEMM is 2 to 10 times faster, so it is what this layer does.
 //! The weight gradient as dot products of rows of `dy` and `col` was also tried: the compiler
 //! vectorised it unreliably (up to 10 times slower with FMA), so it is computed as
-//! `col · dyᵀ` with the broadcast kernel after transposing `dy`. The kernels in
-//! [`crate::gemm`] cannot be reused: they take rows `[f32; K]` with `K` a const parameter,
-//! and `C·KH·KW` or `OH·OW` cannot be written as one without more const parameters; the
-//! kernel here takes rows of any [`Flat`] block instead (`[[f32; OW]; OH]`, whose length
-//! the compiler knows all the same).
+//! `col · dyᵀ` with the broadcast kernel after transposing `dy`. `C·KH·KW` and `OH·OW`
+//! cannot be written as const parameters on stable Rust, so the kernel takes rows of any
+//! [`Flat`] block (`[[f32; OW]; OH]`, whose length the compiler knows all the same).
 //!
 //! The column buffer holds ONE sample (`C·KH·KW·OH·OW` values, 55 KiB for the second layer
 //! above): the windows are copied again in backward instead of being kept for the whole
 //! batch, which costs a few percent of the backward pass and keeps the cache independent of
-//! the batch capacity and small enough for a microcontroller. AVX2 + FMA are used when the
-//! processor has them (detected at run time, `std` on x86-64 only); elsewhere the portable
-//! kernel, which the compiler vectorises for the baseline target, runs.
+//! the batch capacity and small enough for a microcontroller. The instruction set is chosen
+//! by [`crate::gemm::Kernel::active`].
 
 use super::batch_norm::lane_sum;
 use crate::flat::{Flat, Zeroable};
+use crate::gemm::{Kernel, Start, matmul_with};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -231,10 +231,9 @@ impl<
         }
     }
 
-    /// The forward pass with the kernel's arithmetic `M` and blocks of `R` rows by `WIDTH` columns
-    /// (`R8` rows for strips of 8).
-    #[inline(always)]
-    fn forward_with<M: MulAdd, const R: usize, const R8: usize, const WIDTH: usize>(
+    /// The forward pass with the given kernels: `y = W · col + b`, one sample at a time.
+    fn forward_with(
+        kernel: Kernel,
         params: &Conv2dParams<C, OC, KH, KW>,
         x: &[[[[f32; W]; H]; C]],
         y: &mut [[[[f32; OW]; OH]; OC]],
@@ -243,14 +242,14 @@ impl<
         for (x, y) in x.iter().zip(y.iter_mut()) {
             Self::im2col(x, &mut cache.col);
             let col = rows_of(&cache.col);
-            gemm::<M, _, _, R, R8, WIDTH>(Start::Bias(&params.bias), &params.weight[..], col, &mut y[..]);
+            matmul_with(kernel, Start::RowBias(&params.bias), &params.weight[..], col, &mut y[..]);
         }
     }
 
-    /// The backward pass with the kernel's arithmetic `M` and blocks of `R` rows by `WIDTH` columns
-    /// (`R8` rows for strips of 8).
-    #[inline(always)]
-    fn backward_with<M: MulAdd, const R: usize, const R8: usize, const WIDTH: usize>(
+    /// The backward pass with the given kernels, writing or adding to `grads` as `mode` says.
+    #[allow(clippy::too_many_arguments, reason = "the arguments of `Layer::backward`, and the kernels")]
+    fn backward_with(
+        kernel: Kernel,
         params: &Conv2dParams<C, OC, KH, KW>,
         x: &[[[[f32; W]; H]; C]],
         dy: &[[[[f32; OW]; OH]; OC]],
@@ -280,58 +279,14 @@ impl<
                 }
             }
             // dWᵀ[k] += Σ_p col[k][p] · dyᵀ[p]
-            gemm::<M, _, _, R, R8, WIDTH>(Start::Accumulate, rows_of(col), dyt, dwt);
+            matmul_with(kernel, Start::Accumulate, rows_of(col), dyt, dwt);
             if let Some(dx) = dx.as_deref_mut().and_then(|dx| dx.get_mut(b)) {
                 // dcol[k] = Σ_o Wᵀ[k][o] · dy[o], written over the columns.
-                gemm::<M, _, _, R, R8, WIDTH>(Start::Zero, wt, &dy[..], rows_of_mut(col));
+                matmul_with(kernel, Start::Zero, wt, &dy[..], rows_of_mut(col));
                 Self::col2im(col, dx);
             }
         }
         transpose(dwt, &mut grads.weight[..], mode);
-    }
-
-    /// The backward pass, writing or adding to `grads` as `mode` says, with the kernels
-    /// the processor runs best.
-    fn backward_dispatch(
-        params: &Conv2dParams<C, OC, KH, KW>,
-        x: &[[[[f32; W]; H]; C]],
-        dy: &[[[[f32; OW]; OH]; OC]],
-        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
-        dx: Option<&mut [[[[f32; W]; H]; C]]>,
-        grads: &mut Conv2dParams<C, OC, KH, KW>,
-        mode: GradMode,
-    ) {
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if has_avx2_fma() {
-            // SAFETY: the processor has AVX2 and FMA, checked just above.
-            return unsafe { Self::backward_avx2(params, x, dy, cache, dx, grads, mode) };
-        }
-        Self::backward_with::<Separate, 4, 4, 8>(params, x, dy, cache, dx, grads, mode)
-    }
-
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    #[target_feature(enable = "avx2,fma")]
-    fn forward_avx2(
-        params: &Conv2dParams<C, OC, KH, KW>,
-        x: &[[[[f32; W]; H]; C]],
-        y: &mut [[[[f32; OW]; OH]; OC]],
-        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
-    ) {
-        Self::forward_with::<Fused, 4, 8, 16>(params, x, y, cache)
-    }
-
-    #[cfg(all(feature = "std", target_arch = "x86_64"))]
-    #[target_feature(enable = "avx2,fma")]
-    fn backward_avx2(
-        params: &Conv2dParams<C, OC, KH, KW>,
-        x: &[[[[f32; W]; H]; C]],
-        dy: &[[[[f32; OW]; OH]; OC]],
-        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
-        dx: Option<&mut [[[[f32; W]; H]; C]]>,
-        grads: &mut Conv2dParams<C, OC, KH, KW>,
-        mode: GradMode,
-    ) {
-        Self::backward_with::<Fused, 4, 8, 16>(params, x, dy, cache, dx, grads, mode)
     }
 }
 
@@ -371,12 +326,7 @@ impl<
                 "Conv2d: OH and OW must be (H + 2PH - KH) / SH + 1 and (W + 2PW - KW) / SW + 1, with kernel and stride >= 1"
             )
         };
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if has_avx2_fma() {
-            // SAFETY: the processor has AVX2 and FMA, checked just above.
-            return unsafe { Self::forward_avx2(params, x, y, scratch) };
-        }
-        Self::forward_with::<Separate, 4, 4, 8>(params, x, y, scratch)
+        Self::forward_with(Kernel::active(), params, x, y, scratch)
     }
 
     /// `weight` `[out_c, in_c, kh, kw]` and `bias` `[out_c]`, as `nn.Conv2d`.
@@ -432,7 +382,7 @@ impl<
         grads: &mut Self::Params,
         mode: GradMode,
     ) {
-        Self::backward_dispatch(params, x, dy, cache, dx, grads, mode);
+        Self::backward_with(Kernel::active(), params, x, dy, cache, dx, grads, mode);
     }
 }
 
@@ -443,13 +393,6 @@ fn valid_columns(v: usize, pad: usize, stride: usize, width: usize, out: usize) 
     let j0 = if v >= pad { 0 } else { (pad - v).div_ceil(stride) };
     let j1 = if width + pad > v { (width + pad - v).div_ceil(stride).min(out) } else { 0 };
     if j0 < j1 { Some((j0, j1, j0 * stride + v - pad)) } else { None }
-}
-
-/// Whether this processor has AVX2 and FMA (detected once, then cached by `std`).
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[inline]
-fn has_avx2_fma() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
 }
 
 /// A `[[[[T; A]; B]; C]]`-shaped block viewed as its `C·B·A` rows of `T`.
@@ -476,139 +419,6 @@ fn transpose<A: Flat, T: Flat>(from: &[A], to: &mut [T], mode: GradMode) {
     }
 }
 
-/// What a product block starts from.
-#[derive(Clone, Copy)]
-enum Start<'a> {
-    /// `bias[r]` in every column of row `r`.
-    Bias(&'a [f32]),
-    /// Zero.
-    Zero,
-    /// The values already in `c`.
-    Accumulate,
-}
-
-/// `c[r] = start[r] + Σ_j a[r][j] · b[j]`: rows of `a` have `A::LEN` values (the inner
-/// dimension, the number of rows of `b`), rows of `b` and `c` are `T` blocks.
-///
-/// Columns are done in strips of `WIDTH` (then 8, 4, 1 for the rest), rows in blocks of
-/// `R`: each block of `R × WIDTH` sums stays in registers while the rows of `b` stream past,
-/// each scaled by one broadcast element of `a`. Strips of 8 columns take blocks of `R8`
-/// rows, so that products with 8 columns (8 output channels) still have enough independent
-/// sums to hide the latency of the multiply-adds.
-#[inline(always)]
-fn gemm<M: MulAdd, A: Flat, T: Flat, const R: usize, const R8: usize, const WIDTH: usize>(
-    start: Start<'_>,
-    a: &[A],
-    b: &[T],
-    c: &mut [T],
-) {
-    let mut col = 0;
-    while col + WIDTH <= T::LEN {
-        strip::<M, A, T, R, WIDTH>(start, a, b, c, col);
-        col += WIDTH;
-    }
-    if WIDTH >= 8 && col + 8 <= T::LEN {
-        strip::<M, A, T, R8, 8>(start, a, b, c, col);
-        col += 8;
-    }
-    if WIDTH > 4 && col + 4 <= T::LEN {
-        strip::<M, A, T, R, 4>(start, a, b, c, col);
-        col += 4;
-    }
-    while col < T::LEN {
-        strip::<M, A, T, R, 1>(start, a, b, c, col);
-        col += 1;
-    }
-}
-
-/// Columns `col .. col + WIDTH` of every row of `c`.
-#[inline(always)]
-fn strip<M: MulAdd, A: Flat, T: Flat, const R: usize, const WIDTH: usize>(
-    start: Start<'_>,
-    a: &[A],
-    b: &[T],
-    c: &mut [T],
-    col: usize,
-) {
-    let mut a_blocks = a.chunks_exact(R);
-    let mut c_blocks = c.chunks_exact_mut(R);
-    let mut row = 0;
-    for (a_rows, c_rows) in (&mut a_blocks).zip(&mut c_blocks) {
-        if let (Ok(a_rows), Ok(c_rows)) = (<&[A; R]>::try_from(a_rows), <&mut [T; R]>::try_from(c_rows)) {
-            block::<M, A, T, R, WIDTH>(start, row, a_rows, b, c_rows, col);
-        }
-        row += R;
-    }
-    for (a_row, c_row) in a_blocks.remainder().iter().zip(c_blocks.into_remainder()) {
-        block::<M, A, T, 1, WIDTH>(start, row, core::array::from_ref(a_row), b, core::array::from_mut(c_row), col);
-        row += 1;
-    }
-}
-
-/// Columns `col .. col + WIDTH` of the `R` rows `c`, which are rows `row ..` of the product.
-#[inline(always)]
-fn block<M: MulAdd, A: Flat, T: Flat, const R: usize, const WIDTH: usize>(
-    start: Start<'_>,
-    row: usize,
-    a: &[A; R],
-    b: &[T],
-    c: &mut [T; R],
-    col: usize,
-) {
-    let mut c = c.each_mut().map(|c_row| c_row.as_flat_mut().get_mut(col..).and_then(|s| s.first_chunk_mut::<WIDTH>()));
-    let mut acc = [[0.0f32; WIDTH]; R];
-    for (r, (acc_r, c_r)) in acc.iter_mut().zip(&c).enumerate() {
-        *acc_r = match (start, c_r) {
-            (Start::Bias(bias), _) => [bias.get(row + r).copied().unwrap_or(0.0); WIDTH],
-            (Start::Accumulate, Some(c_r)) => **c_r,
-            _ => [0.0; WIDTH],
-        };
-    }
-    let a = a.each_ref().map(Flat::as_flat);
-    for (j, b_row) in b.iter().enumerate().take(A::LEN) {
-        let Some(bv) = b_row.as_flat().get(col..).and_then(|s| s.first_chunk::<WIDTH>()) else { return };
-        for (acc_r, a_row) in acc.iter_mut().zip(&a) {
-            let s = a_row[j];
-            for l in 0..WIDTH {
-                acc_r[l] = M::mul_add(s, bv[l], acc_r[l]);
-            }
-        }
-    }
-    for (c_r, acc_r) in c.iter_mut().zip(&acc) {
-        if let Some(c_r) = c_r {
-            **c_r = *acc_r;
-        }
-    }
-}
-
-/// How the kernel multiplies and adds.
-trait MulAdd {
-    /// `a · b + c`.
-    fn mul_add(a: f32, b: f32, c: f32) -> f32;
-}
-
-/// A multiplication then an addition: any target, no `std` needed.
-struct Separate;
-
-impl MulAdd for Separate {
-    #[inline(always)]
-    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
-        a * b + c
-    }
-}
-
-/// A fused multiply-add, one instruction inside functions compiled with the `fma` feature.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-struct Fused;
-
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-impl MulAdd for Fused {
-    #[inline(always)]
-    fn mul_add(a: f32, b: f32, c: f32) -> f32 {
-        a.mul_add(b, c)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,8 +439,8 @@ mod tests {
         }
     }
 
-    /// The portable kernels, and the AVX2 ones where the processor has them, against the
-    /// definition written as plain loops.
+    /// Every kernel the processor runs (portable, AVX2, AVX-512) against the definition
+    /// written as plain loops.
     fn check<
         const C: usize,
         const H: usize,
@@ -697,7 +507,6 @@ mod tests {
             }
         }
 
-        type Params<const C: usize, const OC: usize, const KH: usize, const KW: usize> = Conv2dParams<C, OC, KH, KW>;
         type Cache<
             const C: usize,
             const KH: usize,
@@ -706,38 +515,38 @@ mod tests {
             const OH: usize,
             const OW: usize,
         > = Conv2dCache<C, KH, KW, OC, OH, OW>;
-        type Forward<P, X, Y, K> = fn(&P, &[X], &mut [Y], &mut K);
-        type Backward<P, X, Y, K> = fn(&P, &[X], &[Y], &mut K, Option<&mut [X]>, &mut P, GradMode);
-        type Kernels<P, X, Y, K> = Vec<(&'static str, Forward<P, X, Y, K>, Backward<P, X, Y, K>)>;
-        let mut kernels: Kernels<Params<C, OC, KH, KW>, _, _, Cache<C, KH, KW, OC, OH, OW>> = vec![(
-            "portable",
-            Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::forward_with::<Separate, 4, 4, 8>,
-            Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_with::<Separate, 4, 4, 8>,
-        )];
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        if has_avx2_fma() {
-            kernels.push((
-                "avx2",
-                // SAFETY (of both calls): the processor has AVX2 and FMA, checked just above.
-                |p, x, y, c| unsafe { Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::forward_avx2(p, x, y, c) },
-                |p, x, dy, c, dx, g, m| unsafe {
-                    Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_avx2(p, x, dy, c, dx, g, m)
-                },
-            ));
-        }
-        for (name, forward, backward) in kernels {
+        for kernel in Kernel::available() {
+            let name = kernel.name();
             // SAFETY: `Conv2dCache` is `Zeroable`.
             let mut cache: Box<Cache<C, KH, KW, OC, OH, OW>> = unsafe { Box::new_zeroed().assume_init() };
             let mut y = [[[[f32::NAN; OW]; OH]; OC]; ROWS];
-            forward(&params, &x, &mut y, &mut cache);
+            Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::forward_with(kernel, &params, &x, &mut y, &mut cache);
             close(name, y.as_flat(), want_y.as_flat());
             let mut dx = [[[[f32::NAN; W]; H]; C]; ROWS];
             let mut grads = Conv2dParams::<C, OC, KH, KW>::zeroed();
-            backward(&params, &x, &dy, &mut cache, Some(&mut dx), &mut grads, GradMode::Overwrite);
+            Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_with(
+                kernel,
+                &params,
+                &x,
+                &dy,
+                &mut cache,
+                Some(&mut dx),
+                &mut grads,
+                GradMode::Overwrite,
+            );
             close(name, dx.as_flat(), want_dx.as_flat());
             close(name, grads.as_flat(), want.as_flat());
             // Again, added to what the gradients hold: twice the gradients.
-            backward(&params, &x, &dy, &mut cache, None, &mut grads, GradMode::Accumulate);
+            Conv::<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>::backward_with(
+                kernel,
+                &params,
+                &x,
+                &dy,
+                &mut cache,
+                None,
+                &mut grads,
+                GradMode::Accumulate,
+            );
             let twice: Vec<f32> = want.as_flat().iter().map(|g| 2.0 * g).collect();
             close(name, grads.as_flat(), &twice);
         }

@@ -1,7 +1,7 @@
 //! Fully connected layer, PyTorch's `nn.Linear`.
 
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{matmul_nn, matmul_nt, matmul_tn, matmul_tn_acc};
+use crate::gemm::{Start, matmul, matmul_nt, matmul_tn};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::regularize::{L1L2, Regularizer, Weights, max_norm};
@@ -131,12 +131,9 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         grads: &mut Self::Params,
         mode: GradMode,
     ) {
-        match mode {
-            GradMode::Overwrite => {
-                matmul_tn(dy, x, &mut grads.weight);
-                grads.bias = [0.0; OUT];
-            }
-            GradMode::Accumulate => matmul_tn_acc(dy, x, &mut grads.weight),
+        matmul_tn(mode.start(), dy, x, &mut grads.weight);
+        if mode == GradMode::Overwrite {
+            grads.bias = [0.0; OUT];
         }
         for row in dy {
             for (b, g) in grads.bias.iter_mut().zip(row) {
@@ -144,7 +141,7 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
             }
         }
         if let Some(dx) = dx {
-            matmul_nn(dy, &params.weight, dx);
+            matmul(Start::Zero, dy, &params.weight[..], dx);
         }
     }
 }

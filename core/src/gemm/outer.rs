@@ -1,9 +1,12 @@
-//! `C = Aᵀ B`, the sum over rows of outer products: each block of `C` (`ROWS` rows by `WIDTH`
-//! columns, 4 by 16 with AVX2) is kept in registers while the rows of `A` and `B` stream past. Column strips
-//! are the outer loop, so a strip of `B` stays in cache for every block of rows of `C`.
+//! `C = start + Aᵀ B`, the sum over rows of outer products: each block of `C` (`ROWS` rows
+//! by `WIDTH` columns, 4 by 16 with AVX2) is kept in registers while the rows of `A` and `B`
+//! stream past. Column strips are the outer loop, so a strip of `B` stays in cache for every
+//! block of rows of `C`.
 
+use super::Start;
 use super::arith::MulAdd;
 
+/// `c[j] = start[j] + Σ_r a[r][j] · b[r]`.
 #[inline(always)]
 pub fn matmul_tn<
     M: MulAdd,
@@ -13,22 +16,23 @@ pub fn matmul_tn<
     const N: usize,
     const K: usize,
 >(
+    init: Start<'_>,
     a: &[[f32; N]],
     b: &[[f32; K]],
     c: &mut [[f32; K]; N],
 ) {
     let mut start = 0;
     while start + WIDTH <= K {
-        strip::<M, WIDTH, ROWS, N, K>(a, b, c, start);
+        strip::<M, WIDTH, ROWS, N, K>(init, a, b, c, start);
         start += WIDTH;
     }
     // The last columns: a half-width strip, then one column at a time.
     if start + HALF <= K {
-        strip::<M, HALF, ROWS, N, K>(a, b, c, start);
+        strip::<M, HALF, ROWS, N, K>(init, a, b, c, start);
         start += HALF;
     }
     while start < K {
-        strip::<M, 1, ROWS, N, K>(a, b, c, start);
+        strip::<M, 1, ROWS, N, K>(init, a, b, c, start);
         start += 1;
     }
 }
@@ -36,6 +40,7 @@ pub fn matmul_tn<
 /// Columns `start .. start + W` of every row of `C`.
 #[inline(always)]
 fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: usize>(
+    init: Start<'_>,
     a: &[[f32; N]],
     b: &[[f32; K]],
     c: &mut [[f32; K]; N],
@@ -45,12 +50,12 @@ fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: 
     let mut j = 0;
     for c_rows in &mut c_blocks {
         if let Ok(c_rows) = <&mut [[f32; K]; ROWS]>::try_from(c_rows) {
-            block::<M, W, ROWS, N, K>(a, b, j, c_rows, start);
+            block::<M, W, ROWS, N, K>(init, a, b, j, c_rows, start);
         }
         j += ROWS;
     }
     for c_row in c_blocks.into_remainder() {
-        block::<M, W, 1, N, K>(a, b, j, core::array::from_mut(c_row), start);
+        block::<M, W, 1, N, K>(init, a, b, j, core::array::from_mut(c_row), start);
         j += 1;
     }
 }
@@ -58,6 +63,7 @@ fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: 
 /// Columns `start .. start + WIDTH` of rows `j .. j + R` of `C`.
 #[inline(always)]
 fn block<M: MulAdd, const WIDTH: usize, const R: usize, const N: usize, const K: usize>(
+    init: Start<'_>,
     a: &[[f32; N]],
     b: &[[f32; K]],
     j: usize,
@@ -65,6 +71,14 @@ fn block<M: MulAdd, const WIDTH: usize, const R: usize, const N: usize, const K:
     start: usize,
 ) {
     let mut acc = [[0.0f32; WIDTH]; R];
+    for (r, (acc_r, c_row)) in acc.iter_mut().zip(c.iter()).enumerate() {
+        let held = c_row.get(start..).and_then(|s| s.first_chunk::<WIDTH>());
+        *acc_r = match (init, held) {
+            (Start::RowBias(bias), _) => [bias.get(j + r).copied().unwrap_or(0.0); WIDTH],
+            (Start::Accumulate, Some(held)) => *held,
+            _ => [0.0; WIDTH],
+        };
+    }
     for (a_row, b_row) in a.iter().zip(b) {
         let Some(bv) = b_row.get(start..).and_then(|s| s.first_chunk::<WIDTH>()) else { return };
         let Some(scales) = a_row.get(j..j + R) else { return };

@@ -1,12 +1,12 @@
 //! `C = A Bᵀ + bias` for batches of many rows: `B` is packed a panel at a time into the
 //! transposed layout (`PANEL_DEPTH x WIDTH` values on the stack, sized for the L1 cache),
 //! and each block of `C` (`ROWS x WIDTH`) is kept in registers while the panel's rows
-//! stream past, each scaled by one element of `A` (broadcast), as in [`super::nn`]. The
+//! stream past, each scaled by one element of `A` (broadcast), as in [`super::broadcast`]. The
 //! packing reads `B` once per call, so it pays off when `A` has many rows; the last
-//! columns, fewer than `WIDTH`, use the dot products of [`super::nt`].
+//! columns, fewer than `WIDTH`, use the dot products of [`super::dots`].
 
 use super::arith::MulAdd;
-use super::nt::{self, Dots};
+use super::dots::{self, Dots};
 
 /// Depth of a packed panel: `PANEL_DEPTH x WIDTH` f32 (32 KiB for a width of 32).
 const PANEL_DEPTH: usize = 256;
@@ -25,7 +25,7 @@ pub fn matmul_nt_packed<M: MulAdd, D: Dots, const WIDTH: usize, const ROWS: usiz
         start += WIDTH;
     }
     if start < N {
-        nt::columns::<D, 4, 2, K, N>(a, b, bias, c, start..N);
+        dots::columns::<D, 4, 2, K, N>(a, b, bias, c, start..N);
     }
 }
 

@@ -1,0 +1,78 @@
+//! The kernels compiled for x86-64 vector extensions: AVX-512 (32 registers of 16 lanes, so
+//! larger blocks) and AVX2 with FMA (16 registers of 8 lanes). Each function is safe to call
+//! only on a processor with its features; [`super::dispatch::Kernel`] proves that.
+
+use super::Start;
+use super::arith::Fused;
+use super::{broadcast, dots, outer, packed};
+use crate::flat::Flat;
+
+/// Rows from which packing `B` for the forward product pays off (measured).
+const PACKED_ROWS: usize = 48;
+
+/// [`super::matmul_nt`]: for many rows, packed panels of 32 columns with blocks of 6 rows;
+/// for few, blocks of 4 x 2 dot products of 8 lanes (wider dot blocks measured slower: the
+/// compiler no longer keeps their accumulators in registers).
+#[target_feature(enable = "avx512f,avx2,fma")]
+pub fn matmul_nt_avx512<const K: usize, const N: usize>(
+    a: &[[f32; K]],
+    b: &[[f32; K]; N],
+    bias: &[f32; N],
+    c: &mut [[f32; N]],
+) {
+    if a.len() >= PACKED_ROWS {
+        packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 32, 6, K, N>(a, b, bias, c)
+    } else {
+        dots::matmul_nt::<dots::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+    }
+}
+
+/// [`super::matmul`]: blocks of 4 rows by 32 columns (8 rows for strips of 8).
+#[target_feature(enable = "avx512f,avx2,fma")]
+pub fn matmul_avx512<A: Flat, T: Flat>(start: Start<'_>, a: &[A], b: &[T], c: &mut [T]) {
+    broadcast::matmul::<Fused, A, T, 4, 8, 32, 16>(start, a, b, c)
+}
+
+/// [`super::matmul_tn`]: blocks of 6 rows by 32 columns.
+#[target_feature(enable = "avx512f,avx2,fma")]
+pub fn matmul_tn_avx512<const N: usize, const K: usize>(
+    start: Start<'_>,
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    c: &mut [[f32; K]; N],
+) {
+    outer::matmul_tn::<Fused, 32, 16, 6, N, K>(start, a, b, c)
+}
+
+/// [`super::matmul_nt`]: packed panels of 16 columns with blocks of 4 rows for many rows,
+/// blocks of 4 x 2 dot products of 8 lanes for few.
+#[target_feature(enable = "avx2,fma")]
+pub fn matmul_nt_avx2<const K: usize, const N: usize>(
+    a: &[[f32; K]],
+    b: &[[f32; K]; N],
+    bias: &[f32; N],
+    c: &mut [[f32; N]],
+) {
+    if a.len() >= PACKED_ROWS {
+        packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 16, 4, K, N>(a, b, bias, c)
+    } else {
+        dots::matmul_nt::<dots::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+    }
+}
+
+/// [`super::matmul`]: blocks of 4 rows by 16 columns (8 rows for strips of 8).
+#[target_feature(enable = "avx2,fma")]
+pub fn matmul_avx2<A: Flat, T: Flat>(start: Start<'_>, a: &[A], b: &[T], c: &mut [T]) {
+    broadcast::matmul::<Fused, A, T, 4, 8, 16, 8>(start, a, b, c)
+}
+
+/// [`super::matmul_tn`]: blocks of 4 rows by 16 columns.
+#[target_feature(enable = "avx2,fma")]
+pub fn matmul_tn_avx2<const N: usize, const K: usize>(
+    start: Start<'_>,
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    c: &mut [[f32; K]; N],
+) {
+    outer::matmul_tn::<Fused, 16, 8, 4, N, K>(start, a, b, c)
+}
