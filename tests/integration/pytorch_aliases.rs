@@ -23,7 +23,8 @@ network! {
     }
 }
 
-fn main() {
+#[test]
+fn pytorch_spellings_build_the_same_layers() {
     let model = Model::<Torch>::new(0);
     let _: &staticnet::layers::Relu<[[[f32; 6]; 6]; 4]> = &model.net.relu_3;
     let _: &staticnet::layers::LeakyRelu<[f32; 16]> = &model.net.leaky_relu_8;
