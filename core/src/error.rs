@@ -103,6 +103,27 @@ pub enum Error {
         /// Values a sample holds.
         expected: usize,
     },
+    /// A sample index past the end of a data set.
+    IndexOutOfRange {
+        /// The index given.
+        index: usize,
+        /// Samples in the data set.
+        len: usize,
+    },
+    /// A split or cross-validation that cannot be made: the sizes asked for and why.
+    BadSplit {
+        /// Samples in the data set.
+        len: usize,
+        /// What was asked for, as a plain phrase ("test fraction 1.5", "5 folds").
+        what: &'static str,
+    },
+    /// A scaler or encoder fitted on other data than it is applied to.
+    WidthMismatch {
+        /// Values per sample the scaler or encoder was fitted on.
+        fitted: usize,
+        /// Values per sample given.
+        given: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -149,6 +170,13 @@ impl fmt::Display for Error {
             Error::ZeroBatchSize => write!(f, "batch size 0: a batch needs at least one row"),
             Error::RowWidth { row, found, expected } => {
                 write!(f, "row {row} has {found} values, samples have {expected}")
+            }
+            Error::IndexOutOfRange { index, len } => {
+                write!(f, "sample index {index} is out of range for a data set of {len} samples")
+            }
+            Error::BadSplit { len, what } => write!(f, "cannot split {len} samples: {what}"),
+            Error::WidthMismatch { fitted, given } => {
+                write!(f, "fitted on samples of {fitted} values, given samples of {given}")
             }
         }
     }
