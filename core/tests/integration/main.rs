@@ -5,10 +5,12 @@
 
 mod common;
 
+mod csv_loading;
 mod data_loading;
 mod gradcheck;
 mod gradcheck_cnn;
 mod optimizers;
+mod preprocessing;
 mod reference;
 mod reference_cnn;
 mod reference_soft_losses;
