@@ -1,6 +1,7 @@
 //! One pass of mini-batch training over a data set.
 
 use crate::argmax;
+use crate::augment::{Augment, Augmenter};
 use crate::data::{ClassTarget, Dataset};
 use crate::error::Error;
 use crate::flat::reshape;
@@ -47,6 +48,55 @@ where
     for (inputs, targets) in data.batches(B)? {
         let inputs: &[N::Input] = reshape(inputs);
         loss_sum += ws.train_step(model, inputs, targets, loss, optimizer)? as f64 * inputs.len() as f64;
+        correct += ws.outputs().iter().zip(targets).filter(|&(out, t)| argmax(out) == t.class()).count();
+    }
+    let n = data.len() as f64;
+    Ok(EpochStats { loss: loss_sum / n, accuracy: correct as f64 / n })
+}
+
+/// [`train_epoch`] on augmented copies: each batch is copied into `buffer` (allocated once
+/// by the caller, at least one row; batches are `min(B, buffer.len())` rows), transformed
+/// there by `augmenter` as `[C, H, W]` images with a fresh draw per image, and trained on;
+/// `data` is left as it was. Nothing is allocated per step. `C·H·W` must equal `IN` (a
+/// compile error otherwise). An empty `buffer` is [`Error::ZeroBatchSize`].
+#[allow(clippy::too_many_arguments)]
+pub fn train_epoch_augmented<
+    N,
+    L,
+    O,
+    T,
+    A,
+    const B: usize,
+    const IN: usize,
+    const OUT: usize,
+    const C: usize,
+    const H: usize,
+    const W: usize,
+>(
+    ws: &mut Workspace<N, B>,
+    model: &mut Model<N>,
+    data: &Dataset<IN, T>,
+    loss: &L,
+    optimizer: &mut O,
+    augmenter: &mut Augmenter<A, C, H, W>,
+    buffer: &mut [[f32; IN]],
+) -> Result<EpochStats, Error>
+where
+    N: Layer<Output = [f32; OUT]>,
+    L: LossFor<[f32; OUT], T>,
+    O: Optimizer<N>,
+    T: ClassTarget,
+    A: Augment<C, H, W>,
+{
+    check_classes(data, OUT)?;
+    let rows = B.min(buffer.len());
+    let (mut loss_sum, mut correct) = (0.0f64, 0usize);
+    for (inputs, targets) in data.batches(rows.max(1))? {
+        let batch = buffer.get_mut(..inputs.len()).ok_or(Error::ZeroBatchSize)?;
+        batch.copy_from_slice(inputs);
+        augmenter.apply_flat(batch);
+        let batch: &[N::Input] = reshape(batch);
+        loss_sum += ws.train_step(model, batch, targets, loss, optimizer)? as f64 * batch.len() as f64;
         correct += ws.outputs().iter().zip(targets).filter(|&(out, t)| argmax(out) == t.class()).count();
     }
     let n = data.len() as f64;

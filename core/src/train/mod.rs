@@ -4,5 +4,5 @@
 mod epoch;
 mod evaluate;
 
-pub use epoch::{EpochStats, train_epoch, train_epoch_loss};
+pub use epoch::{EpochStats, train_epoch, train_epoch_augmented, train_epoch_loss};
 pub use evaluate::{accuracy, evaluate_loss, predict_all};

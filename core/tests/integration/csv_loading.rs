@@ -17,7 +17,8 @@ fn parse(csv: &str, reader: &CsvReader) -> Result<staticnet_core::data::CsvTable
 
 #[test]
 fn the_bundled_files_load() {
-    let cancer: Dataset<30> = CsvReader::new().target("malignant").read(data_file("breast_cancer.csv")).unwrap().classes(2).unwrap();
+    let cancer: Dataset<30> =
+        CsvReader::new().target("malignant").read(data_file("breast_cancer.csv")).unwrap().classes(2).unwrap();
     assert_eq!(cancer.len(), 569);
     assert_eq!(cancer.targets.iter().filter(|&&t| t == 1).count(), 212, "malignant tumours in load_breast_cancer");
     assert_eq!(cancer.inputs[0][0], 17.99);
@@ -27,7 +28,8 @@ fn the_bundled_files_load() {
     assert_eq!((diabetes.len(), diabetes.targets[0]), (442, [151.0]));
     assert_eq!(table.feature_names[..3], ["age", "sex", "bmi"]);
 
-    let iris: Dataset<4, [f32; 3]> = CsvReader::new().target("species").read(data_file("iris.csv")).unwrap().one_hot().unwrap();
+    let iris: Dataset<4, [f32; 3]> =
+        CsvReader::new().target("species").read(data_file("iris.csv")).unwrap().one_hot().unwrap();
     assert_eq!((iris.len(), iris.targets[0], iris.targets[149]), (150, [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]));
 }
 

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod augmentation;
 mod csv_loading;
 mod data_loading;
 mod gradcheck;

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use proptest::prelude::*;
+use staticnet_core::Error;
 use staticnet_core::batches::BatchSource;
 use staticnet_core::data::{
     CsvReader, Dataset, KFold, LabelEncoder, MinMaxScaler, Scaler, ScalerFileError, StandardScaler, load_scaler,
     one_hot, parse_scaler, save_scaler, smooth_labels, train_test_split,
 };
-use staticnet_core::Error;
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("staticnet-preprocessing-{}-{name}", std::process::id()));
@@ -28,9 +28,11 @@ fn cancer() -> Dataset<30> {
 fn standard_scaler_uses_the_population_deviation() {
     let data = cancer();
     let scaler = StandardScaler::fit(&data.inputs).unwrap();
-    for (j, mean, std) in
-        [(0, 14.127291739894552, 3.520950760711062), (3, 654.8891036906855, 351.60475406323), (29, 0.08394581722319859, 0.01804538930859499)]
-    {
+    for (j, mean, std) in [
+        (0, 14.127291739894552, 3.520950760711062),
+        (3, 654.8891036906855, 351.60475406323),
+        (29, 0.08394581722319859, 0.01804538930859499),
+    ] {
         assert!((f64::from(scaler.mean[j]) - mean).abs() <= 1e-6 * mean, "mean {j}: {}", scaler.mean[j]);
         assert!((f64::from(scaler.scale[j]) - std).abs() <= 1e-6 * std, "std {j}: {}", scaler.scale[j]);
     }
@@ -173,7 +175,8 @@ fn k_fold_holds_every_sample_out_once() {
 
 #[test]
 fn a_data_set_is_a_batch_source() {
-    let mut data = Dataset::new((0..5).map(|i| [i as f32]).collect(), (0..5).map(|i| [i as f32 * 10.0]).collect()).unwrap();
+    let mut data =
+        Dataset::new((0..5).map(|i| [i as f32]).collect(), (0..5).map(|i| [i as f32 * 10.0]).collect()).unwrap();
     let (mut inputs, mut targets) = ([[0.0]; 2], [[0.0]; 2]);
     assert_eq!(BatchSource::len(&data), 5);
     assert_eq!(data.fill(4, &mut inputs, &mut targets), 1);
