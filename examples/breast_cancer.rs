@@ -6,14 +6,17 @@
 //! ```
 //!
 //! With `--save FILE` the standardised model goes to `FILE` and its scaler beside it
-//! (`FILE` with the extension `scaler.safetensors`), so that it predicts from raw inputs.
+//! (`FILE` with the extension `scaler.safetensors`); `load_model_and_scaler` reads both
+//! back, so that the model predicts from raw measurements.
 
 #[path = "common/args.rs"]
 mod args;
 
 use std::process::ExitCode;
 
-use staticnet::data::{CsvReader, Dataset, Scaler, StandardScaler, save_scaler, train_test_split};
+use staticnet::data::{
+    CsvReader, Dataset, Scaler, StandardScaler, save_model_and_scaler, scaler_path, train_test_split,
+};
 use staticnet::prelude::*;
 use staticnet::train::{accuracy, train_epoch};
 
@@ -60,10 +63,8 @@ fn run(args: &args::Args) -> Result<(), String> {
     let (scaled, model) = fit(train_s, &test_s, args)?;
     println!("standardised features: test accuracy {scaled:.4}");
     if let Some(path) = &args.save {
-        model.save(path).map_err(|e| e.to_string())?;
-        let beside = path.with_extension("scaler.safetensors");
-        save_scaler(&scaler, &beside).map_err(|e| e.to_string())?;
-        println!("saved the model to {} and its scaler to {}", path.display(), beside.display());
+        save_model_and_scaler(&model, &scaler, path).map_err(|e| e.to_string())?;
+        println!("saved the model to {} and its scaler to {}", path.display(), scaler_path(path).display());
     }
     println!("test accuracy: {scaled:.4}");
     Ok(())

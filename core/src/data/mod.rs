@@ -35,7 +35,10 @@ pub use idx::{
 pub use mnist::{MNIST_CLASSES, MNIST_PIXELS, Mnist};
 pub use rows::to_rows;
 pub use scale::{MinMaxScaler, Scaler, StandardScaler};
-pub use scaler_file::{SCALER_KEY, ScalerFileError, load_scaler, parse_scaler, save_scaler};
+pub use scaler_file::{
+    SCALER_KEY, SCALER_MODEL_KEY, ScalerFileError, load_model_and_scaler, load_scaler, parse_scaler,
+    save_model_and_scaler, save_scaler, scaler_path,
+};
 pub use split::{KFold, Split, train_test_split};
 
 pub use crate::batches::BatchSource;
