@@ -184,12 +184,14 @@ fn least_squares(data: &Dataset<10, [f32; 1]>) -> Linear {
     for col in 0..10 {
         let pivot = (col..10).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs())).unwrap_or(col);
         a.swap(col, pivot);
-        for row in 0..10 {
-            if row != col && a[col][col] != 0.0 {
-                let f = a[row][col] / a[col][col];
-                for k in col..11 {
-                    a[row][k] -= f * a[col][k];
-                }
+        let pivot_row = a[col];
+        if pivot_row[col] == 0.0 {
+            continue;
+        }
+        for (row, equation) in a.iter_mut().enumerate() {
+            if row != col {
+                let f = equation[col] / pivot_row[col];
+                equation[col..].iter_mut().zip(&pivot_row[col..]).for_each(|(x, p)| *x -= f * p);
             }
         }
     }

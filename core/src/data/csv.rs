@@ -293,7 +293,7 @@ impl CsvTable {
 
     /// [`CsvTable::classes`] with the classes as one-hot vectors of `M` values.
     pub fn one_hot<const N: usize, const M: usize>(&self) -> Result<Dataset<N, [f32; M]>, DataError> {
-        Ok(self.classes::<N>(M)?.map_targets(|class| super::one_hot::<M>(class)))
+        Ok(self.classes::<N>(M)?.map_targets(super::one_hot::<M>))
     }
 
     /// Samples of `N` features with the `M` target columns as values: regression targets,
