@@ -8,7 +8,8 @@ use std::vec::Vec;
 
 use super::{DataError, Dataset, LabelEncoder};
 
-/// What to do with a missing value: an empty cell, or `NaN` / `nan` / `NA`.
+/// What to do with a missing feature value: an empty cell, or `NaN` / `nan` / `NA`. A
+/// missing target is always an error.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub enum Impute {
@@ -134,8 +135,10 @@ impl CsvReader {
             Some(record) => record.map_err(csv_error)?,
         };
         let names: Vec<String> = header.iter().map(|name| name.trim().to_owned()).collect();
-        if let Some(i) = (1..names.len()).find(|&i| names[..i].contains(&names[i])) {
-            return Err(DataError::DuplicateColumn { path, column: names[i].clone() });
+        let repeated =
+            |list: &[String]| (1..list.len()).find(|&i| list[..i].contains(&list[i])).map(|i| list[i].clone());
+        if let Some(column) = repeated(&names).or_else(|| repeated(&self.targets)) {
+            return Err(DataError::DuplicateColumn { path, column });
         }
         for wanted in self.targets.iter().chain(&self.categorical) {
             if !names.contains(wanted) {
@@ -189,7 +192,7 @@ impl CsvReader {
                         let (line, column, value) = (*line, column.name.clone(), cell.clone());
                         return Err(DataError::NonFiniteValue { path, line, column, value });
                     }
-                    None if self.impute == Impute::Error => {
+                    None if self.impute == Impute::Error || column.target.is_some() => {
                         return Err(DataError::MissingValue { path, line: *line, column: column.name.clone() });
                     }
                     _ => numbers[c].push(value),

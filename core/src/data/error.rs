@@ -156,7 +156,7 @@ pub enum DataError {
         /// The name asked for.
         column: String,
     },
-    /// Two header columns with the same name.
+    /// Two header columns with the same name, or a target column named twice.
     DuplicateColumn {
         /// The CSV file.
         path: PathBuf,
@@ -320,7 +320,7 @@ impl fmt::Display for DataError {
             DataError::Csv { line: Some(line), message, .. } => write!(f, "line {line}: {message}"),
             DataError::Csv { line: None, message, .. } => write!(f, "{message}"),
             DataError::NoSuchColumn { column, .. } => write!(f, "no column named \"{column}\" in the header"),
-            DataError::DuplicateColumn { column, .. } => write!(f, "two columns named \"{column}\" in the header"),
+            DataError::DuplicateColumn { column, .. } => write!(f, "column \"{column}\" appears twice"),
             DataError::RaggedRow { line, found, expected, .. } => {
                 write!(f, "line {line}: {found} cells, the header has {expected}")
             }

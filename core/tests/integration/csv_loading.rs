@@ -62,7 +62,7 @@ fn bad_files_get_one_line_errors_naming_line_and_column() {
         ("", &target, "t.csv: empty file: no header line"),
         ("a,y\n", &target, "t.csv: empty data set"),
         ("a,b\n1,2\n", &target, "t.csv: no column named \"y\" in the header"),
-        ("a,a,y\n1,2,3\n", &target, "t.csv: two columns named \"a\" in the header"),
+        ("a,a,y\n1,2,3\n", &target, "t.csv: column \"a\" appears twice"),
         ("a,y\n1,0\n2\n", &target, "t.csv: line 3: 1 cells, the header has 2"),
         ("a,y\n1,0\n2,1,3\n", &target, "t.csv: line 3: 3 cells, the header has 2"),
         ("a,y\n1,0\nx1,1\n", &target, "t.csv: line 3, column \"a\": \"x1\" is not a number"),
@@ -94,6 +94,10 @@ fn missing_values_are_imputed_only_when_asked() {
     let csv = "a,b,y\n1,,0\n3,4,1\n,8,0\n";
     let mean: Dataset<2> = parse(csv, &CsvReader::new().target("y").impute(Impute::Mean)).unwrap().classes(2).unwrap();
     assert_eq!(mean.inputs, [[1.0, 6.0], [3.0, 4.0], [2.0, 8.0]]);
+    let err = parse("a,y\n1,\n", &CsvReader::new().target("y").impute(Impute::Mean)).unwrap_err();
+    assert!(matches!(err, DataError::MissingValue { line: 2, .. }), "a missing target is never imputed: {err}");
+    let err = parse("a,y\n1,0\n", &CsvReader::new().target("y").target("y")).unwrap_err();
+    assert!(matches!(err, DataError::DuplicateColumn { .. }), "{err}");
     let zero: Dataset<2> =
         parse(csv, &CsvReader::new().target("y").impute(Impute::Constant(0.0))).unwrap().classes(2).unwrap();
     assert_eq!(zero.inputs, [[1.0, 0.0], [3.0, 4.0], [0.0, 8.0]]);
