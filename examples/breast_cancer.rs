@@ -49,7 +49,8 @@ fn run(args: &args::Args) -> Result<(), String> {
         .and_then(|table| table.classes(2))
         .map_err(|e| e.to_string())?;
     let split = train_test_split(data.len(), 0.0, 0.2, Some(&data.targets), args.seed).map_err(|e| e.to_string())?;
-    let (train, test) = (data.select(&split.train).map_err(|e| e.to_string())?, data.select(&split.test).unwrap());
+    let (train, test) =
+        (data.select(&split.train).map_err(|e| e.to_string())?, data.select(&split.test).map_err(|e| e.to_string())?);
     println!("{} tumours: {} train, {} test (stratified, seed {})", data.len(), train.len(), test.len(), args.seed);
 
     let (raw, _) = fit(train.clone(), &test, args)?;

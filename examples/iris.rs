@@ -44,7 +44,7 @@ fn run(args: &args::Args) -> Result<(), String> {
     let data: Dataset<4, [f32; 3]> = table.one_hot().map_err(|e| e.to_string())?;
     let split = train_test_split(data.len(), 0.0, 0.2, Some(&classes.targets), args.seed).map_err(|e| e.to_string())?;
     let (mut train, mut test) =
-        (data.select(&split.train).map_err(|e| e.to_string())?, data.select(&split.test).unwrap());
+        (data.select(&split.train).map_err(|e| e.to_string())?, data.select(&split.test).map_err(|e| e.to_string())?);
     let scaler = StandardScaler::fit(&train.inputs).map_err(|e| e.to_string())?;
     scaler.transform_all(&mut train.inputs);
     scaler.transform_all(&mut test.inputs);
