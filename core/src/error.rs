@@ -110,19 +110,12 @@ pub enum Error {
         /// Samples in the data set.
         len: usize,
     },
-    /// A split or cross-validation that cannot be made: the sizes asked for and why.
+    /// A split or cross-validation that cannot be made.
     BadSplit {
         /// Samples in the data set.
         len: usize,
-        /// What was asked for, as a plain phrase ("test fraction 1.5", "5 folds").
+        /// Why, as a plain phrase ("k-fold needs 2 <= k <= samples").
         what: &'static str,
-    },
-    /// A scaler or encoder fitted on other data than it is applied to.
-    WidthMismatch {
-        /// Values per sample the scaler or encoder was fitted on.
-        fitted: usize,
-        /// Values per sample given.
-        given: usize,
     },
 }
 
@@ -175,9 +168,6 @@ impl fmt::Display for Error {
                 write!(f, "sample index {index} is out of range for a data set of {len} samples")
             }
             Error::BadSplit { len, what } => write!(f, "cannot split {len} samples: {what}"),
-            Error::WidthMismatch { fitted, given } => {
-                write!(f, "fitted on samples of {fitted} values, given samples of {given}")
-            }
         }
     }
 }
