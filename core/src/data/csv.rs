@@ -18,7 +18,8 @@ pub enum Impute {
     Error,
     /// The mean of the column's other values (scikit-learn's
     /// `SimpleImputer(strategy="mean")`), over the whole file: to keep a test split
-    /// unseen, impute from the training split yourself instead.
+    /// unseen, impute from the training split yourself instead. A column with no values
+    /// at all gets 0.
     Mean,
     /// A constant (`SimpleImputer(strategy="constant", fill_value)`).
     Constant(f32),
