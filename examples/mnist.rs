@@ -3,18 +3,23 @@
 //!
 //! ```text
 //! cargo run --release --example mnist -- [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE]
+//!                                         [--subset N] [--augment]
 //! ```
 //!
 //! Without `--data` it uses the subset bundled with staticnet (7,500 training and 1,500
 //! test images). `DIR` holds the standard MNIST file names, each optionally gzipped.
+//! `--subset N` trains on the first `N` training images only; `--augment` trains on
+//! copies shifted by up to 2 pixels and rotated by up to 10 degrees, drawn afresh for
+//! every batch.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use staticnet::augment::{Augmenter, RandomCrop, RandomRotation};
 use staticnet::data::Mnist;
 use staticnet::prelude::*;
-use staticnet::train::{accuracy, train_epoch};
+use staticnet::train::{accuracy, train_epoch, train_epoch_augmented};
 
 network! {
     /// A two-layer perceptron for 28x28 digits.
@@ -35,7 +40,12 @@ struct Options {
     seed: u64,
     lr: f32,
     save: Option<PathBuf>,
+    subset: Option<usize>,
+    augment: bool,
 }
+
+const USAGE: &str =
+    "usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE] [--subset N] [--augment]";
 
 fn main() -> ExitCode {
     match parse_args().and_then(|options| run(&options)) {
@@ -49,6 +59,17 @@ fn main() -> ExitCode {
 
 fn run(options: &Options) -> Result<(), String> {
     let mut mnist = Mnist::load(&options.data).map_err(|e| e.to_string())?;
+    if let Some(n) = options.subset {
+        mnist.train.inputs.truncate(n);
+        mnist.train.targets.truncate(n);
+    }
+    // Shifts of up to 2 pixels (a crop of the image padded by 2) and rotations of up to
+    // 10 degrees; no flips, a mirrored digit is another symbol.
+    let mut augmenter = Augmenter::<_, 1, 28, 28>::new(
+        (RandomCrop { padding: 2, fill: 0.0 }, RandomRotation { degrees: 10.0, fill: 0.0 }),
+        options.seed,
+    );
+    let mut buffer = vec![[0.0f32; 784]; BATCH];
     let mut model = Model::<Mlp>::new_boxed(options.seed);
     let mut ws = Workspace::<Mlp, BATCH>::new_boxed();
     let mut optimizer = Momentum::<Mlp>::new_boxed(options.lr, 0.9);
@@ -64,8 +85,13 @@ fn run(options: &Options) -> Result<(), String> {
     for epoch in 1..=options.epochs {
         let start = Instant::now();
         mnist.train.shuffle(options.seed.wrapping_add(epoch as u64));
-        let stats = train_epoch(&mut ws, &mut model, &mnist.train, &CrossEntropyLoss, optimizer.as_mut())
-            .map_err(|e| format!("epoch {epoch}: {e}"))?;
+        let (train, optimizer) = (&mnist.train, optimizer.as_mut());
+        let stats = if options.augment {
+            train_epoch_augmented(&mut ws, &mut model, train, &CrossEntropyLoss, optimizer, &mut augmenter, &mut buffer)
+        } else {
+            train_epoch(&mut ws, &mut model, train, &CrossEntropyLoss, optimizer)
+        }
+        .map_err(|e| format!("epoch {epoch}: {e}"))?;
         println!(
             "epoch {epoch:>2}/{}  loss {:.4}  train accuracy {:.4}  time {:.2}s",
             options.epochs,
@@ -90,6 +116,8 @@ fn parse_args() -> Result<Options, String> {
         seed: 42,
         lr: 0.05,
         save: None,
+        subset: None,
+        augment: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -100,15 +128,13 @@ fn parse_args() -> Result<Options, String> {
             "--seed" => options.seed = parse(&flag, &value()?)?,
             "--lr" => options.lr = parse(&flag, &value()?)?,
             "--save" => options.save = Some(PathBuf::from(value()?)),
+            "--subset" => options.subset = Some(parse(&flag, &value()?)?),
+            "--augment" => options.augment = true,
             "--help" | "-h" => {
-                println!("usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE]");
+                println!("{USAGE}");
                 std::process::exit(0);
             }
-            _ => {
-                return Err(format!(
-                    "unknown flag {flag}; usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE]"
-                ));
-            }
+            _ => return Err(format!("unknown flag {flag}; {USAGE}")),
         }
     }
     Ok(options)

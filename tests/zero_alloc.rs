@@ -1,5 +1,6 @@
 //! A training step and an inference call allocate nothing: checked with a counting global
-//! allocator over 100 steps of a 784-128-10 network at batch 32, after setup.
+//! allocator over 100 steps of a 784-128-10 network at batch 32, after setup; so does an
+//! epoch of augmented batches.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -217,4 +218,47 @@ fn inference_workspaces_and_gradient_accumulation_allocate_nothing() {
     assert_eq!((allocations, bytes), (0, 0), "inference or accumulation allocated");
     assert!(outputs.0 < 10);
     assert_eq!((outputs.1, outputs.2), (9, 8));
+}
+
+#[test]
+fn an_epoch_of_augmented_batches_allocates_nothing() {
+    use staticnet::augment::{
+        Augmenter, Cutout, GaussianNoise, RandomCrop, RandomHorizontalFlip, RandomRotation, RandomTranslation,
+    };
+    use staticnet::train::train_epoch_augmented;
+
+    let mut model = Model::<Mlp>::new_boxed(0);
+    let mut ws = Workspace::<Mlp, 32>::new_boxed();
+    let mut sgd = Sgd::new(0.05);
+    let mut data = Dataset::<784>::default();
+    for step in 0..3 {
+        let (x, y) = batch(step);
+        data.inputs.extend_from_slice(&x);
+        data.targets.extend_from_slice(&y);
+    }
+    data.inputs.truncate(90); // a shorter last batch too
+    data.targets.truncate(90);
+    let pipeline = (
+        RandomTranslation { height_factor: 0.1, width_factor: 0.1, fill: 0.0 },
+        RandomCrop { padding: 2, fill: 0.0 },
+        RandomRotation { degrees: 10.0, fill: 0.0 },
+        RandomHorizontalFlip { p: 0.5 },
+        Cutout { size: 6, fill: 0.0 },
+        GaussianNoise { std: 0.05 },
+    );
+    let mut augmenter = Box::new(Augmenter::<_, 1, 28, 28>::new(pipeline, 7));
+    let mut buffer = vec![[0.0f32; 784]; 32];
+    let before = data.clone();
+    let (allocations, bytes, stats) = count(|| {
+        data.shuffle(3);
+        train_epoch_augmented(&mut ws, &mut model, &data, &CrossEntropyLoss, &mut sgd, &mut augmenter, &mut buffer)
+            .unwrap()
+    });
+    assert_eq!((allocations, bytes), (0, 0), "an augmented epoch allocated");
+    assert!(stats.loss.is_finite());
+    let mut pairs: Vec<_> = data.inputs.iter().zip(&data.targets).map(|(x, &y)| (x.to_vec(), y)).collect();
+    let mut original: Vec<_> = before.inputs.iter().zip(&before.targets).map(|(x, &y)| (x.to_vec(), y)).collect();
+    pairs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    original.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert!(pairs == original, "the data set itself is only shuffled, not augmented");
 }

@@ -103,6 +103,20 @@ pub enum Error {
         /// Values a sample holds.
         expected: usize,
     },
+    /// A sample index past the end of a data set.
+    IndexOutOfRange {
+        /// The index given.
+        index: usize,
+        /// Samples in the data set.
+        len: usize,
+    },
+    /// A split or cross-validation that cannot be made.
+    BadSplit {
+        /// Samples in the data set.
+        len: usize,
+        /// Why, as a plain phrase ("k-fold needs 2 <= k <= samples").
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for Error {
@@ -150,6 +164,10 @@ impl fmt::Display for Error {
             Error::RowWidth { row, found, expected } => {
                 write!(f, "row {row} has {found} values, samples have {expected}")
             }
+            Error::IndexOutOfRange { index, len } => {
+                write!(f, "sample index {index} is out of range for a data set of {len} samples")
+            }
+            Error::BadSplit { len, what } => write!(f, "cannot split {len} samples: {what}"),
         }
     }
 }

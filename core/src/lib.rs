@@ -11,6 +11,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod augment;
+pub mod batches;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod error;

@@ -29,7 +29,7 @@ fn rows_of_a_table_become_samples_or_name_the_row_and_both_widths() {
 }
 
 fn data(rows: usize, labels: Vec<usize>) -> Dataset<3> {
-    Dataset { inputs: (0..rows).map(|r| [r as f32 * 0.1, 0.5, -0.2]).collect(), labels }
+    Dataset { inputs: (0..rows).map(|r| [r as f32 * 0.1, 0.5, -0.2]).collect(), targets: labels }
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod architecture;
 mod custom_layer;
 mod errors_at_the_mistake;
 mod memory_figures;
+mod model_and_scaler;
 mod model_file;
 mod model_file_checksum;
 mod nan_never_corrupts;

@@ -3,6 +3,7 @@
 use core::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::string::String;
 
 /// What an IDX header announced, used in error messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,8 +132,109 @@ pub enum DataError {
     },
     /// A data set with no samples.
     Empty {
-        /// The image file.
+        /// The data file.
         path: PathBuf,
+    },
+    /// A CSV file without even a header line.
+    NoHeader {
+        /// The CSV file.
+        path: PathBuf,
+    },
+    /// A CSV file the `csv` crate cannot read (invalid UTF-8, a broken quote).
+    Csv {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line it failed on, when known.
+        line: Option<u64>,
+        /// The `csv` crate's message.
+        message: String,
+    },
+    /// A column named (as a target or as categorical) that the header does not have.
+    NoSuchColumn {
+        /// The CSV file.
+        path: PathBuf,
+        /// The name asked for.
+        column: String,
+    },
+    /// Two header columns with the same name, or a target column named twice.
+    DuplicateColumn {
+        /// The CSV file.
+        path: PathBuf,
+        /// The name.
+        column: String,
+    },
+    /// A row with another number of cells than the header.
+    RaggedRow {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line in the file (the header is line 1).
+        line: u64,
+        /// Cells in that row.
+        found: usize,
+        /// Cells in the header.
+        expected: usize,
+    },
+    /// A cell of a numeric column that is not a number.
+    NotNumeric {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line in the file (the header is line 1).
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The cell.
+        value: String,
+    },
+    /// An empty or NaN cell (a missing value) where no imputation was asked for.
+    MissingValue {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line in the file (the header is line 1).
+        line: u64,
+        /// The column's name.
+        column: String,
+    },
+    /// An infinite cell.
+    NonFiniteValue {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line in the file (the header is line 1).
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The cell.
+        value: String,
+    },
+    /// A class label that is not an integer below the number of classes.
+    BadClass {
+        /// The CSV file.
+        path: PathBuf,
+        /// The line in the file (the header is line 1).
+        line: u64,
+        /// The target column's name.
+        column: String,
+        /// The cell.
+        value: String,
+        /// Number of classes allowed.
+        classes: usize,
+    },
+    /// Feature columns (after one-hot encoding) that do not give the samples' width.
+    FeatureCount {
+        /// The CSV file.
+        path: PathBuf,
+        /// Feature values per row in the file.
+        found: usize,
+        /// Values per sample the network takes.
+        expected: usize,
+    },
+    /// Target columns (after one-hot encoding) that do not give the targets' width.
+    TargetCount {
+        /// The CSV file.
+        path: PathBuf,
+        /// Target values per row in the file.
+        found: usize,
+        /// Values per target asked for.
+        expected: usize,
     },
 }
 
@@ -150,7 +252,18 @@ impl DataError {
             | DataError::ImageSize { path, .. }
             | DataError::CountMismatch { path, .. }
             | DataError::BadLabel { path, .. }
-            | DataError::Empty { path } => path,
+            | DataError::Empty { path }
+            | DataError::NoHeader { path }
+            | DataError::Csv { path, .. }
+            | DataError::NoSuchColumn { path, .. }
+            | DataError::DuplicateColumn { path, .. }
+            | DataError::RaggedRow { path, .. }
+            | DataError::NotNumeric { path, .. }
+            | DataError::MissingValue { path, .. }
+            | DataError::NonFiniteValue { path, .. }
+            | DataError::BadClass { path, .. }
+            | DataError::FeatureCount { path, .. }
+            | DataError::TargetCount { path, .. } => path,
         }
     }
 }
@@ -203,6 +316,32 @@ impl fmt::Display for DataError {
                 _ => write!(f, "label {label} at index {index} is not a class below {classes}"),
             },
             DataError::Empty { .. } => write!(f, "empty data set"),
+            DataError::NoHeader { .. } => write!(f, "empty file: no header line"),
+            DataError::Csv { line: Some(line), message, .. } => write!(f, "line {line}: {message}"),
+            DataError::Csv { line: None, message, .. } => write!(f, "{message}"),
+            DataError::NoSuchColumn { column, .. } => write!(f, "no column named \"{column}\" in the header"),
+            DataError::DuplicateColumn { column, .. } => write!(f, "column \"{column}\" appears twice"),
+            DataError::RaggedRow { line, found, expected, .. } => {
+                write!(f, "line {line}: {found} cells, the header has {expected}")
+            }
+            DataError::NotNumeric { line, column, value, .. } => {
+                write!(f, "line {line}, column \"{column}\": \"{value}\" is not a number")
+            }
+            DataError::MissingValue { line, column, .. } => {
+                write!(f, "line {line}, column \"{column}\": missing value (impute explicitly to fill it)")
+            }
+            DataError::NonFiniteValue { line, column, value, .. } => {
+                write!(f, "line {line}, column \"{column}\": \"{value}\" is not finite")
+            }
+            DataError::BadClass { line, column, value, classes, .. } => {
+                write!(f, "line {line}, column \"{column}\": label \"{value}\" is not a class below {classes}")
+            }
+            DataError::FeatureCount { found, expected, .. } => {
+                write!(f, "{found} feature columns, the network takes {expected}")
+            }
+            DataError::TargetCount { found, expected, .. } => {
+                write!(f, "{found} target columns, the targets take {expected}")
+            }
         }
     }
 }

@@ -114,7 +114,7 @@ impl<const N: usize> Dataset<N> {
             let label = labels[index];
             return Err(DataError::BadLabel { path: labels_path.to_path_buf(), label, index, classes });
         }
-        Ok(Dataset { inputs, labels: labels.iter().map(|&label| usize::from(label)).collect() })
+        Ok(Dataset { inputs, targets: labels.iter().map(|&label| usize::from(label)).collect() })
     }
 
     /// Reads an IDX image file and an IDX label file and pairs them with [`Dataset::from_idx`].

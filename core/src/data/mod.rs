@@ -1,6 +1,5 @@
-//! Loading data sets from files (feature `std`): the IDX format MNIST ships in, plain or
-//! gzipped, read into [`Dataset`]s of fixed-size samples; tables of rows from elsewhere
-//! (a CSV reader's `Vec<Vec<f32>>`) become samples with [`to_rows`] or [`Dataset::from_rows`].
+//! Data (feature `std`): data sets of fixed-size samples with targets of any kind, the IDX
+//! files MNIST ships in, CSV tables, scalers, encoders, splits and image augmentation.
 //!
 //! ```no_run
 //! use staticnet_core::data::Mnist;
@@ -14,15 +13,32 @@
 //! ```
 
 mod batch;
+mod class_target;
+mod csv;
+mod encode;
 mod error;
 mod idx;
 mod mnist;
 mod rows;
+mod scale;
+mod scaler_file;
+mod split;
 
 pub use batch::{Batches, Dataset};
+pub use class_target::ClassTarget;
+pub use csv::{CsvReader, CsvTable, Impute};
+pub use encode::{LabelEncoder, one_hot, smooth_labels};
 pub use error::{DataError, IdxHeader};
 pub use idx::{
     IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, IdxImages, parse_idx_images, parse_idx_labels, read_idx_images, read_idx_labels,
 };
 pub use mnist::{MNIST_CLASSES, MNIST_PIXELS, Mnist};
 pub use rows::to_rows;
+pub use scale::{MinMaxScaler, Scaler, StandardScaler};
+pub use scaler_file::{
+    SCALER_KEY, SCALER_MODEL_KEY, ScalerFileError, load_model_and_scaler, load_scaler, parse_scaler,
+    save_model_and_scaler, save_scaler, scaler_path,
+};
+pub use split::{KFold, Split, train_test_split};
+
+pub use crate::batches::BatchSource;

@@ -5,25 +5,31 @@
 
 mod bce;
 mod bce_with_logits;
+mod categorical_cross_entropy;
 mod cross_entropy;
 mod half_squared_error;
 mod huber;
+mod kl_div;
 mod mse;
 mod nll;
 mod smooth_l1;
 mod sparse_categorical_cross_entropy;
 mod targets;
+mod weighted_bce_with_logits;
 
 pub use bce::BceLoss;
 pub use bce_with_logits::BceWithLogitsLoss;
+pub use categorical_cross_entropy::CategoricalCrossEntropy;
 pub use cross_entropy::CrossEntropyLoss;
 pub use half_squared_error::HalfSquaredError;
 pub use huber::HuberLoss;
+pub use kl_div::{KlDivLoss, KlReduction};
 pub use mse::MseLoss;
 pub use nll::NllLoss;
 pub use smooth_l1::SmoothL1Loss;
 pub use sparse_categorical_cross_entropy::SparseCategoricalCrossEntropy;
 pub use targets::{LossFor, TargetOf};
+pub use weighted_bce_with_logits::WeightedBceWithLogitsLoss;
 
 use crate::error::Error;
 

@@ -1,8 +1,8 @@
-//! Training and evaluation loops over a [`Dataset`](crate::data::Dataset) of labelled
-//! samples (std only): one epoch of mini-batch training, accuracy on held-out data.
+//! Training and evaluation loops over a [`Dataset`](crate::data::Dataset) (std only): one
+//! epoch of mini-batch training, accuracy, loss and predictions on held-out data.
 
 mod epoch;
 mod evaluate;
 
-pub use epoch::{EpochStats, train_epoch};
-pub use evaluate::accuracy;
+pub use epoch::{EpochStats, train_epoch, train_epoch_augmented, train_epoch_loss};
+pub use evaluate::{accuracy, evaluate_loss, predict_all};

@@ -76,14 +76,14 @@ fn bundled_mnist_loads() {
     assert_eq!(mnist.train.len(), 7500);
     assert_eq!(mnist.test.len(), 1500);
     for set in [&mnist.train, &mnist.test] {
-        assert_eq!(set.inputs.len(), set.labels.len());
-        assert!(set.labels.iter().all(|&label| label < 10));
+        assert_eq!(set.inputs.len(), set.targets.len());
+        assert!(set.targets.iter().all(|&label| label < 10));
         let pixels = set.inputs.iter().flatten();
         assert!(pixels.clone().all(|&v| (0.0..=1.0).contains(&v)));
         assert!(pixels.clone().any(|&v| v == 1.0), "255 should scale to exactly 1");
         assert!(pixels.clone().any(|&v| v == 0.0));
         let mut seen = [false; 10];
-        set.labels.iter().for_each(|&label| seen[label] = true);
+        set.targets.iter().for_each(|&label| seen[label] = true);
         assert_eq!(seen, [true; 10], "every digit occurs");
     }
 }
@@ -98,7 +98,7 @@ fn plain_files_are_read_too() {
     assert_eq!(images.to_samples::<2>().unwrap(), vec![[0.0, 1.0], [0.2, 0.4]]);
     assert_eq!(read_idx_labels(dir.join("lab")).unwrap(), vec![3, 7]);
     let set = Dataset::<2>::from_idx_files(dir.join("img"), dir.join("lab"), 10).unwrap();
-    assert_eq!(set.labels, vec![3, 7]);
+    assert_eq!(set.targets, vec![3, 7]);
     let error = images.to_samples::<3>().unwrap_err();
     assert!(matches!(error, DataError::ImageSize { rows: 1, cols: 2, expected: 3, .. }));
     assert_names(&error, "img");
@@ -281,7 +281,7 @@ fn arbitrary_bytes_never_panic() {
 #[test]
 fn batches_and_shuffle() {
     let mut set =
-        Dataset::<2> { inputs: (0..10).map(|i| [i as f32, -(i as f32)]).collect(), labels: (0..10).collect() };
+        Dataset::<2> { inputs: (0..10).map(|i| [i as f32, -(i as f32)]).collect(), targets: (0..10).collect() };
     let sizes: Vec<usize> = set.batches(4).unwrap().map(|(inputs, labels)| (inputs.len() + labels.len()) / 2).collect();
     assert_eq!(sizes, vec![4, 4, 2]);
     assert_eq!(set.batches(4).unwrap().len(), 3);
@@ -290,11 +290,11 @@ fn batches_and_shuffle() {
     set.shuffle(7);
     other.shuffle(7);
     assert_eq!(set, other, "same seed, same order");
-    assert_ne!(set.labels, (0..10).collect::<Vec<_>>());
-    for (input, &label) in set.inputs.iter().zip(&set.labels) {
+    assert_ne!(set.targets, (0..10).collect::<Vec<_>>());
+    for (input, &label) in set.inputs.iter().zip(&set.targets) {
         assert_eq!(input[0], label as f32, "inputs and labels move together");
     }
-    let mut sorted = set.labels.clone();
+    let mut sorted = set.targets.clone();
     sorted.sort();
     assert_eq!(sorted, (0..10).collect::<Vec<_>>());
     other.shuffle(8);

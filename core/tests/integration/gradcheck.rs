@@ -16,8 +16,8 @@ use staticnet_core::layers::{
     Dense, Elu, Gelu, Identity, LeakyRelu, Prelu, Relu, Selu, Sigmoid, Silu, Softmax, Softplus, Tanh,
 };
 use staticnet_core::loss::{
-    BceLoss, BceWithLogitsLoss, CrossEntropyLoss, HalfSquaredError, HuberLoss, Loss, MseLoss, NllLoss, SmoothL1Loss,
-    SparseCategoricalCrossEntropy,
+    BceLoss, BceWithLogitsLoss, CategoricalCrossEntropy, CrossEntropyLoss, HalfSquaredError, HuberLoss, KlDivLoss,
+    KlReduction, Loss, MseLoss, NllLoss, SmoothL1Loss, SparseCategoricalCrossEntropy, WeightedBceWithLogitsLoss,
 };
 use staticnet_core::{Flat, Forward, GradMode, Layer, Mode};
 
@@ -277,6 +277,42 @@ fn class_loss_gradients() {
     // SparseCategoricalCrossEntropy only reads p[y]; probabilities in (0.05, 0.95).
     let probs = random_rows::<4>(&mut rng, 5, |r| r.random_range(0.05..0.95));
     check_loss("SparseCategoricalCrossEntropy", &SparseCategoricalCrossEntropy, &probs, &classes, LOSS_STEEP);
+}
+
+#[test]
+fn soft_target_loss_gradients() {
+    let mut rng = SmallRng::seed_from_u64(45);
+    let logits = random_rows::<4>(&mut rng, 5, anywhere);
+    let soft: Vec<[f32; 4]> = random_rows::<4>(&mut rng, 5, |r| r.random_range(0.0..1.0))
+        .into_iter()
+        .map(|t| {
+            let sum: f32 = t.iter().sum();
+            t.map(|v| v / sum)
+        })
+        .collect();
+    for label_smoothing in [0.0, 0.1] {
+        let loss = CategoricalCrossEntropy { label_smoothing };
+        check_loss(&format!("CategoricalCrossEntropy({label_smoothing})"), &loss, &logits, &soft, LOSS);
+    }
+    let log_probs: Vec<[f32; 4]> = logits.iter().map(|z| staticnet_core::softmax(z).map(f32::ln)).collect();
+    for reduction in [KlReduction::BatchMean, KlReduction::Mean] {
+        check_loss(
+            &format!("KlDivLoss({reduction:?})"),
+            &KlDivLoss { reduction, log_target: false },
+            &log_probs,
+            &soft,
+            LOSS,
+        );
+        let log_soft: Vec<[f32; 4]> = soft.iter().map(|t| t.map(f32::ln)).collect();
+        let loss = KlDivLoss { reduction, log_target: true };
+        check_loss(&format!("KlDivLoss({reduction:?}, log_target)"), &loss, &log_probs, &log_soft, LOSS);
+    }
+    let logits = random_rows::<3>(&mut rng, 6, |r| r.random_range(-4.0..=4.0));
+    let hard = random_rows::<3>(&mut rng, 6, |r| if r.random_bool(0.5) { 1.0 } else { 0.0 });
+    let soft = random_rows::<3>(&mut rng, 6, |r| r.random_range(0.0..=1.0));
+    let weighted = WeightedBceWithLogitsLoss { pos_weight: [2.0, 0.5, 3.0] };
+    check_loss("WeightedBceWithLogitsLoss, hard targets", &weighted, &logits, &hard, LOSS);
+    check_loss("WeightedBceWithLogitsLoss, soft targets", &weighted, &logits, &soft, LOSS);
 }
 
 // ---------------------------------------------------------------- saturation and errors

@@ -5,11 +5,15 @@
 
 mod common;
 
+mod augmentation;
+mod csv_loading;
 mod data_loading;
 mod gradcheck;
 mod gradcheck_cnn;
 mod optimizers;
+mod preprocessing;
 mod reference;
 mod reference_cnn;
+mod reference_soft_losses;
 mod regularize;
 mod schedules;

@@ -43,7 +43,7 @@ fn synthetic(rows: usize, mut state: u64) -> Dataset<30> {
         let x: [f32; 30] = core::array::from_fn(|_| next());
         let score: f32 = x.iter().enumerate().map(|(i, v)| v * ((i % 7) as f32 - 3.0)).sum::<f32>() + 4.0 * x[0] * x[1];
         data.inputs.push(x);
-        data.labels.push(usize::from(score > 0.0));
+        data.targets.push(usize::from(score > 0.0));
     }
     data
 }

@@ -4,8 +4,8 @@
 //!
 //! The data (`data/digits.csv`, 1,797 images) is turned into `DIGITS` and `LABELS` by
 //! `build.rs`. Fixed split: every fifth row (rows 4, 9, 14, ...) is a test row, 359 in all;
-//! the other 1,438 train. Grey levels 0..=16 are scaled to [0, 1] as `v / 16` when a batch
-//! is assembled.
+//! the other 1,438 train. Each split is a [`BatchSource`] over the table: an order of row
+//! numbers in RAM, grey levels 0..=16 scaled to [0, 1] as `v / 16` as a batch is filled.
 //!
 //! `cargo run --release --bin digits` runs it under QEMU (see `.cargo/config.toml`).
 
@@ -15,7 +15,7 @@
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
-use staticnet::StaticSlot;
+use staticnet::{RngCore, StaticSlot};
 use staticnet::prelude::*;
 use staticnet_embedded::{exit, fail, stack_used};
 
@@ -64,50 +64,43 @@ fn main() -> ! {
     let ws = Workspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
     let adam = Adam::new_in(ADAM.take().expect("the Adam slot is taken once"), LEARNING_RATE);
 
-    let mut order = [0u16; TRAIN];
-    for (slot, row) in order.iter_mut().zip((0..ROWS).filter(|&r| !is_test(r))) {
-        *slot = row as u16;
-    }
+    let mut train = Split::<TRAIN>::new(false);
+    let test = Split::<TEST>::new(true);
     let mut rng = XorShift(0x9E37_79B9);
+    // The batch buffers, allocated once.
     let mut inputs = [[0.0f32; 64]; BATCH];
     let mut targets = [0usize; BATCH];
     for epoch in 1..=EPOCHS {
-        rng.shuffle(&mut order);
+        train.shuffle(&mut rng);
         let mut total = 0.0;
-        for rows in order.chunks(BATCH) {
-            for ((input, target), &row) in inputs.iter_mut().zip(&mut targets).zip(rows) {
-                *input = scaled(usize::from(row));
-                *target = usize::from(LABELS[usize::from(row)]);
+        let mut start = 0;
+        loop {
+            let n = train.fill(start, &mut inputs, &mut targets);
+            if n == 0 {
+                break;
             }
-            let n = rows.len();
             match ws.train_step(model, &inputs[..n], &targets[..n], &CrossEntropyLoss, adam) {
                 Ok(loss) => total += loss * n as f32,
                 Err(e) => fail(e),
             }
+            start += n;
         }
         hprintln!("epoch {:2}  loss {:.4}", epoch, total / TRAIN as f32);
     }
 
     let mut correct = 0;
-    let mut test_rows = (0..ROWS).filter(|&r| is_test(r));
-    let mut rows = [0usize; BATCH];
+    let mut start = 0;
     loop {
-        let mut n = 0;
-        for (slot, row) in rows.iter_mut().zip(&mut test_rows) {
-            *slot = row;
-            n += 1;
-        }
+        let n = test.fill(start, &mut inputs, &mut targets);
         if n == 0 {
             break;
-        }
-        for (input, &row) in inputs.iter_mut().zip(&rows[..n]) {
-            *input = scaled(row);
         }
         let logits = match ws.forward(model, &inputs[..n], Mode::Eval) {
             Ok(logits) => logits,
             Err(e) => fail(e),
         };
-        correct += logits.iter().zip(&rows[..n]).filter(|&(l, &row)| argmax(l) == usize::from(LABELS[row])).count();
+        correct += logits.iter().zip(&targets[..n]).filter(|&(l, &label)| argmax(l) == label).count();
+        start += n;
     }
     let accuracy = correct as f32 / TEST as f32;
     hprintln!("stack used: {} B", stack_used());
@@ -120,16 +113,55 @@ const fn is_test(row: usize) -> bool {
     row % TEST_EVERY == TEST_EVERY - 1
 }
 
-/// Row `row` of the table, grey levels scaled to [0, 1].
-fn scaled(row: usize) -> [f32; 64] {
-    DIGITS[row].map(|v| f32::from(v) / 16.0)
+/// The `M` rows of one split of the table in flash, as row numbers in RAM (2 bytes each).
+struct Split<const M: usize> {
+    rows: [u16; M],
+}
+
+impl<const M: usize> Split<M> {
+    /// The test rows (`test`) or the training rows, in table order.
+    fn new(test: bool) -> Self {
+        let mut rows = [0u16; M];
+        for (slot, row) in rows.iter_mut().zip((0..ROWS).filter(|&r| is_test(r) == test)) {
+            *slot = row as u16;
+        }
+        Split { rows }
+    }
+}
+
+impl<const M: usize> BatchSource<64> for Split<M> {
+    type Target = usize;
+
+    fn len(&self) -> usize {
+        M
+    }
+
+    /// Copies rows from flash, grey levels scaled to [0, 1].
+    fn fill(&self, start: usize, inputs: &mut [[f32; 64]], targets: &mut [usize]) -> usize {
+        let mut n = 0;
+        for (&row, (input, target)) in self.rows.iter().skip(start).zip(inputs.iter_mut().zip(targets)) {
+            let row = usize::from(row);
+            *input = DIGITS[row].map(|v| f32::from(v) / 16.0);
+            *target = usize::from(LABELS[row]);
+            n += 1;
+        }
+        n
+    }
+
+    /// Fisher-Yates.
+    fn shuffle(&mut self, rng: &mut dyn RngCore) {
+        for i in (1..M).rev() {
+            let j = (rng.next_u32() as usize) % (i + 1);
+            self.rows.swap(i, j);
+        }
+    }
 }
 
 /// Marsaglia's xorshift32: a few bytes of state for shuffling the training order.
 struct XorShift(u32);
 
-impl XorShift {
-    fn next(&mut self) -> u32 {
+impl RngCore for XorShift {
+    fn next_u32(&mut self) -> u32 {
         let mut x = self.0;
         x ^= x << 13;
         x ^= x >> 17;
@@ -138,11 +170,14 @@ impl XorShift {
         x
     }
 
-    /// Fisher-Yates.
-    fn shuffle(&mut self, items: &mut [u16]) {
-        for i in (1..items.len()).rev() {
-            let j = (self.next() as usize) % (i + 1);
-            items.swap(i, j);
+    fn next_u64(&mut self) -> u64 {
+        (u64::from(self.next_u32()) << 32) | u64::from(self.next_u32())
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(4) {
+            let bytes = self.next_u32().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
     }
 }
