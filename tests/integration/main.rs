@@ -16,5 +16,6 @@ mod nan_never_corrupts;
 pub mod network;
 mod network_in_macro_rules;
 mod optimizer_state;
+mod pytorch_models;
 mod regularization;
 mod xor;
