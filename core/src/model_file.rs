@@ -236,7 +236,7 @@ pub const CHECKSUM_KEY: &str = "staticnet.checksum";
 /// (u64 little-endian per dimension) and its data bytes: `h = (h ^ byte) · 0x100000001b3`
 /// from `h = 0xcbf29ce484222325`. Each step is a bijection of `h`, so any one changed byte
 /// changes the result.
-fn checksum(tensors: &mut [(&str, &[usize], &[u8])]) -> String {
+pub(crate) fn checksum(tensors: &mut [(&str, &[usize], &[u8])]) -> String {
     tensors.sort_unstable_by_key(|&(name, ..)| name);
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     let mut eat = |bytes: &[u8]| {
