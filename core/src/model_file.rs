@@ -325,9 +325,12 @@ impl TensorVisitor for Read<'_, '_> {
                 expected: "I64".into(),
                 found: std::format!("{:?}", view.dtype()),
             }),
-            Ok(view) if !view.shape().is_empty() => {
-                Some(ModelFileError::Shape { path, tensor: tensor.clone(), expected: Vec::new(), found: view.shape().to_vec() })
-            }
+            Ok(view) if !view.shape().is_empty() => Some(ModelFileError::Shape {
+                path,
+                tensor: tensor.clone(),
+                expected: Vec::new(),
+                found: view.shape().to_vec(),
+            }),
             Ok(view) => {
                 let data = view.data();
                 let count = i64::from_le_bytes(core::array::from_fn(|i| data[i]));
@@ -336,7 +339,9 @@ impl TensorVisitor for Read<'_, '_> {
                         *value = c;
                         None
                     }
-                    _ => Some(ModelFileError::Count { path, tensor: tensor.clone(), value: count, max: BatchCount::MAX }),
+                    _ => {
+                        Some(ModelFileError::Count { path, tensor: tensor.clone(), value: count, max: BatchCount::MAX })
+                    }
                 }
             }
         };

@@ -74,7 +74,7 @@ impl Run {
             let loss = self.ws.train_step(&mut self.model, &x, &y, &CrossEntropyLoss, &mut self.adam).unwrap();
             self.epoch_loss += loss;
             self.progress.step += 1;
-            if self.progress.step % STEPS_PER_EPOCH == 0 {
+            if self.progress.step.is_multiple_of(STEPS_PER_EPOCH) {
                 // Rising on purpose every other epoch, so that the plateau cuts the rate.
                 let metric = self.epoch_loss + (self.progress.epoch % 2) as f32;
                 self.plateau.observe_and_apply(metric, &mut self.adam);
@@ -159,7 +159,11 @@ fn checkpoints_of_another_network_optimizer_or_version_are_refused() {
     let mut wider = Model::<Wider>::new(0);
     let (mut ws, mut adam, mut progress) = (Workspace::<Wider, 4>::new(), Adam::<Wider>::new(0.1), Progress::default());
     let other = Checkpoint::new(&mut wider, &mut ws, &mut adam, &mut progress).to_bytes().unwrap();
-    let err = refused(&mut target, &other, "run.ckpt: checkpoint of network `Wider` (fnv1a64:57b3c6f58cf890b8), this run trains `Net` (fnv1a64:ce6407930488d2a1)");
+    let err = refused(
+        &mut target,
+        &other,
+        "run.ckpt: checkpoint of network `Wider` (fnv1a64:57b3c6f58cf890b8), this run trains `Net` (fnv1a64:ce6407930488d2a1)",
+    );
     assert!(matches!(err, CheckpointError::Network { .. }), "{err}");
 
     // Another optimizer (AdamW keeps the same buffers as Adam).
@@ -256,7 +260,8 @@ fn checkpoints_name_the_optimizer_state_as_pytorch() {
     let mut names = Names(Vec::new());
     run.adam.visit_state(&mut names);
     for name in names.0.iter().map(|n| format!("optimizer.{n}")).chain(
-        ["model.bn.num_batches_tracked", "rng.drop", "progress.epoch", "progress.step", "schedule.best"].map(String::from),
+        ["model.bn.num_batches_tracked", "rng.drop", "progress.epoch", "progress.step", "schedule.best"]
+            .map(String::from),
     ) {
         assert!(text.contains(&format!("\"{name}\"")), "{name} in the checkpoint");
     }

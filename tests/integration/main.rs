@@ -5,6 +5,7 @@
 //! staticnet-compile-fail, trybuild). Run one module with `cargo test --test integration network::`.
 
 mod architecture;
+mod callbacks;
 mod checkpoint;
 mod custom_layer;
 mod errors_at_the_mistake;

@@ -154,7 +154,8 @@ fn safetensors_file(tensors: &[(String, &str, Vec<usize>, Vec<u8>)]) -> Vec<u8> 
     let (mut header, mut data) = (Vec::new(), Vec::new());
     for (name, dtype, shape, bytes) in tensors {
         let (start, end) = (data.len(), data.len() + bytes.len());
-        header.push(format!("\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":{shape:?},\"data_offsets\":[{start},{end}]}}"));
+        header
+            .push(format!("\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":{shape:?},\"data_offsets\":[{start},{end}]}}"));
         data.extend_from_slice(bytes);
     }
     let mut header = format!("{{{}}}", header.join(","));

@@ -88,7 +88,8 @@ fn tensors(bytes: &[u8]) -> BTreeMap<String, (String, Vec<u64>, Vec<u8>)> {
             continue;
         }
         let shape = t["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).collect();
-        let offsets: Vec<usize> = t["data_offsets"].as_array().unwrap().iter().map(|o| o.as_u64().unwrap() as usize).collect();
+        let offsets: Vec<usize> =
+            t["data_offsets"].as_array().unwrap().iter().map(|o| o.as_u64().unwrap() as usize).collect();
         let dtype = t["dtype"].as_str().unwrap().to_string();
         out.insert(name.clone(), (dtype, shape, data[offsets[0]..offsets[1]].to_vec()));
     }
@@ -124,7 +125,12 @@ where
                 worst = worst.max((g - w).abs());
                 assert!((g - w).abs() <= 1e-4, "{name}: row {}, logit {k}: {g} vs PyTorch's {w}", start + r);
             }
-            assert_eq!(argmax(got) as u64, j["argmax"][start + r].as_u64().unwrap(), "{name}: argmax of row {}", start + r);
+            assert_eq!(
+                argmax(got) as u64,
+                j["argmax"][start + r].as_u64().unwrap(),
+                "{name}: argmax of row {}",
+                start + r
+            );
         }
     }
     assert!(worst > 0.0 || name == "mlp", "{name}: logits compared");

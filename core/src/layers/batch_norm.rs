@@ -136,7 +136,7 @@ impl BatchCount {
     /// The count `value`, or `None` beyond [`BatchCount::MAX`].
     pub fn new(value: u64) -> Option<Self> {
         (value <= Self::MAX)
-            .then(|| BatchCount { high: (value / Self::SPLIT) as f32, low: (value % Self::SPLIT) as f32 })
+            .then_some(BatchCount { high: (value / Self::SPLIT) as f32, low: (value % Self::SPLIT) as f32 })
     }
 
     /// The count.
@@ -178,7 +178,11 @@ struct Core<const C: usize> {
 impl<const C: usize> Core<C> {
     fn init(params: &mut BatchNormParams<C>, state: &mut BatchNormState<C>) {
         *params = BatchNormParams { weight: [1.0; C], bias: [0.0; C] };
-        *state = BatchNormState { running_mean: [0.0; C], running_var: [1.0; C], num_batches_tracked: BatchCount::default() };
+        *state = BatchNormState {
+            running_mean: [0.0; C],
+            running_var: [1.0; C],
+            num_batches_tracked: BatchCount::default(),
+        };
     }
 
     /// Values per channel in one sample (at least 1, so that chunking never panics; the

@@ -250,7 +250,8 @@ impl<'a, N: Layer, O: Optimizer<N>, const B: usize> Checkpoint<'a, N, O, B> {
 
     /// [`Checkpoint::load`] from the bytes of a file; `path` only names it in errors.
     pub fn load_bytes(&mut self, bytes: &[u8], path: &Path) -> Result<(), CheckpointError> {
-        let format = |e: safetensors::SafeTensorError| CheckpointError::Format { path: path.into(), message: e.to_string() };
+        let format =
+            |e: safetensors::SafeTensorError| CheckpointError::Format { path: path.into(), message: e.to_string() };
         let file = SafeTensors::deserialize(bytes).map_err(format)?;
         let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(format)?;
         let empty = HashMap::new();

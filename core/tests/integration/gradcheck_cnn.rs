@@ -13,8 +13,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use staticnet_core::flat::{flatten, flatten_mut};
 use staticnet_core::layers::{
-    AvgPool2d, BatchCount, BatchNorm1d, BatchNorm2d, BatchNormParams, BatchNormState, Conv2d, Dropout, DropoutCache, Flatten,
-    GlobalAvgPool, MaxPool2d,
+    AvgPool2d, BatchCount, BatchNorm1d, BatchNorm2d, BatchNormParams, BatchNormState, Conv2d, Dropout, DropoutCache,
+    Flatten, GlobalAvgPool, MaxPool2d,
 };
 use staticnet_core::{Flat, Forward, Layer, Mode};
 

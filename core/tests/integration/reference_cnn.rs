@@ -11,8 +11,8 @@ use common::{Case, RTOL, Run, assert_close, check_every_case, run_layer};
 use serde_json::Value;
 use staticnet_core::flat::flatten;
 use staticnet_core::layers::{
-    AvgPool2d, BatchCount, BatchNorm1d, BatchNorm2d, BatchNormCache, BatchNormParams, BatchNormState, Conv2d, Conv2dParams,
-    Dropout, DropoutCache, MaxPool2d,
+    AvgPool2d, BatchCount, BatchNorm1d, BatchNorm2d, BatchNormCache, BatchNormParams, BatchNormState, Conv2d,
+    Conv2dParams, Dropout, DropoutCache, MaxPool2d,
 };
 use staticnet_core::{Flat, Layer, Mode};
 
