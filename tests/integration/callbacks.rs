@@ -232,3 +232,27 @@ fn model_checkpoint_saves_the_best_epochs_under_the_pattern() {
     drive(&mut every, "val_loss", &[0.5, 0.6]);
     assert!(dir.join("every-1.safetensors").exists() && dir.join("every-2.safetensors").exists());
 }
+
+#[test]
+fn a_per_step_scheduler_resumes_from_a_checkpoint() {
+    use staticnet::train::{Checkpoint, Progress};
+    let schedule = StepLr::new(0.1, 3).gamma(0.1);
+    let (mut model, mut ws, mut sgd, mut progress) =
+        (Model::<Net>::new(0), Workspace::<Net, 1>::new(), Sgd::new(1.0), Progress::default());
+    let mut scheduler = LearningRateScheduler::per_step(schedule);
+    let mut run = Control::new(&mut model, &mut sgd);
+    for batch in 0..4 {
+        Callback::<Net>::on_train_batch_begin(&mut scheduler, batch, &mut run).unwrap();
+    }
+    let bytes =
+        Checkpoint::new(&mut model, &mut ws, &mut sgd, &mut progress).with("lr", &mut scheduler).to_bytes().unwrap();
+    let mut resumed = LearningRateScheduler::per_step(schedule);
+    let (mut model2, mut sgd2) = (Model::<Net>::new(1), Sgd::new(1.0));
+    Checkpoint::new(&mut model2, &mut ws, &mut sgd2, &mut progress)
+        .with("lr", &mut resumed)
+        .load_bytes(&bytes, std::path::Path::new("lr.ckpt"))
+        .unwrap();
+    let mut run = Control::new(&mut model2, &mut sgd2);
+    Callback::<Net>::on_train_batch_begin(&mut resumed, 0, &mut run).unwrap();
+    assert!((run.learning_rate() - 0.01).abs() < 1e-9, "step 4 of the run, not step 0: {}", run.learning_rate());
+}

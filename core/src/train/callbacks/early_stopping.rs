@@ -28,6 +28,7 @@ use crate::layer::Layer;
 /// a monitor missing from the logs is an error (Keras warns and never stops), and
 /// `restore_best_weights` needs the `alloc` feature (the copy is a heap block the size of
 /// the model's parameters and state).
+
 pub struct EarlyStopping<N: Layer> {
     /// The value watched (`val_loss`).
     pub monitor: &'static str,

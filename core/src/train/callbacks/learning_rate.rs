@@ -5,6 +5,7 @@ use super::logs::Logs;
 use super::monitor::MonitorMode;
 use crate::layer::Layer;
 use crate::schedule::{PlateauMode, ReduceLrOnPlateau, Schedule, ThresholdMode};
+use crate::state::{Resumable, StateVisitor};
 
 /// Keras's `LearningRateScheduler`: sets the optimizer's rate from any [`Schedule`],
 /// before each epoch (`lr(epoch)`, Keras's behaviour) or before each batch (`lr(step)`,
@@ -12,7 +13,8 @@ use crate::schedule::{PlateauMode, ReduceLrOnPlateau, Schedule, ThresholdMode};
 ///
 /// Keras's schedule is a function of `(epoch, lr)`; here it is a [`Schedule`] of `t`, the
 /// form every schedule of `staticnet::schedule` has. A resumed run starts the step count
-/// where it was with [`LearningRateScheduler::starting_at`].
+/// where it was with [`LearningRateScheduler::starting_at`], or by restoring its step
+/// count from a [`Checkpoint`](crate::train::Checkpoint) part (it is [`Resumable`]).
 #[derive(Clone, Debug)]
 pub struct LearningRateScheduler<S> {
     schedule: S,
@@ -171,5 +173,14 @@ impl<N: Layer> Callback<N> for ReduceLROnPlateau {
         let lr = schedule.observe(value as f32);
         run.set_learning_rate(lr);
         Ok(logs.set("lr", f64::from(lr))?)
+    }
+}
+
+impl<S> Resumable for LearningRateScheduler<S> {
+    /// The step count (`step`), for a per-step schedule.
+    fn visit_state(&mut self, visitor: &mut dyn StateVisitor) {
+        let mut step = self.step as u64;
+        visitor.count("step", &mut step);
+        self.step = usize::try_from(step).unwrap_or(usize::MAX);
     }
 }

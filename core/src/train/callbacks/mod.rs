@@ -6,7 +6,8 @@
 //! [`TerminateOnNaN`], [`ReduceLROnPlateau`], [`LearningRateScheduler`],
 //! [`LambdaCallback`]) work without `std` (early stopping's `restore_best_weights` and
 //! the closure callback need `alloc`); [`History`], [`CsvLogger`] and [`ModelCheckpoint`]
-//! write files or read the clock and need `std`.
+//! write files or read the clock and need `std`; with the feature `plot`, a [`History`]
+//! draws its learning curves as SVG (`History::plot_svg`, `History::save_plot`).
 //!
 //! A callback reaches the model and the optimizer through the [`Control`] each hook
 //! receives, so one callback type serves every loop that drives the hooks.
@@ -19,6 +20,8 @@ mod early_stopping;
 mod history;
 #[cfg(feature = "alloc")]
 mod lambda;
+#[cfg(feature = "plot")]
+mod learning_curves;
 mod learning_rate;
 mod logs;
 #[cfg(feature = "std")]
