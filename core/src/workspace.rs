@@ -178,7 +178,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
 
     /// One optimizer step with the held gradients, then the layers' weight constraints
     /// (max-norm).
-    pub fn apply_gradients<O: Optimizer<N>>(&mut self, model: &mut Model<N>, optimizer: &mut O) {
+    pub fn apply_gradients<O: Optimizer<N> + ?Sized>(&mut self, model: &mut Model<N>, optimizer: &mut O) {
         optimizer.step(&mut model.params, &self.grads);
         model.net.constrain(&mut model.params);
     }
@@ -186,7 +186,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// One training step: [`Workspace::compute_gradients`], then
     /// [`Workspace::apply_gradients`]. Returns the mean loss of the batch with the
     /// penalties; on error neither the model nor the optimizer has changed.
-    pub fn train_step<T, L: LossFor<N::Output, T>, O: Optimizer<N>>(
+    pub fn train_step<T, L: LossFor<N::Output, T>, O: Optimizer<N> + ?Sized>(
         &mut self,
         model: &mut Model<N>,
         inputs: &[N::Input],

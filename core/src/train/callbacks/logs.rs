@@ -56,6 +56,9 @@ impl fmt::Display for LogsFull {
     }
 }
 
+#[cfg(feature = "std")]
+impl std::error::Error for LogsFull {}
+
 impl Default for Logs {
     fn default() -> Self {
         Self::new()
