@@ -26,6 +26,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::io::write_atomic;
 use crate::layer::Layer;
+use crate::layers::BatchCount;
 use crate::model::Model;
 use crate::model_file::checksum;
 use crate::optim::Optimizer;
@@ -335,8 +336,13 @@ fn short_name<T: ?Sized>() -> String {
 /// Every value of a checkpoint by its full name.
 trait Values {
     fn buffer(&mut self, name: &str, shape: &[usize], values: &mut [f32]);
-    fn count(&mut self, name: &str, value: &mut u64);
+    /// A count from 0 to `max`.
+    fn count_to(&mut self, name: &str, value: &mut u64, max: u64);
     fn real(&mut self, name: &str, value: &mut f64);
+
+    fn count(&mut self, name: &str, value: &mut u64) {
+        self.count_to(name, value, u64::MAX);
+    }
 }
 
 struct Tensors<'v, V>(&'v mut V);
@@ -345,8 +351,9 @@ impl<V: Values> TensorVisitor for Tensors<'_, V> {
     fn tensor(&mut self, path: &TensorPath<'_>, shape: &[usize], data: &mut [f32]) {
         self.0.buffer(&path.to_string(), shape, data);
     }
+    /// Layer counters (batch norm's) hold at most [`BatchCount::MAX`], as in model files.
     fn counter(&mut self, path: &TensorPath<'_>, value: &mut u64) {
-        self.0.count(&path.to_string(), value);
+        self.0.count_to(&path.to_string(), value, BatchCount::MAX);
     }
 }
 
@@ -396,7 +403,7 @@ impl Values for Saver {
         let bytes = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.0.push((name.to_string(), Dtype::F32, shape.to_vec(), bytes));
     }
-    fn count(&mut self, name: &str, value: &mut u64) {
+    fn count_to(&mut self, name: &str, value: &mut u64, _: u64) {
         self.0.push((name.to_string(), Dtype::U64, Vec::new(), value.to_le_bytes().to_vec()));
     }
     fn real(&mut self, name: &str, value: &mut f64) {
@@ -445,9 +452,15 @@ impl Values for Loader<'_, '_> {
             self.error = Some(CheckpointError::Invalid { path, tensor, expected: "finite values".into() });
         }
     }
-    fn count(&mut self, name: &str, value: &mut u64) {
-        if let Some(bytes) = self.bytes(name, Dtype::U64, &[]).filter(|_| self.write) {
-            *value = u64::from_le_bytes(core::array::from_fn(|i| bytes[i]));
+    fn count_to(&mut self, name: &str, value: &mut u64, max: u64) {
+        let Some(bytes) = self.bytes(name, Dtype::U64, &[]) else { return };
+        let count = u64::from_le_bytes(core::array::from_fn(|i| bytes[i]));
+        if self.write {
+            *value = count;
+        } else if count > max {
+            let (path, tensor) = (self.path.to_path_buf(), name.to_string());
+            self.error =
+                Some(CheckpointError::Invalid { path, tensor, expected: std::format!("a count from 0 to {max}") });
         }
     }
     fn real(&mut self, name: &str, value: &mut f64) {

@@ -1,6 +1,7 @@
 //! Stopping when a monitored value stops improving.
 
-use super::control::{Callback, CallbackError, Control};
+use super::control::{Callback, Control};
+use super::error::CallbackError;
 use super::logs::Logs;
 use super::monitor::MonitorMode;
 use crate::layer::Layer;
@@ -28,7 +29,6 @@ use crate::layer::Layer;
 /// a monitor missing from the logs is an error (Keras warns and never stops), and
 /// `restore_best_weights` needs the `alloc` feature (the copy is a heap block the size of
 /// the model's parameters and state).
-
 pub struct EarlyStopping<N: Layer> {
     /// The value watched (`val_loss`).
     pub monitor: &'static str,

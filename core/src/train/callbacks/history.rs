@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
-use super::control::{Callback, CallbackError, Control};
+use super::control::{Callback, Control};
+use super::error::CallbackError;
 use super::logs::Logs;
 use crate::layer::Layer;
 

@@ -2,12 +2,15 @@
 
 use alloc::boxed::Box;
 
-use super::control::{Callback, CallbackError, Control};
+use super::control::{Callback, Control};
+use super::error::CallbackError;
 use super::logs::Logs;
 use crate::layer::Layer;
 
-/// Keras's `LambdaCallback`: each hook given as a closure (feature `alloc`: the closures
-/// are boxed, so that one type holds any of them).
+/// Keras's `LambdaCallback`: each hook given as a closure, `LambdaCallback::new()
+/// .with_epoch_end(|epoch, logs, run| ...)` for Keras's `LambdaCallback(on_epoch_end=...)`
+/// (`with_` so that the builders do not shadow the hooks they set). Feature `alloc`: the
+/// closures are boxed, so that one type holds any of them.
 ///
 /// ```
 /// use staticnet_core::layers::Dense;
@@ -16,7 +19,7 @@ use crate::layer::Layer;
 ///
 /// let mut seen = Vec::new();
 /// let mut callback = LambdaCallback::<Dense<2, 1>>::new()
-///     .on_epoch_end(|epoch, logs: &mut Logs, _| Ok(seen.push((epoch, logs.get("loss")))));
+///     .with_epoch_end(|epoch, logs: &mut Logs, _| Ok(seen.push((epoch, logs.get("loss")))));
 /// let (mut model, mut sgd) = (Model::<Dense<2, 1>>::new(0), Sgd::new(0.1));
 /// let mut logs = Logs::new();
 /// logs.set("loss", 0.5).unwrap();
@@ -46,19 +49,22 @@ impl<'f, N: Layer> LambdaCallback<'f, N> {
     }
 
     /// Runs `f` on train begin.
-    pub fn on_train_begin(mut self, f: impl FnMut(&mut Control<'_, N>) -> Result<(), CallbackError> + 'f) -> Self {
+    pub fn with_train_begin(mut self, f: impl FnMut(&mut Control<'_, N>) -> Result<(), CallbackError> + 'f) -> Self {
         self.train_begin = Some(Box::new(f));
         self
     }
 
     /// Runs `f` on train end.
-    pub fn on_train_end(mut self, f: impl FnMut(&Logs, &mut Control<'_, N>) -> Result<(), CallbackError> + 'f) -> Self {
+    pub fn with_train_end(
+        mut self,
+        f: impl FnMut(&Logs, &mut Control<'_, N>) -> Result<(), CallbackError> + 'f,
+    ) -> Self {
         self.train_end = Some(Box::new(f));
         self
     }
 
     /// Runs `f` on epoch begin.
-    pub fn on_epoch_begin(
+    pub fn with_epoch_begin(
         mut self,
         f: impl FnMut(usize, &mut Control<'_, N>) -> Result<(), CallbackError> + 'f,
     ) -> Self {
@@ -67,7 +73,7 @@ impl<'f, N: Layer> LambdaCallback<'f, N> {
     }
 
     /// Runs `f` on epoch end.
-    pub fn on_epoch_end(
+    pub fn with_epoch_end(
         mut self,
         f: impl FnMut(usize, &mut Logs, &mut Control<'_, N>) -> Result<(), CallbackError> + 'f,
     ) -> Self {
@@ -76,7 +82,7 @@ impl<'f, N: Layer> LambdaCallback<'f, N> {
     }
 
     /// Runs `f` on batch end.
-    pub fn on_train_batch_end(
+    pub fn with_train_batch_end(
         mut self,
         f: impl FnMut(usize, &Logs, &mut Control<'_, N>) -> Result<(), CallbackError> + 'f,
     ) -> Self {

@@ -1,6 +1,7 @@
 //! Callbacks that set the learning rate: from a schedule, or on a plateau.
 
-use super::control::{Callback, CallbackError, Control};
+use super::control::{Callback, Control};
+use super::error::CallbackError;
 use super::logs::Logs;
 use super::monitor::MonitorMode;
 use crate::layer::Layer;

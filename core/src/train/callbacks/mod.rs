@@ -16,6 +16,7 @@ mod control;
 #[cfg(feature = "std")]
 mod csv_logger;
 mod early_stopping;
+mod error;
 #[cfg(feature = "std")]
 mod history;
 #[cfg(feature = "alloc")]
@@ -29,10 +30,11 @@ mod model_checkpoint;
 mod monitor;
 mod terminate_on_nan;
 
-pub use control::{Callback, CallbackError, Control};
+pub use control::{Callback, Control};
 #[cfg(feature = "std")]
 pub use csv_logger::CsvLogger;
 pub use early_stopping::EarlyStopping;
+pub use error::CallbackError;
 #[cfg(feature = "std")]
 pub use history::History;
 #[cfg(feature = "alloc")]

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::string::{String, ToString};
 
-use super::control::{Callback, CallbackError, Control};
+use super::control::{Callback, Control};
+use super::error::CallbackError;
 use super::logs::Logs;
 use super::monitor::MonitorMode;
 use crate::layer::Layer;

@@ -1,6 +1,7 @@
 //! Stopping a run whose loss is no longer a number.
 
-use super::control::{Callback, CallbackError, Control};
+use super::control::{Callback, Control};
+use super::error::CallbackError;
 use super::logs::Logs;
 use crate::layer::Layer;
 
