@@ -143,6 +143,18 @@ pub trait Layer: Forward {
     /// two workspaces seeded differently draw independent masks. Most layers have none.
     fn reseed<const B: usize>(&self, _cache: &mut Self::Cache<B>, _seed: u64) {}
 
+    /// Calls [`TensorVisitor::counter`] with the state of each random stream kept in
+    /// `cache` (a dropout layer's generator), named by `path`, so that a training
+    /// checkpoint can save it and a resumed run draw the same masks. Most layers have
+    /// none.
+    fn visit_streams<const B: usize, V: TensorVisitor>(
+        &self,
+        _cache: &mut Self::Cache<B>,
+        _path: &TensorPath<'_>,
+        _visitor: &mut V,
+    ) {
+    }
+
     /// Given `dy = dL/dy`, writes (or, with [`GradMode::Accumulate`], adds) `dL/dparams`
     /// to `grads` and, when asked, writes `dx = dL/dx`.
     ///

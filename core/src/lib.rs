@@ -36,7 +36,6 @@ pub mod regularize;
 pub mod schedule;
 pub mod state;
 pub mod tensors;
-#[cfg(feature = "std")]
 pub mod train;
 mod wiring;
 pub mod workspace;

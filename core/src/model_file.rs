@@ -1,6 +1,10 @@
 //! Saving and loading a model's tensors as a safetensors file (std only), under PyTorch's
 //! `state_dict` names (`fc1.weight`, `bn1.running_mean`, ...) and shapes, in f32.
 //!
+//! Batch norm's `num_batches_tracked` is an int64 scalar (shape `[]`), as PyTorch writes
+//! it, so that PyTorch's strict `load_state_dict` takes the file; a file without it (an
+//! older staticnet file) still loads, and the layer keeps its count, as PyTorch does.
+//!
 //! A saved file carries a checksum of its tensors in the safetensors `__metadata__`
 //! ([`CHECKSUM_KEY`]), which [`Model::load`] verifies when present, so a flipped bit in the
 //! weights is an error; files without one (PyTorch's) load as before.
@@ -16,6 +20,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use crate::flat::Flat;
 use crate::io::write_atomic;
 use crate::layer::Layer;
+use crate::layers::BatchCount;
 use crate::model::Model;
 use crate::tensors::{TensorPath, TensorVisitor};
 
@@ -63,14 +68,27 @@ pub enum ModelFileError {
         /// The file's shape.
         found: Vec<usize>,
     },
-    /// A tensor not stored as f32.
+    /// A tensor not stored as the network's element type (f32, or i64 for a counter).
     Dtype {
         /// The file.
         path: PathBuf,
         /// The tensor's name.
         tensor: String,
+        /// The network's element type.
+        expected: String,
         /// The file's element type.
         found: String,
+    },
+    /// A counter (`num_batches_tracked`) that is negative or beyond what the layer holds.
+    Count {
+        /// The file.
+        path: PathBuf,
+        /// The tensor's name.
+        tensor: String,
+        /// The value in the file.
+        value: i64,
+        /// The largest value the layer holds.
+        max: u64,
     },
     /// A tensor holding NaN or infinity.
     NonFinite {
@@ -108,8 +126,11 @@ impl fmt::Display for ModelFileError {
                 "{}: tensor `{tensor}` has shape {found:?} in the file, the network expects {expected:?}",
                 path.display()
             ),
-            ModelFileError::Dtype { path, tensor, found } => {
-                write!(f, "{}: tensor `{tensor}` is {found}, expected F32", path.display())
+            ModelFileError::Dtype { path, tensor, expected, found } => {
+                write!(f, "{}: tensor `{tensor}` is {found}, expected {expected}", path.display())
+            }
+            ModelFileError::Count { path, tensor, value, max } => {
+                write!(f, "{}: counter `{tensor}` is {value}, expected 0 to {max}", path.display())
             }
             ModelFileError::NonFinite { path, tensor } => {
                 write!(f, "{}: tensor `{tensor}` holds NaN or infinity", path.display())
@@ -153,19 +174,20 @@ impl<N: Layer> Model<N> {
         let views = collected
             .0
             .iter()
-            .map(|(name, shape, bytes)| Ok((name.as_str(), TensorView::new(Dtype::F32, shape.clone(), bytes)?)))
+            .map(|(name, dtype, shape, bytes)| Ok((name.as_str(), TensorView::new(*dtype, shape.clone(), bytes)?)))
             .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
             .map_err(|e| e.to_string())?;
         let mut tensors: Vec<_> =
-            collected.0.iter().map(|(n, s, b)| (n.as_str(), s.as_slice(), b.as_slice())).collect();
+            collected.0.iter().map(|(n, _, s, b)| (n.as_str(), s.as_slice(), b.as_slice())).collect();
         let metadata = HashMap::from([(CHECKSUM_KEY.to_string(), checksum(&mut tensors))]);
         safetensors::serialize(views, Some(metadata)).map_err(|e| e.to_string())
     }
 
     /// Reads every parameter and state tensor from the safetensors file at `path`. The
     /// file must hold exactly the network's tensors, as f32 with the network's shapes and
-    /// finite values; otherwise the model is left unchanged and the error says which
-    /// tensor is wrong and how.
+    /// finite values, and may hold batch norm's `num_batches_tracked` (an int64 scalar
+    /// from 0 to [`BatchCount::MAX`](crate::layers::BatchCount::MAX)); otherwise the model
+    /// is left unchanged and the error says which tensor is wrong and how.
     pub fn load(&mut self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io { path: path.into(), source })?;
@@ -188,6 +210,8 @@ impl<N: Layer> Model<N> {
         }
         let mut params = crate::flat::boxed_zeroed::<N::Params>();
         let mut state = crate::flat::boxed_zeroed::<N::State>();
+        // Counters missing from the file keep their values.
+        state.as_flat_mut().copy_from_slice(self.state.as_flat());
         let mut reader = Read { file: &file, path, seen: HashSet::new(), error: None };
         self.net.visit_tensors(&mut params, &mut state, &TensorPath::ROOT, &mut reader);
         if let Some(error) = reader.error {
@@ -212,7 +236,7 @@ pub const CHECKSUM_KEY: &str = "staticnet.checksum";
 /// (u64 little-endian per dimension) and its data bytes: `h = (h ^ byte) · 0x100000001b3`
 /// from `h = 0xcbf29ce484222325`. Each step is a bijection of `h`, so any one changed byte
 /// changes the result.
-fn checksum(tensors: &mut [(&str, &[usize], &[u8])]) -> String {
+pub(crate) fn checksum(tensors: &mut [(&str, &[usize], &[u8])]) -> String {
     tensors.sort_unstable_by_key(|&(name, ..)| name);
     let mut h = 0xcbf2_9ce4_8422_2325u64;
     let mut eat = |bytes: &[u8]| {
@@ -229,13 +253,18 @@ fn checksum(tensors: &mut [(&str, &[usize], &[u8])]) -> String {
     std::format!("fnv1a64:{h:016x}")
 }
 
-/// Collects each tensor's name, shape and little-endian bytes.
-struct Collect(Vec<(String, Vec<usize>, Vec<u8>)>);
+/// Collects each tensor's name, element type, shape and little-endian bytes.
+struct Collect(Vec<(String, Dtype, Vec<usize>, Vec<u8>)>);
 
 impl TensorVisitor for Collect {
     fn tensor(&mut self, path: &TensorPath<'_>, shape: &[usize], data: &mut [f32]) {
         let bytes = data.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.0.push((path.to_string(), shape.to_vec(), bytes));
+        self.0.push((path.to_string(), Dtype::F32, shape.to_vec(), bytes));
+    }
+
+    fn counter(&mut self, path: &TensorPath<'_>, value: &mut u64) {
+        let bytes = (*value as i64).to_le_bytes().to_vec();
+        self.0.push((path.to_string(), Dtype::I64, Vec::new(), bytes));
     }
 }
 
@@ -256,9 +285,12 @@ impl TensorVisitor for Read<'_, '_> {
         let path = self.path.to_path_buf();
         self.error = match self.file.tensor(&tensor) {
             Err(_) => Some(ModelFileError::Missing { path, tensor: tensor.clone() }),
-            Ok(view) if view.dtype() != Dtype::F32 => {
-                Some(ModelFileError::Dtype { path, tensor: tensor.clone(), found: std::format!("{:?}", view.dtype()) })
-            }
+            Ok(view) if view.dtype() != Dtype::F32 => Some(ModelFileError::Dtype {
+                path,
+                tensor: tensor.clone(),
+                expected: "F32".into(),
+                found: std::format!("{:?}", view.dtype()),
+            }),
             Ok(view) if view.shape() != shape => Some(ModelFileError::Shape {
                 path,
                 tensor: tensor.clone(),
@@ -273,6 +305,43 @@ impl TensorVisitor for Read<'_, '_> {
                     None
                 } else {
                     Some(ModelFileError::NonFinite { path, tensor: tensor.clone() })
+                }
+            }
+        };
+        self.seen.insert(tensor);
+    }
+
+    fn counter(&mut self, name: &TensorPath<'_>, value: &mut u64) {
+        if self.error.is_some() {
+            return;
+        }
+        let tensor = name.to_string();
+        let path = self.path.to_path_buf();
+        self.error = match self.file.tensor(&tensor) {
+            Err(_) => None,
+            Ok(view) if view.dtype() != Dtype::I64 => Some(ModelFileError::Dtype {
+                path,
+                tensor: tensor.clone(),
+                expected: "I64".into(),
+                found: std::format!("{:?}", view.dtype()),
+            }),
+            Ok(view) if !view.shape().is_empty() => Some(ModelFileError::Shape {
+                path,
+                tensor: tensor.clone(),
+                expected: Vec::new(),
+                found: view.shape().to_vec(),
+            }),
+            Ok(view) => {
+                let data = view.data();
+                let count = i64::from_le_bytes(core::array::from_fn(|i| data[i]));
+                match u64::try_from(count) {
+                    Ok(c) if c <= BatchCount::MAX => {
+                        *value = c;
+                        None
+                    }
+                    _ => {
+                        Some(ModelFileError::Count { path, tensor: tensor.clone(), value: count, max: BatchCount::MAX })
+                    }
                 }
             }
         };

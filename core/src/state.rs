@@ -21,3 +21,18 @@ pub(crate) fn visit_buffer(visitor: &mut dyn StateVisitor, name: &str, values: &
         visitor.buffer(name, values);
     }
 }
+
+/// A value whose running state a training checkpoint saves and restores by name: a
+/// stateful schedule ([`ReduceLrOnPlateau`](crate::schedule::ReduceLrOnPlateau)) or a
+/// callback (early stopping's wait and best value). Optimizers have
+/// [`Optimizer::visit_state`](crate::optim::Optimizer::visit_state) for the same purpose.
+pub trait Resumable {
+    /// Calls `visitor` with each named piece of running state, to save or restore it.
+    fn visit_state(&mut self, visitor: &mut dyn StateVisitor);
+}
+
+impl Resumable for crate::schedule::ReduceLrOnPlateau {
+    fn visit_state(&mut self, visitor: &mut dyn StateVisitor) {
+        crate::schedule::ReduceLrOnPlateau::visit_state(self, visitor);
+    }
+}

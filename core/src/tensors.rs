@@ -41,6 +41,13 @@ impl fmt::Display for TensorPath<'_> {
 pub trait TensorVisitor {
     /// One tensor: `data` holds `shape.iter().product()` values.
     fn tensor(&mut self, path: &TensorPath<'_>, shape: &[usize], data: &mut [f32]);
+
+    /// A counter, which PyTorch stores as an int64 scalar (shape `[]`): batch norm's
+    /// `num_batches_tracked`. A visitor that only wants the f32 tensors keeps this
+    /// default, which ignores it.
+    fn counter(&mut self, path: &TensorPath<'_>, value: &mut u64) {
+        let _ = (path, value);
+    }
 }
 
 #[cfg(test)]

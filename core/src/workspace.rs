@@ -7,6 +7,7 @@ use crate::layer::{GradMode, Layer, Mode};
 use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::Optimizer;
+use crate::tensors::{TensorPath, TensorVisitor};
 
 /// The largest value a stack constructor (`Workspace::new`, `InferenceWorkspace::new`,
 /// `Model::new`) builds: 1 MiB. Larger ones are a compile error that names `new_boxed`
@@ -80,6 +81,13 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// A fresh workspace draws as if seeded with 0.
     pub fn seed(&mut self, model: &Model<N>, seed: u64) {
         model.net.reseed::<B>(&mut self.cache, seed);
+    }
+
+    /// Calls `visitor.counter` with the state of every dropout stream, named after its
+    /// layer (`drop`, `block.drop`): what a training checkpoint saves so that a resumed
+    /// run draws the masks an uninterrupted one would.
+    pub fn visit_streams<V: TensorVisitor>(&mut self, model: &Model<N>, visitor: &mut V) {
+        model.net.visit_streams::<B, V>(&mut self.cache, &TensorPath::ROOT, visitor);
     }
 
     /// Runs the network on `inputs` (1 to `B` rows) in `mode` and returns one output per
@@ -170,7 +178,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
 
     /// One optimizer step with the held gradients, then the layers' weight constraints
     /// (max-norm).
-    pub fn apply_gradients<O: Optimizer<N>>(&mut self, model: &mut Model<N>, optimizer: &mut O) {
+    pub fn apply_gradients<O: Optimizer<N> + ?Sized>(&mut self, model: &mut Model<N>, optimizer: &mut O) {
         optimizer.step(&mut model.params, &self.grads);
         model.net.constrain(&mut model.params);
     }
@@ -178,7 +186,7 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
     /// One training step: [`Workspace::compute_gradients`], then
     /// [`Workspace::apply_gradients`]. Returns the mean loss of the batch with the
     /// penalties; on error neither the model nor the optimizer has changed.
-    pub fn train_step<T, L: LossFor<N::Output, T>, O: Optimizer<N>>(
+    pub fn train_step<T, L: LossFor<N::Output, T>, O: Optimizer<N> + ?Sized>(
         &mut self,
         model: &mut Model<N>,
         inputs: &[N::Input],

@@ -223,6 +223,15 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
                 #( ::staticnet::Layer::reseed::<B>(&self.#fields, &mut cache.#cache_fields, seed); )*
             }
 
+            fn visit_streams<const B: usize, V: ::staticnet::tensors::TensorVisitor>(
+                &self,
+                cache: &mut #cache<B>,
+                path: &::staticnet::tensors::TensorPath<'_>,
+                visitor: &mut V,
+            ) {
+                #( ::staticnet::Layer::visit_streams::<B, V>(&self.#fields, &mut cache.#cache_fields, &path.child(#field_names), visitor); )*
+            }
+
             fn backward<const B: usize>(
                 &self,
                 params: &#params,

@@ -5,6 +5,8 @@
 //! staticnet-compile-fail, trybuild). Run one module with `cargo test --test integration network::`.
 
 mod architecture;
+mod callbacks;
+mod checkpoint;
 mod custom_layer;
 mod errors_at_the_mistake;
 mod memory_figures;
@@ -18,5 +20,6 @@ pub mod network;
 mod network_in_macro_rules;
 mod optimizer_state;
 mod pytorch_aliases;
+mod pytorch_models;
 mod regularization;
 mod xor;

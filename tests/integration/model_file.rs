@@ -147,3 +147,112 @@ fn truncated_corrupt_missing_extra_and_non_finite_files_are_errors() {
     assert!(matches!(small.save(&missing), Err(ModelFileError::Io { .. })));
     assert!(matches!(model.load(&missing), Err(ModelFileError::Io { .. })));
 }
+
+/// A safetensors file of `tensors` (name, dtype, shape, little-endian data), without
+/// metadata, as PyTorch's `save_file` writes one.
+fn safetensors_file(tensors: &[(String, &str, Vec<usize>, Vec<u8>)]) -> Vec<u8> {
+    let (mut header, mut data) = (Vec::new(), Vec::new());
+    for (name, dtype, shape, bytes) in tensors {
+        let (start, end) = (data.len(), data.len() + bytes.len());
+        header
+            .push(format!("\"{name}\":{{\"dtype\":\"{dtype}\",\"shape\":{shape:?},\"data_offsets\":[{start},{end}]}}"));
+        data.extend_from_slice(bytes);
+    }
+    let mut header = format!("{{{}}}", header.join(","));
+    while !header.len().is_multiple_of(8) {
+        header.push(' ');
+    }
+    let mut file = (header.len() as u64).to_le_bytes().to_vec();
+    file.extend_from_slice(header.as_bytes());
+    file.extend_from_slice(&data);
+    file
+}
+
+struct Collect(Vec<(String, &'static str, Vec<usize>, Vec<u8>)>);
+
+impl TensorVisitor for Collect {
+    fn tensor(&mut self, path: &TensorPath<'_>, shape: &[usize], data: &mut [f32]) {
+        self.0.push((path.to_string(), "F32", shape.to_vec(), data.iter().flat_map(|v| v.to_le_bytes()).collect()));
+    }
+    fn counter(&mut self, path: &TensorPath<'_>, value: &mut u64) {
+        self.0.push((path.to_string(), "I64", vec![], (*value as i64).to_le_bytes().to_vec()));
+    }
+}
+
+#[test]
+fn num_batches_tracked_is_an_int64_scalar_that_loads_back_and_may_be_absent() {
+    let mut model = Model::<Cnn>::new(1);
+    let mut ws = Workspace::<Cnn, 2>::new();
+    let x = [[[[0.5f32; 6]; 6]], [[[-0.5f32; 6]; 6]]];
+    for _ in 0..3 {
+        ws.train_step(&mut model, &x, &[0, 1], &CrossEntropyLoss, &mut Sgd::new(0.1)).unwrap();
+    }
+    assert_eq!(model.state.bn1.num_batches_tracked.get(), 3, "one count per training pass");
+    let mut all = Collect(Vec::new());
+    let Model { net, params, state } = &mut model.clone();
+    net.visit_tensors(params, state, &TensorPath::ROOT, &mut all);
+    let counter = all.0.iter().position(|t| t.0 == "bn1.num_batches_tracked").unwrap();
+    assert_eq!((all.0[counter].1, all.0[counter].2.len()), ("I64", 0));
+
+    let name = std::path::Path::new("pt.safetensors");
+    let mut loaded = Model::<Cnn>::new(2);
+    loaded.load_safetensors(&safetensors_file(&all.0), name).unwrap();
+    assert_eq!(loaded.state.as_flat(), model.state.as_flat());
+
+    // Without the counter (older files): loads, and the count stays what it was.
+    let mut without = all.0.clone();
+    without.remove(counter);
+    let mut fresh = Model::<Cnn>::new(2);
+    fresh.state.bn1.num_batches_tracked = staticnet::layers::BatchCount::new(9).unwrap();
+    fresh.load_safetensors(&safetensors_file(&without), name).unwrap();
+    assert_eq!(fresh.state.bn1.num_batches_tracked.get(), 9);
+    assert_eq!(fresh.state.bn1.running_mean, model.state.bn1.running_mean);
+
+    // A wrong dtype, shape or value is a one-line error and changes nothing.
+    let wrong = |dtype: &'static str, shape: Vec<usize>, bytes: Vec<u8>| {
+        let mut file = all.0.clone();
+        file[counter] = ("bn1.num_batches_tracked".into(), dtype, shape, bytes);
+        let mut target = Model::<Cnn>::new(3);
+        let before = target.state.as_flat().to_vec();
+        let err = target.load_safetensors(&safetensors_file(&file), name).unwrap_err().to_string();
+        assert_eq!(target.state.as_flat(), &before[..]);
+        err
+    };
+    assert_eq!(
+        wrong("F32", vec![], 3.0f32.to_le_bytes().to_vec()),
+        "pt.safetensors: tensor `bn1.num_batches_tracked` is F32, expected I64"
+    );
+    assert_eq!(
+        wrong("I64", vec![1], 3i64.to_le_bytes().to_vec()),
+        "pt.safetensors: tensor `bn1.num_batches_tracked` has shape [1] in the file, the network expects []"
+    );
+    assert_eq!(
+        wrong("I64", vec![], (-1i64).to_le_bytes().to_vec()),
+        "pt.safetensors: counter `bn1.num_batches_tracked` is -1, expected 0 to 281474976710655"
+    );
+}
+
+#[test]
+fn per_channel_prelu_has_one_slope_per_channel() {
+    network! {
+        struct PerChannel {
+            input: [3, 4, 4],
+            act: PReLU(num_parameters = 3, init = 0.1),
+            flat: Flatten,
+            fc: Dense(2),
+        }
+    }
+    let mut model = Model::<PerChannel>::new(0);
+    assert_eq!(model.params.act, [0.1; 3]);
+    let mut names = Names(Vec::new());
+    let Model { net, params, state } = &mut model;
+    net.visit_tensors(params, state, &TensorPath::ROOT, &mut names);
+    assert_eq!(names.0[0], ("act.weight".to_string(), vec![3]));
+    model.params.act = [0.1, -0.2, 0.3];
+    let mut x = [[[0.0f32; 4]; 4]; 3];
+    x[1] = [[-1.0; 4]; 4];
+    let mut ws = Workspace::<PerChannel, 1>::new();
+    ws.compute_gradients(&mut model, &[x], &[1], &CrossEntropyLoss).unwrap();
+    let g = ws.grads().act;
+    assert!(g[0] == 0.0 && g[2] == 0.0 && g[1] != 0.0, "only channel 1 saw negative inputs: {g:?}");
+}

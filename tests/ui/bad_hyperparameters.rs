@@ -21,4 +21,11 @@ network! {
     }
 }
 
+network! {
+    struct WrongSlopes {
+        input: [3, 4, 4],
+        act: PReLU(num_parameters = 4),
+    }
+}
+
 fn main() {}

@@ -96,13 +96,58 @@ pub struct BatchNormState<const C: usize> {
     pub running_mean: [f32; C],
     /// Running (unbiased) variance of each channel; initialised to 1.
     pub running_var: [f32; C],
+    /// Training passes folded into the statistics, PyTorch's `num_batches_tracked`;
+    /// initialised to 0. PyTorch uses it only for `momentum=None` (a cumulative average),
+    /// which staticnet does not have: here it is counted and saved, so that a file
+    /// moves to and from PyTorch with it.
+    pub num_batches_tracked: BatchCount,
 }
 
 // SAFETY: repr(C) of f32 arrays.
 unsafe impl<const C: usize> Zeroable for BatchNormState<C> {}
-// SAFETY: repr(C) of two f32 arrays of C values: 2·C values without padding.
+// SAFETY: repr(C) of two f32 arrays of C values and a `BatchCount` (2 f32): 2·C + 2 values
+// without padding.
 unsafe impl<const C: usize> Flat for BatchNormState<C> {
-    const LEN: usize = 2 * C;
+    const LEN: usize = 2 * C + 2;
+}
+
+/// A count of batches kept in two f32 values, so that a layer's state stays a block of
+/// f32: `count = high · 2^24 + low`, each part an integer below `2^24`, where every
+/// integer is exact in f32. Exact up to [`BatchCount::MAX`] (`2^48 - 1`), where it stops.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[repr(C)]
+pub struct BatchCount {
+    high: f32,
+    low: f32,
+}
+
+// SAFETY: repr(C) of two f32.
+unsafe impl Zeroable for BatchCount {}
+// SAFETY: repr(C) of two f32 values without padding.
+unsafe impl Flat for BatchCount {
+    const LEN: usize = 2;
+}
+
+impl BatchCount {
+    /// The largest count held, `2^48 - 1`.
+    pub const MAX: u64 = (1 << 48) - 1;
+    const SPLIT: u64 = 1 << 24;
+
+    /// The count `value`, or `None` beyond [`BatchCount::MAX`].
+    pub fn new(value: u64) -> Option<Self> {
+        (value <= Self::MAX)
+            .then_some(BatchCount { high: (value / Self::SPLIT) as f32, low: (value % Self::SPLIT) as f32 })
+    }
+
+    /// The count.
+    pub fn get(&self) -> u64 {
+        self.high as u64 * Self::SPLIT + self.low as u64
+    }
+
+    /// Adds one, up to [`BatchCount::MAX`].
+    pub fn increment(&mut self) {
+        *self = Self::new(self.get() + 1).unwrap_or(*self);
+    }
 }
 
 /// What a batch norm layer keeps from its last forward pass.
@@ -133,7 +178,11 @@ struct Core<const C: usize> {
 impl<const C: usize> Core<C> {
     fn init(params: &mut BatchNormParams<C>, state: &mut BatchNormState<C>) {
         *params = BatchNormParams { weight: [1.0; C], bias: [0.0; C] };
-        *state = BatchNormState { running_mean: [0.0; C], running_var: [1.0; C] };
+        *state = BatchNormState {
+            running_mean: [0.0; C],
+            running_var: [1.0; C],
+            num_batches_tracked: BatchCount::default(),
+        };
     }
 
     /// Values per channel in one sample (at least 1, so that chunking never panics; the
@@ -205,6 +254,7 @@ impl<const C: usize> Core<C> {
         if !cache.training || cache.count == 0 {
             return;
         }
+        state.num_batches_tracked.increment();
         let m = self.momentum;
         for (running, &mean) in state.running_mean.iter_mut().zip(&cache.mean) {
             *running = (1.0 - m) * *running + m * mean;
@@ -335,8 +385,8 @@ macro_rules! batch_norm_layer {
                 self.core().forward(params, state, x, y, &mut cache, Mode::Eval);
             }
 
-            /// `weight`, `bias`, `running_mean` and `running_var`, each `[channels]`, as
-            /// PyTorch's batch norm (without its `num_batches_tracked` counter).
+            /// `weight`, `bias`, `running_mean` and `running_var`, each `[channels]`, and
+            /// the counter `num_batches_tracked`, as PyTorch's batch norm.
             fn visit_tensors<V: TensorVisitor>(
                 &self,
                 params: &mut Self::Params,
@@ -348,6 +398,9 @@ macro_rules! batch_norm_layer {
                 v.tensor(&path.child("bias"), &[$c], &mut params.bias);
                 v.tensor(&path.child("running_mean"), &[$c], &mut state.running_mean);
                 v.tensor(&path.child("running_var"), &[$c], &mut state.running_var);
+                let mut count = state.num_batches_tracked.get();
+                v.counter(&path.child("num_batches_tracked"), &mut count);
+                state.num_batches_tracked = BatchCount::new(count).unwrap_or(state.num_batches_tracked);
             }
         }
 
@@ -394,3 +447,22 @@ macro_rules! batch_norm_layer {
 
 batch_norm_layer!(BatchNorm1d<const N>, [f32; N], N);
 batch_norm_layer!(BatchNorm2d<const C, const H, const W>, [[[f32; W]; H]; C], C);
+
+#[cfg(test)]
+mod tests {
+    use super::BatchCount;
+
+    #[test]
+    fn batch_counts_are_exact_across_the_split_and_stop_at_the_maximum() {
+        for value in [0, 1, (1 << 24) - 1, 1 << 24, (1 << 24) + 1, 470 << 30, BatchCount::MAX] {
+            assert_eq!(BatchCount::new(value).unwrap().get(), value);
+        }
+        let mut count = BatchCount::new((1 << 24) - 1).unwrap();
+        count.increment();
+        assert_eq!(count.get(), 1 << 24, "the low part carries into the high part");
+        let mut full = BatchCount::new(BatchCount::MAX).unwrap();
+        full.increment();
+        assert_eq!(full.get(), BatchCount::MAX);
+        assert!(BatchCount::new(BatchCount::MAX + 1).is_none());
+    }
+}

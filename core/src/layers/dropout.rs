@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
 use crate::layer::{Forward, GradMode, InPlace, Layer, Mode};
+use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
 /// Inverted dropout on samples `S` of any shape, as PyTorch's `nn.Dropout(p)`:
@@ -161,6 +162,19 @@ impl<S: Flat> Layer for Dropout<S> {
 
     fn reseed<const B: usize>(&self, cache: &mut DropoutCache<S, B>, seed: u64) {
         cache.start(self.seed, seed);
+    }
+
+    /// The generator's state as one counter named after the layer (started first if it
+    /// has not drawn yet, which changes no mask it will draw).
+    fn visit_streams<const B: usize, V: TensorVisitor>(
+        &self,
+        cache: &mut DropoutCache<S, B>,
+        path: &TensorPath<'_>,
+        visitor: &mut V,
+    ) {
+        let mut state = cache.stream(self.seed);
+        visitor.counter(path, &mut state);
+        cache.rng = state;
     }
 
     fn forward<const B: usize>(

@@ -13,7 +13,7 @@ mod residual;
 
 pub use activation::{Elu, Gelu, Identity, LeakyRelu, Prelu, Relu, Selu, Sigmoid, Silu, Softmax, Softplus, Tanh};
 pub use avg_pool2d::AvgPool2d;
-pub use batch_norm::{BatchNorm1d, BatchNorm2d, BatchNormCache, BatchNormParams, BatchNormState};
+pub use batch_norm::{BatchCount, BatchNorm1d, BatchNorm2d, BatchNormCache, BatchNormParams, BatchNormState};
 pub use conv2d::{Conv2d, Conv2dCache, Conv2dParams};
 pub use dense::{Dense, DenseParams};
 pub use dropout::{Dropout, DropoutCache};

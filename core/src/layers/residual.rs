@@ -105,6 +105,15 @@ impl<S: Flat, L: Layer + Forward<Input = S, Output = S>> Layer for Residual<L> {
         self.inner.reseed::<B>(&mut cache.inner, seed);
     }
 
+    fn visit_streams<const B: usize, V: TensorVisitor>(
+        &self,
+        cache: &mut ResidualCache<L, B>,
+        path: &TensorPath<'_>,
+        visitor: &mut V,
+    ) {
+        self.inner.visit_streams::<B, V>(&mut cache.inner, path, visitor);
+    }
+
     fn backward<const B: usize>(
         &self,
         params: &L::Params,

@@ -153,6 +153,22 @@ fn prelu_gradients() {
         let layer = Prelu::<Image>::new(slope);
         check_layer::<_, 4>(&format!("Prelu({slope}) on images"), &layer, &params, 3, away_from_zero, KINKED, seed);
     }
+    // One slope per channel, `nn.PReLU(num_parameters)`: per feature of a flat sample, per
+    // channel of an image, with slopes of both signs.
+    let layer = Prelu::<Sample, 6>::new(0.25);
+    let mut params = [0.0; 6];
+    layer.init(&mut params, &mut (), &mut SmallRng::seed_from_u64(0));
+    assert_eq!(params, [0.25; 6]);
+    let params = [0.25, -0.3, 1.7, 0.0, 0.5, -1.2];
+    check_layer::<_, 8>("Prelu(num_parameters = 6)", &layer, &params, 5, away_from_zero, KINKED, 24);
+    let layer = Prelu::<Image, 2>::new(0.25);
+    check_layer::<_, 4>("Prelu(num_parameters = 2) on images", &layer, &[0.4, -0.7], 3, away_from_zero, KINKED, 25);
+    // Each channel uses its own slope: channel 1 of an image is scaled by a_1 only.
+    let x: [Image; 1] = [[[[-1.0; 3]; 2], [[-2.0; 3]; 2]]];
+    let mut y = [[[[0.0; 3]; 2]; 2]; 1];
+    layer.infer::<1>(&[0.4, -0.7], &(), &x, &mut y, &mut ());
+    assert_eq!(y[0][0], [[-0.4; 3]; 2]);
+    assert_eq!(y[0][1], [[1.4; 3]; 2]);
 }
 
 #[test]

@@ -13,8 +13,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use staticnet_core::flat::{flatten, flatten_mut};
 use staticnet_core::layers::{
-    AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormParams, BatchNormState, Conv2d, Dropout, DropoutCache, Flatten,
-    GlobalAvgPool, MaxPool2d,
+    AvgPool2d, BatchCount, BatchNorm1d, BatchNorm2d, BatchNormParams, BatchNormState, Conv2d, Dropout, DropoutCache,
+    Flatten, GlobalAvgPool, MaxPool2d,
 };
 use staticnet_core::{Flat, Forward, Layer, Mode};
 
@@ -153,6 +153,7 @@ fn batch_norm_setup<const C: usize>(rng: &mut SmallRng) -> (BatchNormParams<C>, 
     let state = BatchNormState {
         running_mean: core::array::from_fn(|_| rng.random_range(-1.0..1.0)),
         running_var: core::array::from_fn(|_| rng.random_range(0.5..2.0)),
+        num_batches_tracked: BatchCount::new(7).unwrap(),
     };
     (params, state)
 }
@@ -187,7 +188,9 @@ fn batch_norm_init_and_running_statistics() {
     let mut state = BatchNormState::<2>::zeroed();
     layer.init(&mut params, &mut state, &mut SmallRng::seed_from_u64(0));
     assert_eq!(params, BatchNormParams { weight: [1.0; 2], bias: [0.0; 2] });
-    assert_eq!(state, BatchNormState { running_mean: [0.0; 2], running_var: [1.0; 2] });
+    let zero = BatchCount::default();
+    assert_eq!(state, BatchNormState { running_mean: [0.0; 2], running_var: [1.0; 2], num_batches_tracked: zero });
+    assert_eq!(zero.get(), 0);
 
     // Channel 0 holds 1..=8 over two images, channel 1 a constant.
     let x = [[[[1.0, 2.0], [3.0, 4.0]], [[5.0; 2]; 2]], [[[5.0, 6.0], [7.0, 8.0]], [[5.0; 2]; 2]]];
@@ -199,6 +202,7 @@ fn batch_norm_init_and_running_statistics() {
     assert_eq!(run.state.running_mean, [0.25 * mean, 0.25 * 5.0]);
     assert!((run.state.running_var[0] - (0.75 + 0.25 * unbiased)).abs() < 1e-6);
     assert_eq!(run.state.running_var[1], 0.75);
+    assert_eq!(run.state.num_batches_tracked.get(), 1, "one training pass counted, as PyTorch");
     // The constant channel normalises to β = 0.
     assert!(run.y.iter().all(|image| image[1].as_flattened().iter().all(|&v| v == 0.0)));
 

@@ -11,8 +11,8 @@ use common::{Case, RTOL, Run, assert_close, check_every_case, run_layer};
 use serde_json::Value;
 use staticnet_core::flat::flatten;
 use staticnet_core::layers::{
-    AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormCache, BatchNormParams, BatchNormState, Conv2d, Conv2dParams,
-    Dropout, DropoutCache, MaxPool2d,
+    AvgPool2d, BatchCount, BatchNorm1d, BatchNorm2d, BatchNormCache, BatchNormParams, BatchNormState, Conv2d,
+    Conv2dParams, Dropout, DropoutCache, MaxPool2d,
 };
 use staticnet_core::{Flat, Layer, Mode};
 
@@ -194,6 +194,7 @@ where
     let state = BatchNormState {
         running_mean: case.input("running_mean").to_array(),
         running_var: case.input("running_var").to_array(),
+        num_batches_tracked: BatchCount::default(),
     };
     let x: Vec<L::Input> = case.input("x").to_blocks(shape);
     let g: Vec<L::Output> = case.input("g").to_blocks(shape);

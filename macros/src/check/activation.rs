@@ -2,7 +2,7 @@
 
 use super::shape::flat_width;
 use super::{Call, Checked};
-use crate::desc::{Activation, Kind};
+use crate::desc::{Activation, Kind, Shape};
 use syn::{Expr, ExprLit, Lit};
 
 /// An activation without hyperparameters.
@@ -23,10 +23,35 @@ pub fn elu(call: &Call<'_>) -> syn::Result<Checked> {
     Ok(elementwise(call, Activation::Elu { alpha }))
 }
 
-/// `Prelu(init = 0.25)`.
+/// `Prelu(init = 0.25, num_parameters = 1)`: one slope, or one per channel (the first
+/// dimension of the input, its features when it is flat), as `nn.PReLU(num_parameters)`.
 pub fn prelu(call: &Call<'_>) -> syn::Result<Checked> {
-    let init = call.reader(&["init"])?.f32("init")?.unwrap_or(0.25);
-    Ok(elementwise(call, Activation::Prelu { init }))
+    let args = call.reader(&["init", "num_parameters"])?;
+    let init = args.f32("init")?.unwrap_or(0.25);
+    let num_parameters = args.usize("num_parameters")?.unwrap_or(1);
+    if num_parameters != 1 {
+        let span = args.span("num_parameters", call.args_span());
+        match call.input {
+            Shape::Known(dims) if dims.first() == Some(&num_parameters) => {}
+            Shape::Known(dims) => {
+                let channels = dims.first().copied().unwrap_or(0);
+                return Err(syn::Error::new(
+                    span,
+                    format!(
+                        "`num_parameters` is 1 or the number of channels, {channels} for input {}",
+                        call.input.describe()
+                    ),
+                ));
+            }
+            _ => {
+                return Err(syn::Error::new(
+                    span,
+                    "`num_parameters` other than 1 needs an input whose shape the macro knows",
+                ));
+            }
+        }
+    }
+    Ok(elementwise(call, Activation::Prelu { init, num_parameters }))
 }
 
 /// `Gelu(approximate = "none" | "tanh")`.

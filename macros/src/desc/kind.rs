@@ -96,7 +96,7 @@ pub enum Activation {
     Softplus,
     LeakyRelu { negative_slope: f32 },
     Elu { alpha: f32 },
-    Prelu { init: f32 },
+    Prelu { init: f32, num_parameters: usize },
     Gelu { tanh: bool },
 }
 

@@ -38,6 +38,9 @@ pub fn ty(layer: &Layer) -> TokenStream {
             BatchNormInput::Images([c, h, w]) => quote!(::staticnet::layers::BatchNorm2d<#c, #h, #w>),
         },
         Kind::Dropout(_) => quote!(::staticnet::layers::Dropout<#sample>),
+        Kind::Activation(Activation::Prelu { num_parameters, .. }) => {
+            quote!(::staticnet::layers::Prelu<#sample, #num_parameters>)
+        }
         Kind::Activation(a) => {
             let path = activation_path(*a);
             quote!(#path<#sample>)
@@ -101,7 +104,7 @@ pub fn ctor(layer: &Layer) -> TokenStream {
             match *a {
                 Activation::LeakyRelu { negative_slope: v }
                 | Activation::Elu { alpha: v }
-                | Activation::Prelu { init: v } => {
+                | Activation::Prelu { init: v, .. } => {
                     quote!(#path::new(#v))
                 }
                 Activation::Gelu { tanh } => quote!(#path::new(#tanh)),
