@@ -256,3 +256,34 @@ fn a_per_step_scheduler_resumes_from_a_checkpoint() {
     Callback::<Net>::on_train_batch_begin(&mut resumed, 0, &mut run).unwrap();
     assert!((run.learning_rate() - 0.01).abs() < 1e-9, "step 4 of the run, not step 0: {}", run.learning_rate());
 }
+
+/// A loop holds its callbacks as `&mut [&mut dyn Callback<N>]` (no allocation, so also on
+/// the firmware): every hook reaches every callback in order, and one that stops ends the run.
+#[test]
+fn callbacks_run_as_a_list_of_trait_objects() {
+    let mut early = EarlyStopping::<Net>::new("loss").patience(1);
+    let mut history = History::new();
+    let mut nan = TerminateOnNaN::new();
+    let callbacks: &mut [&mut dyn Callback<Net>] = &mut [&mut early, &mut history, &mut nan];
+    let (mut model, mut sgd) = (Model::<Net>::new(0), Sgd::new(0.1));
+    let mut run = Control::new(&mut model, &mut sgd);
+    let mut logs = Logs::new();
+    let mut epochs = 0;
+    for (epoch, loss) in [1.0, 0.5, 0.6, 0.7, 0.8].into_iter().enumerate() {
+        for callback in callbacks.iter_mut() {
+            callback.on_epoch_begin(epoch, &mut run).unwrap();
+        }
+        logs.clear();
+        logs.set("loss", loss).unwrap();
+        for callback in callbacks.iter_mut() {
+            callback.on_epoch_end(epoch, &mut logs, &mut run).unwrap();
+        }
+        epochs += 1;
+        if run.stopped() {
+            break;
+        }
+    }
+    assert_eq!(epochs, 3, "stopped one epoch after the best (patience 1)");
+    assert_eq!(history.len(), 3);
+    assert_eq!(early.stopped_epoch(), Some(2));
+}

@@ -172,9 +172,11 @@ impl<S: Flat> Layer for Dropout<S> {
         path: &TensorPath<'_>,
         visitor: &mut V,
     ) {
+        let fixed = cache.fixed;
         let mut state = cache.stream(self.seed);
         visitor.counter(path, &mut state);
         cache.rng = state;
+        cache.fixed = fixed;
     }
 
     fn forward<const B: usize>(
@@ -236,5 +238,51 @@ impl<S: Flat> InPlace for Dropout<S> {
         for (v, &m) in flatten_mut(xy).iter_mut().zip(flatten(&cache.mask[..rows])) {
             *v *= m * scale;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensors::{TensorPath, TensorVisitor};
+
+    struct Streams(std::vec::Vec<u64>, Option<u64>);
+
+    impl TensorVisitor for Streams {
+        fn tensor(&mut self, _: &TensorPath<'_>, _: &[usize], _: &mut [f32]) {}
+        fn counter(&mut self, _: &TensorPath<'_>, value: &mut u64) {
+            self.0.push(*value);
+            if let Some(v) = self.1 {
+                *value = v;
+            }
+        }
+    }
+
+    #[test]
+    fn a_restored_stream_draws_the_same_masks_and_a_fixed_mask_stays() {
+        let layer = Dropout::<[f32; 64]>::new(0.5, 3);
+        let mut first = crate::flat::zeroed::<DropoutCache<[f32; 64], 2>>();
+        let x = [[1.0f32; 64]; 2];
+        let mut y = [[0.0f32; 64]; 2];
+        layer.forward::<2>(&(), &(), &x, &mut y, &mut first, Mode::Train);
+        let mut saved = Streams(std::vec::Vec::new(), None);
+        layer.visit_streams::<2, _>(&mut first, &TensorPath::ROOT, &mut saved);
+        layer.forward::<2>(&(), &(), &x, &mut y, &mut first, Mode::Train);
+        let next = y;
+
+        let mut resumed = crate::flat::zeroed::<DropoutCache<[f32; 64], 2>>();
+        layer.visit_streams::<2, _>(
+            &mut resumed,
+            &TensorPath::ROOT,
+            &mut Streams(std::vec::Vec::new(), Some(saved.0[0])),
+        );
+        layer.forward::<2>(&(), &(), &x, &mut y, &mut resumed, Mode::Train);
+        assert_eq!(y, next, "the restored stream draws the next mask");
+
+        let mut fixed = crate::flat::zeroed::<DropoutCache<[f32; 64], 2>>();
+        fixed.set_mask([[1.0; 64]; 2]);
+        layer.visit_streams::<2, _>(&mut fixed, &TensorPath::ROOT, &mut Streams(std::vec::Vec::new(), None));
+        layer.forward::<2>(&(), &(), &x, &mut y, &mut fixed, Mode::Train);
+        assert_eq!(y, [[2.0; 64]; 2], "visiting keeps a fixed mask");
     }
 }
