@@ -1,6 +1,6 @@
 //! Training and evaluation loops over a [`Dataset`](crate::data::Dataset) (std only): one
 //! epoch of mini-batch training, accuracy, loss and predictions on held-out data; training
-//! checkpoints that resume a run bit for bit; and [`callbacks`] (the trait and the
+//! checkpoints that resume a run bit for bit; Keras's [`fit`] with [`metrics`]; and [`callbacks`] (the trait and the
 //! callbacks that need no `std` work without it).
 
 pub mod callbacks;
@@ -10,10 +10,15 @@ mod checkpoint;
 mod epoch;
 #[cfg(feature = "std")]
 mod evaluate;
+mod fit;
+pub mod metrics;
+#[cfg(feature = "std")]
+mod progress;
 
 #[cfg(feature = "std")]
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, CheckpointError, Progress};
 #[cfg(feature = "std")]
 pub use epoch::{EpochStats, train_epoch, train_epoch_augmented, train_epoch_loss};
+pub use fit::{BatchBuffers, Fit, FitError, NoValidation, fit};
 #[cfg(feature = "std")]
 pub use evaluate::{accuracy, evaluate_loss, predict_all};
