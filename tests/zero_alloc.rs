@@ -262,3 +262,45 @@ fn an_epoch_of_augmented_batches_allocates_nothing() {
     original.sort_by(|a, b| a.partial_cmp(b).unwrap());
     assert!(pairs == original, "the data set itself is only shuffled, not augmented");
 }
+
+network! {
+    struct Small { input: [64], fc1: Dense(32), Relu, fc2: Dense(10) }
+}
+
+/// `fit` allocates per run (its buffers, the validation workspace) and per epoch (the
+/// history's record), never per step: four times the samples, the same allocations.
+#[test]
+fn fit_allocates_per_run_and_epoch_not_per_step() {
+    use staticnet::train::callbacks::EarlyStopping;
+    use staticnet::train::fit;
+    use staticnet::train::metrics::Accuracy;
+    let data = |samples: usize| {
+        let inputs: Vec<[f32; 64]> =
+            (0..samples).map(|i| std::array::from_fn(|j| ((i * 7 + j * 3) % 11) as f32 / 11.0)).collect();
+        let targets: Vec<usize> = (0..samples).map(|i| i % 10).collect();
+        Dataset::new(inputs, targets).unwrap()
+    };
+    let run = |samples: usize| {
+        let (mut train, mut val) = (data(samples), data(32));
+        let mut model = Model::<Small>::new(0);
+        let mut ws = Workspace::<Small, 16>::new();
+        let mut adam = Adam::<Small>::new(0.01);
+        let mut accuracy = Accuracy::new();
+        let mut early = EarlyStopping::new("val_loss").patience(10);
+        let (allocations, _, history) = count(|| {
+            fit(&mut model, &mut ws, &mut adam, &CrossEntropyLoss)
+                .epochs(3)
+                .verbose(0)
+                .metrics(&mut [&mut accuracy])
+                .callbacks(&mut [&mut early])
+                .validation_data(&mut val)
+                .run(&mut train)
+                .unwrap()
+        });
+        assert_eq!(history.len(), 3);
+        allocations
+    };
+    let (few, many) = (run(64), run(256));
+    assert_eq!(few, many, "{few} allocations for 4 steps an epoch, {many} for 16");
+    assert!(few > 0, "the run allocates its buffers");
+}

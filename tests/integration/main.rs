@@ -9,6 +9,7 @@ mod callbacks;
 mod checkpoint;
 mod custom_layer;
 mod errors_at_the_mistake;
+mod fit;
 mod memory_figures;
 mod model_and_scaler;
 mod model_file;

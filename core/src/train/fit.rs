@@ -97,10 +97,9 @@ impl fmt::Display for FitError {
             FitError::BatchSize { asked, capacity } => {
                 write!(f, "batch_size {asked}: it must be from 1 to the workspace's capacity, {capacity}")
             }
-            FitError::NoValidationWorkspace => write!(
-                f,
-                "validation without std needs an InferenceWorkspace: pass one with `validation_workspace`"
-            ),
+            FitError::NoValidationWorkspace => {
+                write!(f, "validation without std needs an InferenceWorkspace: pass one with `validation_workspace`")
+            }
         }
     }
 }

@@ -19,6 +19,6 @@ mod progress;
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, CheckpointError, Progress};
 #[cfg(feature = "std")]
 pub use epoch::{EpochStats, train_epoch, train_epoch_augmented, train_epoch_loss};
-pub use fit::{BatchBuffers, Fit, FitError, NoValidation, fit};
 #[cfg(feature = "std")]
 pub use evaluate::{accuracy, evaluate_loss, predict_all};
+pub use fit::{BatchBuffers, Fit, FitError, NoValidation, fit};

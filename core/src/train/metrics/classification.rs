@@ -70,7 +70,8 @@ impl<const OUT: usize, T: ClassTarget> Metric<[f32; OUT], T> for TopKAccuracy {
     fn update(&mut self, outputs: &[[f32; OUT]], targets: &[T]) {
         for (output, target) in outputs.iter().zip(targets) {
             // The class is in the top k when fewer than k outputs are strictly larger.
-            let hit = output.get(target.class()).is_some_and(|&own| output.iter().filter(|&&o| o > own).count() < self.k);
+            let hit =
+                output.get(target.class()).is_some_and(|&own| output.iter().filter(|&&o| o > own).count() < self.k);
             self.correct += usize::from(hit);
             self.seen += 1;
         }

@@ -1,0 +1,158 @@
+//! `fit`, Keras's training loop: it trains exactly as the hand-written loop does, reports
+//! losses and metrics per epoch, stops early, validates, and refuses bad set-ups.
+
+use staticnet::prelude::*;
+use staticnet::train::callbacks::EarlyStopping;
+use staticnet::train::metrics::{Accuracy, MeanSquaredError, R2Score};
+use staticnet::train::{FitError, fit, train_epoch_loss};
+
+network! {
+    struct Blobs { input: [2], fc1: Dense(8), Tanh, fc2: Dense(3) }
+}
+
+network! {
+    struct Line { input: [3], fc: Dense(1) }
+}
+
+/// Three clusters of 2-D points, `n` per class, in an order that mixes them.
+fn blobs(n: usize, seed: u64) -> Dataset<2, usize> {
+    let centres = [[0.0, 1.0], [1.0, -1.0], [-1.0, -0.5]];
+    let (mut inputs, mut targets) = (Vec::new(), Vec::new());
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut noise = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+    };
+    for i in 0..3 * n {
+        let c = i % 3;
+        inputs.push([centres[c][0] + 0.6 * noise(), centres[c][1] + 0.6 * noise()]);
+        targets.push(c);
+    }
+    Dataset::new(inputs, targets).unwrap()
+}
+
+#[test]
+fn fit_trains_exactly_as_the_hand_written_epoch_loop() {
+    let data = blobs(20, 1);
+    let (mut by_hand, mut by_fit) = (Model::<Blobs>::new(3), Model::<Blobs>::new(3));
+    let (mut ws1, mut ws2) = (Workspace::<Blobs, 8>::new(), Workspace::<Blobs, 8>::new());
+    let (mut sgd1, mut sgd2) = (Sgd::new(0.1), Sgd::new(0.1));
+    let mut losses = Vec::new();
+    for _ in 0..3 {
+        losses.push(train_epoch_loss(&mut ws1, &mut by_hand, &data, &CrossEntropyLoss, &mut sgd1).unwrap());
+    }
+    let mut train = data.clone();
+    let history = fit(&mut by_fit, &mut ws2, &mut sgd2, &CrossEntropyLoss)
+        .epochs(3)
+        .shuffle(false)
+        .verbose(0)
+        .run(&mut train)
+        .unwrap();
+    assert_eq!(by_fit.params.as_flat(), by_hand.params.as_flat(), "bit-identical parameters");
+    let fit_losses: Vec<f64> = history.get("loss").into_iter().map(Option::unwrap).collect();
+    assert_eq!(fit_losses, losses);
+    assert_eq!(history.get("lr"), vec![Some(f64::from(0.1f32)); 3]);
+    assert_eq!(history.len(), 3);
+}
+
+#[test]
+fn fit_reports_metrics_and_validation_and_learns() {
+    let (mut train, mut val) = (blobs(40, 2), blobs(20, 3));
+    let mut model = Model::<Blobs>::new(0);
+    let mut ws = Workspace::<Blobs, 16>::new();
+    let mut adam = Adam::<Blobs>::new(0.05);
+    let mut accuracy = Accuracy::new();
+    let history = fit(&mut model, &mut ws, &mut adam, &CrossEntropyLoss)
+        .epochs(30)
+        .batch_size(10)
+        .seed(7)
+        .verbose(0)
+        .metrics(&mut [&mut accuracy])
+        .validation_data(&mut val)
+        .validation_freq(2)
+        .run(&mut train)
+        .unwrap();
+    assert_eq!(history.len(), 30);
+    let val_loss = history.get("val_loss");
+    // Every second epoch is validated (Keras's validation_freq).
+    assert!(val_loss.iter().step_by(2).all(Option::is_none) && val_loss.iter().skip(1).step_by(2).all(Option::is_some));
+    let loss = history.get("loss");
+    assert!(loss[29].unwrap() < 0.5 * loss[0].unwrap(), "{loss:?}");
+    assert!(history.get("val_accuracy")[29].unwrap() >= 0.9, "{:?}", history.get("val_accuracy"));
+    assert!(history.get("accuracy")[29].unwrap() >= 0.9);
+    // The validation loss is the mean loss over the validation data in evaluation mode.
+    let last = history.get("val_loss")[29].unwrap();
+    let check = staticnet::train::evaluate_loss(&mut ws, &model, &val, &CrossEntropyLoss).unwrap();
+    assert!((last - check).abs() < 1e-6, "{last} vs {check}");
+}
+
+#[test]
+fn early_stopping_ends_the_run_after_patience_epochs_without_improvement() {
+    let (mut train, mut val) = (blobs(10, 4), blobs(10, 5));
+    let mut model = Model::<Blobs>::new(0);
+    let mut ws = Workspace::<Blobs, 8>::new();
+    // A learning rate of 0: the validation loss never improves after the first epoch.
+    let mut sgd = Sgd::new(0.0);
+    let mut early = EarlyStopping::new("val_loss").patience(2);
+    let history = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+        .epochs(20)
+        .verbose(0)
+        .validation_data(&mut val)
+        .callbacks(&mut [&mut early])
+        .run(&mut train)
+        .unwrap();
+    assert_eq!(history.len(), 3, "the best epoch, then two without improvement");
+    assert_eq!(early.stopped_epoch(), Some(2));
+}
+
+#[test]
+fn regression_reports_mse_and_r2() {
+    let w = [0.5f32, -1.0, 2.0];
+    let inputs: Vec<[f32; 3]> =
+        (0..64).map(|i| [(i % 7) as f32 / 7.0, (i % 5) as f32 / 5.0, (i % 3) as f32 / 3.0]).collect();
+    let targets: Vec<[f32; 1]> =
+        inputs.iter().map(|x| [x.iter().zip(w).map(|(x, w)| x * w).sum::<f32>() + 0.3]).collect();
+    let mut train = Dataset::new(inputs, targets).unwrap();
+    let mut model = Model::<Line>::new(0);
+    let mut ws = Workspace::<Line, 16>::new();
+    let mut sgd = Sgd::new(0.3);
+    let (mut mse, mut r2) = (MeanSquaredError::new(), R2Score::new());
+    let history = fit(&mut model, &mut ws, &mut sgd, &MseLoss)
+        .epochs(200)
+        .verbose(0)
+        .metrics(&mut [&mut mse, &mut r2])
+        .run(&mut train)
+        .unwrap();
+    let last = history.logs().last().unwrap();
+    // The training loss is the mean of the steps' MSE, the metric the MSE of the same outputs.
+    assert!((last.get("loss").unwrap() - last.get("mse").unwrap()).abs() < 1e-6);
+    assert!(last.get("r2").unwrap() > 0.999, "{:?}", last.get("r2"));
+}
+
+#[test]
+fn bad_set_ups_and_bad_data_are_errors_that_leave_the_model_as_it_was() {
+    let mut model = Model::<Blobs>::new(0);
+    let before = model.params;
+    let mut ws = Workspace::<Blobs, 8>::new();
+    let mut sgd = Sgd::new(0.1);
+    let mut train = blobs(5, 1);
+    let err =
+        fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss).batch_size(9).verbose(0).run(&mut train).unwrap_err();
+    assert_eq!(err.to_string(), "batch_size 9: it must be from 1 to the workspace's capacity, 8");
+    let mut empty = Dataset::<2, usize>::new(vec![], vec![]).unwrap();
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss).verbose(0).run(&mut empty).unwrap_err();
+    assert_eq!(err.to_string(), "the training data have no samples");
+    // A label out of range in the second batch: the first batch trained, the second did not.
+    let mut bad = blobs(4, 1);
+    bad.targets[9] = 3;
+    let mut first_only = model.clone();
+    ws.train_step(&mut first_only, &bad.inputs[..8], &bad.targets[..8], &CrossEntropyLoss, &mut Sgd::new(0.1)).unwrap();
+    let err =
+        fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss).shuffle(false).verbose(0).run(&mut bad).unwrap_err();
+    assert!(matches!(err, FitError::Step { epoch: 0, batch: 1, validation: false, .. }), "{err:?}");
+    assert!(err.to_string().starts_with("epoch 1, batch 2: "), "{err}");
+    assert_eq!(model.params.as_flat(), first_only.params.as_flat());
+    assert_ne!(model.params.as_flat(), before.as_flat());
+}
