@@ -8,11 +8,11 @@
 //! place (or pack a panel on the stack), keeping a block of the result in registers.
 //!
 //! - [`matmul_nt`]: `C = A Bᵀ + bias` (dense forward, `y = x Wᵀ + b`), by dot products
-//!   for few rows ([`dots`]) and packed panels for many ([`packed`]);
-//! - [`matmul`]: `C = start + A B` by broadcasting ([`broadcast`]): the dense input
+//!   for few rows (`dots.rs`) and packed panels for many (`packed.rs`);
+//! - [`matmul`]: `C = start + A B` by broadcasting (`broadcast.rs`): the dense input
 //!   gradient `dx = dy W`, and all three products of a convolution (`y = W · col + b`,
 //!   `dWᵀ += col · dyᵀ`, `dcol = Wᵀ · dy`);
-//! - [`matmul_tn`]: `C = start + Aᵀ B` as a sum of outer products ([`outer`]): the dense
+//! - [`matmul_tn`]: `C = start + Aᵀ B` as a sum of outer products (`outer.rs`): the dense
 //!   weight gradient `dW = dyᵀ x`, overwritten or accumulated.
 //!
 //! Which instruction set runs is decided in one place, [`Kernel::active`]; each product
