@@ -24,6 +24,8 @@ pub enum Error {
     },
     /// A class index outside `0..classes`.
     ClassOutOfRange {
+        /// The row of the batch.
+        row: usize,
         /// The index given.
         class: usize,
         /// Number of classes the network outputs.
@@ -119,6 +121,27 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The same error with its batch row (or sample) moved by `offset`: a batch's error
+    /// as the position in the whole data set, for a batch starting at `offset`.
+    pub(crate) fn offset_rows(self, offset: usize) -> Self {
+        match self {
+            Error::NonFiniteInput { row, index, value } => Error::NonFiniteInput { row: row + offset, index, value },
+            Error::NonFiniteTarget { row, index, value } => Error::NonFiniteTarget { row: row + offset, index, value },
+            Error::TargetOutOfRange { row, index, value } => {
+                Error::TargetOutOfRange { row: row + offset, index, value }
+            }
+            Error::LabelOutOfRange { sample, label, classes } => {
+                Error::LabelOutOfRange { sample: sample + offset, label, classes }
+            }
+            Error::ClassOutOfRange { row, class, classes } => {
+                Error::ClassOutOfRange { row: row + offset, class, classes }
+            }
+            other => other,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -129,8 +152,8 @@ impl fmt::Display for Error {
             Error::TargetCount { outputs, targets } => {
                 write!(f, "{targets} targets given for {outputs} rows")
             }
-            Error::ClassOutOfRange { class, classes } => {
-                write!(f, "class index {class} out of range for {classes} classes")
+            Error::ClassOutOfRange { row, class, classes } => {
+                write!(f, "target row {row} is class {class}, out of range for {classes} classes")
             }
             Error::NoPasses => write!(f, "Monte-Carlo dropout needs at least one pass"),
             Error::OutputCount { rows, given } => {

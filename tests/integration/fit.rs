@@ -144,15 +144,31 @@ fn bad_set_ups_and_bad_data_are_errors_that_leave_the_model_as_it_was() {
     let mut empty = Dataset::<2, usize>::new(vec![], vec![]).unwrap();
     let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss).verbose(0).run(&mut empty).unwrap_err();
     assert_eq!(err.to_string(), "the training data have no samples");
-    // A label out of range in the second batch: the first batch trained, the second did not.
+    // A label out of range, and a NaN: found before the first step, named by position.
     let mut bad = blobs(4, 1);
     bad.targets[9] = 3;
-    let mut first_only = model.clone();
-    ws.train_step(&mut first_only, &bad.inputs[..8], &bad.targets[..8], &CrossEntropyLoss, &mut Sgd::new(0.1)).unwrap();
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss).verbose(0).run(&mut bad).unwrap_err();
+    assert_eq!(err.to_string(), "training data: target row 9 is class 3, out of range for 3 classes");
+    let (mut nan, mut val) = (blobs(4, 1), blobs(4, 2));
+    val.inputs[10][1] = f32::NAN;
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+        .verbose(0)
+        .validation_data(&mut val)
+        .run(&mut nan)
+        .unwrap_err();
+    assert!(matches!(err, FitError::Data { validation: true, error: Error::NonFiniteInput { row: 10, index: 1, .. } }));
+    assert_eq!(model.params.as_flat(), before.as_flat(), "nothing trained");
+    // A step that fails mid-run (finite inputs whose loss overflows): named by epoch and
+    // batch, the parameters those of the batch before.
+    let inputs: Vec<[f32; 3]> = (0..16).map(|i| if i == 9 { [3e38; 3] } else { [0.1 * i as f32; 3] }).collect();
+    let mut huge = Dataset::new(inputs, vec![[1.0f32]; 16]).unwrap();
+    let mut line = Model::<Line>::new(0);
+    let mut ws = Workspace::<Line, 8>::new();
+    let mut first_only = line.clone();
+    ws.train_step(&mut first_only, &huge.inputs[..8], &huge.targets[..8], &MseLoss, &mut Sgd::new(0.1)).unwrap();
     let err =
-        fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss).shuffle(false).verbose(0).run(&mut bad).unwrap_err();
+        fit(&mut line, &mut ws, &mut Sgd::new(0.1), &MseLoss).shuffle(false).verbose(0).run(&mut huge).unwrap_err();
     assert!(matches!(err, FitError::Step { epoch: 0, batch: 1, validation: false, .. }), "{err:?}");
     assert!(err.to_string().starts_with("epoch 1, batch 2: "), "{err}");
-    assert_eq!(model.params.as_flat(), first_only.params.as_flat());
-    assert_ne!(model.params.as_flat(), before.as_flat());
+    assert_eq!(line.params.as_flat(), first_only.params.as_flat());
 }

@@ -453,7 +453,7 @@ fn check_class_loss<L: Loss<[f32; 2], Target = usize>>(loss: &L) {
     }
     let (mut model, mut adam) = head();
     let error = failing_step(&mut model, &mut adam, &head_inputs(), &[0, 1, 2, 0], loss);
-    assert_eq!(error, Error::ClassOutOfRange { class: 2, classes: 2 });
+    assert_eq!(error, Error::ClassOutOfRange { row: 2, class: 2, classes: 2 });
 }
 
 #[test]

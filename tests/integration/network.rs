@@ -117,7 +117,7 @@ fn bad_batches_are_errors_not_panics() {
     let err = ws.train_step(&mut model, &x[..2], &[0], &SparseCategoricalCrossEntropy, &mut sgd).unwrap_err();
     assert_eq!(err, Error::TargetCount { outputs: 2, targets: 1 });
     let err = ws.train_step(&mut model, &x[..2], &[0, 3], &SparseCategoricalCrossEntropy, &mut sgd).unwrap_err();
-    assert_eq!(err, Error::ClassOutOfRange { class: 3, classes: 3 });
+    assert_eq!(err, Error::ClassOutOfRange { row: 1, class: 3, classes: 3 });
 }
 
 #[test]

@@ -66,8 +66,8 @@ pub(crate) fn check_rows<O, T>(output: &[O], target: &[T]) -> Result<(), Error> 
 
 /// Checks that every class index is below `classes`.
 pub(crate) fn check_classes(target: &[usize], classes: usize) -> Result<(), Error> {
-    match target.iter().find(|&&c| c >= classes) {
-        Some(&class) => Err(Error::ClassOutOfRange { class, classes }),
+    match target.iter().enumerate().find(|&(_, &c)| c >= classes) {
+        Some((row, &class)) => Err(Error::ClassOutOfRange { row, class, classes }),
         None => Ok(()),
     }
 }

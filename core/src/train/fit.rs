@@ -79,6 +79,15 @@ pub enum FitError {
         /// The workspace's capacity.
         capacity: usize,
     },
+    /// A sample of the training or validation data is bad (a NaN, a class out of
+    /// range): found by the check of every sample before the first step, so nothing
+    /// trained. Its row is the sample's position in the source's order.
+    Data {
+        /// Whether it is the validation data.
+        validation: bool,
+        /// What is wrong, with the sample's position as its row.
+        error: Error,
+    },
     /// Validation without `std` needs an inference workspace from the caller.
     NoValidationWorkspace,
 }
@@ -96,6 +105,9 @@ impl fmt::Display for FitError {
             }
             FitError::BatchSize { asked, capacity } => {
                 write!(f, "batch_size {asked}: it must be from 1 to the workspace's capacity, {capacity}")
+            }
+            FitError::Data { validation, error } => {
+                write!(f, "{} data: {error}", if *validation { "validation" } else { "training" })
             }
             FitError::NoValidationWorkspace => {
                 write!(f, "validation without std needs an InferenceWorkspace: pass one with `validation_workspace`")
@@ -324,6 +336,12 @@ where
                 return Err(FitError::NoValidationWorkspace);
             }
         }
+        self.check_data(&*train, buffers, false)?;
+        if let Some(v) = self.validation.take() {
+            let checked = self.check_data(&*v, buffers, true);
+            self.validation = Some(v);
+            checked?;
+        }
         let mut rng = SmallRng::seed_from_u64(self.seed);
         let mut logs = Logs::new();
         self.hook(observer, |cb, run| cb.on_train_begin(run))?;
@@ -344,6 +362,29 @@ where
         }
         self.hook(observer, |cb, run| cb.on_train_end(&logs, run))?;
         Ok(logs)
+    }
+
+    /// Checks every input and target of `data` (finite, classes in range, values the
+    /// loss takes), batch by batch in the source's order, before anything trains.
+    fn check_data<D: BatchSource<IN, Target = T>, const IN: usize>(
+        &self,
+        data: &D,
+        buffers: &mut BatchBuffers<IN, T, B>,
+        validation: bool,
+    ) -> Result<(), FitError> {
+        let mut start = 0;
+        loop {
+            let rows = data.fill(start, &mut buffers.inputs, &mut buffers.targets);
+            if rows == 0 {
+                return Ok(());
+            }
+            let checked = crate::finite::check_inputs(&buffers.inputs[..rows])
+                .and_then(|()| self.loss.check_targets(L::targets(&buffers.targets[..rows])));
+            if let Err(error) = checked {
+                return Err(FitError::Data { validation, error: error.offset_rows(start) });
+            }
+            start += rows;
+        }
     }
 
     /// One epoch over `train`; the epoch's `loss` and metrics go into `logs`. Returns

@@ -377,11 +377,11 @@ fn losses_stay_finite_when_saturated() {
 /// Both `loss` and `loss_and_grad` of a class loss reject a class index of `N`.
 fn rejects_class_out_of_range<const N: usize, L: Loss<[f32; N], Target = usize>>(what: &str, loss: &L) {
     let output = [[0.25; N]; 3];
-    let want = Err(Error::ClassOutOfRange { class: N, classes: N });
+    let want = |row| Err(Error::ClassOutOfRange { row, class: N, classes: N });
     let mut grad = [[0.0; N]; 3];
-    assert_eq!(loss.loss(&output, &[0, N, 1]), want, "{what}: loss");
-    assert_eq!(loss.loss_and_grad(&output, &[0, 1, N], &mut grad), want, "{what}: loss_and_grad");
-    let huge = Err(Error::ClassOutOfRange { class: usize::MAX, classes: N });
+    assert_eq!(loss.loss(&output, &[0, N, 1]), want(1), "{what}: loss");
+    assert_eq!(loss.loss_and_grad(&output, &[0, 0, N], &mut grad), want(2), "{what}: loss_and_grad");
+    let huge = Err(Error::ClassOutOfRange { row: 0, class: usize::MAX, classes: N });
     assert_eq!(loss.loss_and_grad(&output, &[usize::MAX, 0, 0], &mut grad), huge, "{what}: usize::MAX");
     assert_eq!(loss.loss(&output, &[N - 1; 3]).map(f32::is_finite), Ok(true), "{what}: last class");
 }

@@ -163,9 +163,9 @@ mod tests {
         let mut acc = BinaryAccuracy::default();
         acc.update(&[[0.9, 0.4], [0.6, 0.5]], &[[1.0, 0.0], [0.0, 1.0]]);
         // 0.9 -> 1 right, 0.4 -> 0 right, 0.6 -> 1 wrong, 0.5 -> 0 (not above) wrong.
-        assert_eq!(acc.result(), 0.5);
+        assert_eq!(Metric::<[f32; 2], [f32; 2]>::result(&acc), 0.5);
         let mut logits = BinaryAccuracy::new(0.0);
         logits.update(&[[2.0, -1.0]], &[[1.0, 1.0]]);
-        assert_eq!(logits.result(), 0.5);
+        assert_eq!(Metric::<[f32; 2], [f32; 2]>::result(&logits), 0.5);
     }
 }

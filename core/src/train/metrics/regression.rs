@@ -157,8 +157,10 @@ mod tests {
             mae.update(&outputs[range.clone()], &targets[range.clone()]);
             r2.update(&outputs[range.clone()], &targets[range]);
         }
-        assert!((mse.result() - (0.25 + 0.0 + 0.0 + 1.0 + 1.0 + 0.0) / 6.0).abs() < 1e-12);
-        assert!((mae.result() - (0.5 + 0.0 + 0.0 + 1.0 + 1.0 + 0.0) / 6.0).abs() < 1e-12);
+        assert!(
+            (Metric::<[f32; 2], [f32; 2]>::result(&mse) - (0.25 + 0.0 + 0.0 + 1.0 + 1.0 + 0.0) / 6.0).abs() < 1e-12
+        );
+        assert!((Metric::<[f32; 2], [f32; 2]>::result(&mae) - (0.5 + 0.0 + 0.0 + 1.0 + 1.0 + 0.0) / 6.0).abs() < 1e-12);
         // Column 0: y = 1.5, 2, 3 (mean 13/6), residuals 0.25 + 0 + 1; column 1: y = 2, 3, 1
         // (mean 2), residuals 0 + 1 + 0. scikit-learn's r2_score gives the same.
         let ss0 = [1.5f64, 2.0, 3.0].iter().map(|y| (y - 13.0 / 6.0).powi(2)).sum::<f64>();
