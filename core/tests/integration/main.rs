@@ -11,5 +11,6 @@ mod gradcheck_cnn;
 mod optimizers;
 mod reference;
 mod reference_cnn;
+mod reference_rnn;
 mod regularize;
 mod schedules;
