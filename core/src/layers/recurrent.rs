@@ -173,12 +173,13 @@ impl Returns for LastStep {
 /// owns, so one model serves any number of streams and nothing is allocated.
 ///
 /// ```
+/// use rand::SeedableRng;
 /// use staticnet_core::layers::{Gru, LastStep, Recurrent};
 /// use staticnet_core::{Flat, Layer};
 ///
 /// let gru = Gru::<1, 8, 32, LastStep>::default();
 /// let mut params = <Gru<1, 8, 32, LastStep> as staticnet_core::Forward>::Params::zeroed();
-/// gru.init(&mut params, &mut (), &mut rand::rngs::mock::StepRng::new(1, 7));
+/// gru.init(&mut params, &mut (), &mut rand::rngs::SmallRng::seed_from_u64(1));
 /// let mut carry = <Gru<1, 8, 32, LastStep> as Recurrent>::Carry::zeroed(); // reset
 /// for sample in [[0.5f32; 8], [0.25; 8]] {
 ///     let h: &[f32; 32] = gru.step(&params, &mut carry, &sample); // h_t, also in `carry`

@@ -8,6 +8,7 @@ mod common;
 mod data_loading;
 mod gradcheck;
 mod gradcheck_cnn;
+mod gradcheck_rnn;
 mod optimizers;
 mod reference;
 mod reference_cnn;
