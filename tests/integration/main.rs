@@ -17,4 +17,5 @@ pub mod network;
 mod network_in_macro_rules;
 mod optimizer_state;
 mod regularization;
+mod sequences;
 mod xor;
