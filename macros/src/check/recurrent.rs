@@ -3,7 +3,7 @@
 //! output is the last step's hidden state `[hidden]`; `true`: every step's, `[steps, hidden]`).
 
 use super::init::init;
-use super::{Call, Checked};
+use super::{Call, Checked, Source};
 use crate::desc::{self, Cell, Kind, Shape};
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit};
@@ -42,8 +42,11 @@ fn check(
     };
     let &[steps, features] = dims.as_slice() else {
         let given = call.ctx.source.shape(&call.input.describe());
-        let hint = match dims.len() {
-            1 => format!("; declare the input as `[steps, features]` (e.g. `[{}, 1]`)", dims[0]),
+        let hint = match (dims.len(), &call.ctx.source) {
+            (1, Source::Input) => format!("; declare the input as `[steps, features]` (e.g. `[{}, 1]`)", dims[0]),
+            (1, Source::Layer(layer)) => {
+                format!("; if `{layer}` is recurrent, give it `return_sequences = true` to pass on every step")
+            }
             _ => String::new(),
         };
         return Err(syn::Error::new(call.span(), format!("{name} takes sequences [steps, features], but {given}{hint}")));
