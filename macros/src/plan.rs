@@ -43,9 +43,7 @@ impl Traits {
             | Kind::BatchNorm(_)
             | Kind::Recurrent(_)
             | Kind::Residual(_)
-            | Kind::Activation(_) => {
-                reads(true, false)
-            }
+            | Kind::Activation(_) => reads(true, false),
             Kind::Custom(_) => reads(true, true),
         }
     }

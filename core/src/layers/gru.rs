@@ -1,6 +1,6 @@
 //! Gated recurrent unit, PyTorch's `nn.GRU(batch_first=True)` (one layer, one direction).
 
-use super::recurrent::{Recurrent, RecurrentParams, Returns, sigmoid, tanh};
+use super::recurrent::{Gates, Recurrent, RecurrentParams, Returns, sigmoid, tanh};
 use crate::flat::{Flat, Zeroable};
 use crate::gemm::matmul_nt;
 use crate::init::Init;
@@ -124,7 +124,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R>
         d_initial: &mut [f32; H],
         dx: Option<&mut [[f32; F]; T]>,
         grads: &mut RecurrentParams<3, F, H>,
-        (dgx, dgh): (&mut [[[f32; H]; T]; 3], &mut [[[f32; H]; T]; 3]),
+        (dgx, dgh): (&mut Gates<3, T, H>, &mut Gates<3, T, H>),
     ) {
         let mut dh = *d_final;
         let mut through_hh = [0.0; H];

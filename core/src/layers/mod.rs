@@ -26,6 +26,6 @@ pub use global_avg_pool::GlobalAvgPool;
 pub use gru::{Gru, GruCache, GruSteps};
 pub use lstm::{Lstm, LstmCache, LstmState, LstmSteps};
 pub use max_pool2d::{MaxPool2d, MaxPool2dCache};
-pub use recurrent::{LastStep, Recurrent, RecurrentParams, Returns, Sequence};
+pub use recurrent::{Gates, LastStep, Recurrent, RecurrentParams, Returns, Sequence};
 pub use residual::{Residual, ResidualCache};
 pub use rnn::{Rnn, RnnCache, RnnNonlinearity, RnnSteps};

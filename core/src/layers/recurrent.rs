@@ -19,6 +19,10 @@ use crate::tensors::{TensorPath, TensorVisitor};
 use core::slice::{from_mut, from_ref};
 use rand::RngCore;
 
+/// One value per gate, step and hidden unit: `gates[g][t][k]` (activations, or their
+/// gradients in backward).
+pub type Gates<const G: usize, const T: usize, const H: usize> = [[[f32; H]; T]; G];
+
 /// The parameters of a single-layer, unidirectional recurrent layer with `G` gates, `F`
 /// input features and `H` hidden units, laid out as PyTorch's `nn.LSTM`, `nn.GRU` and
 /// `nn.RNN`: the gate blocks are stacked row-wise, so `weight_ih` is PyTorch's
@@ -101,7 +105,9 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
             matmul_tn(Start::Accumulate, &dgh[g][..1], from_ref(h0), &mut grads.weight_hh[g]);
             matmul_tn(Start::Accumulate, &dgh[g][1..], &h[..T - 1], &mut grads.weight_hh[g]);
             for (dx_t, dh_t) in dgx[g].iter().zip(&dgh[g]) {
-                for ((bi, bh), (a, b)) in grads.bias_ih[g].iter_mut().zip(&mut grads.bias_hh[g]).zip(dx_t.iter().zip(dh_t)) {
+                for ((bi, bh), (a, b)) in
+                    grads.bias_ih[g].iter_mut().zip(&mut grads.bias_hh[g]).zip(dx_t.iter().zip(dh_t))
+                {
                     *bi += a;
                     *bh += b;
                 }

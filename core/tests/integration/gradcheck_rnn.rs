@@ -37,7 +37,10 @@ fn check<L: Layer, const CAP: usize>(what: &str, layer: &L, rows: usize, gain: f
     let mut grads = once.grads;
     layer.backward::<CAP>(&params, &x, &y, &g, &mut cache, None, &mut grads, GradMode::Accumulate);
     for (twice, once) in grads.as_flat().iter().zip(once.grads.as_flat()) {
-        assert!((twice - 2.0 * once).abs() <= 1e-5 * (1.0 + once.abs()), "{what}: accumulate gave {twice}, not 2 × {once}");
+        assert!(
+            (twice - 2.0 * once).abs() <= 1e-5 * (1.0 + once.abs()),
+            "{what}: accumulate gave {twice}, not 2 × {once}"
+        );
     }
 
     // Inference gives what the training forward pass gives.

@@ -11,11 +11,11 @@
 use crate::common;
 
 use common::{Case, RTOL, Tensor, assert_close, check_every_case, forward_backward};
+use staticnet_core::Flat;
 use staticnet_core::flat::{flatten, zeroed};
 use staticnet_core::layers::{
     Gru, GruSteps, Lstm, LstmState, LstmSteps, Recurrent, RecurrentParams, Rnn, RnnNonlinearity, RnnSteps, Sequence,
 };
-use staticnet_core::Flat;
 
 #[test]
 fn recurrent_layers_match_pytorch() {
@@ -159,7 +159,17 @@ fn check_gru<const T: usize>(case: &Case, b: usize) {
         layer.forward_sequence(&p, &x[i], &h0[i], &mut steps[i]);
         let mut d_initial = [f32::NAN; H];
         let dx = Some(&mut dx[i]);
-        layer.backward_sequence(&p, &x[i], &steps[i], &g[i], &gh[i], &mut d_initial, dx, &mut grads, (&mut dgx, &mut dgh));
+        layer.backward_sequence(
+            &p,
+            &x[i],
+            &steps[i],
+            &g[i],
+            &gh[i],
+            &mut d_initial,
+            dx,
+            &mut grads,
+            (&mut dgx, &mut dgh),
+        );
         dh0.extend_from_slice(&d_initial);
     }
     let h: Vec<[[f32; H]; T]> = steps.iter().map(|s| s.h).collect();

@@ -38,7 +38,10 @@ fn check(
     let reader = call.reader(params)?;
     let at = |key: &str| reader.span(key, call.args_span());
     let Shape::Known(dims) = call.input else {
-        return Err(syn::Error::new(call.span(), format!("{name} takes sequences [steps, features] written as numbers")));
+        return Err(syn::Error::new(
+            call.span(),
+            format!("{name} takes sequences [steps, features] written as numbers"),
+        ));
     };
     let &[steps, features] = dims.as_slice() else {
         let given = call.ctx.source.shape(&call.input.describe());
@@ -49,7 +52,10 @@ fn check(
             }
             _ => String::new(),
         };
-        return Err(syn::Error::new(call.span(), format!("{name} takes sequences [steps, features], but {given}{hint}")));
+        return Err(syn::Error::new(
+            call.span(),
+            format!("{name} takes sequences [steps, features], but {given}{hint}"),
+        ));
     };
     let Some(hidden) = reader.usize("hidden_size")? else {
         return Err(syn::Error::new(call.args_span(), format!("{name} takes `(hidden_size)`")));
