@@ -12,6 +12,7 @@ mod gradcheck_rnn;
 mod optimizers;
 mod reference;
 mod reference_cnn;
+mod reference_conv1d;
 mod reference_rnn;
 mod regularize;
 mod schedules;
