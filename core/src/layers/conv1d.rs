@@ -82,11 +82,8 @@ impl<
 {
     /// Whether the const parameters describe a convolution: kernel, stride and dilation at
     /// least 1, the dilated kernel no longer than the padded input, `OL` as PyTorch's.
-    const SHAPES_AGREE: bool = K > 0
-        && S > 0
-        && D > 0
-        && L + 2 * P > D * (K - 1)
-        && OL == (L + 2 * P - D * (K - 1) - 1) / S + 1;
+    const SHAPES_AGREE: bool =
+        K > 0 && S > 0 && D > 0 && L + 2 * P > D * (K - 1) && OL == (L + 2 * P - D * (K - 1) - 1) / S + 1;
 
     /// For tap `u`: the output positions `j0..j1` whose input `j·S + u·D - P` lies in `0..L`,
     /// and the input position of `j0`.
@@ -126,7 +123,14 @@ impl<
     type State = ();
     type Scratch<const B: usize> = ();
 
-    fn infer<const B: usize>(&self, params: &Self::Params, _: &(), x: &[Self::Input], y: &mut [Self::Output], _: &mut ()) {
+    fn infer<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        x: &[Self::Input],
+        y: &mut [Self::Output],
+        _: &mut (),
+    ) {
         Self::check_shapes();
         for (x, y) in x.iter().zip(y.iter_mut()) {
             for ((y, w), &b) in y.iter_mut().zip(&params.weight).zip(&params.bias) {

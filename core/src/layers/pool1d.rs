@@ -59,14 +59,7 @@ macro_rules! pool1d {
                 cache: &mut Self::Cache<B>,
                 mode: Mode,
             ) {
-                $inner::<C, L, K, S, P, OL>::default().forward::<B>(
-                    &(),
-                    &(),
-                    reshape(x),
-                    reshape_mut(y),
-                    cache,
-                    mode,
-                );
+                $inner::<C, L, K, S, P, OL>::default().forward::<B>(&(), &(), reshape(x), reshape_mut(y), cache, mode);
             }
 
             fn backward<const B: usize>(

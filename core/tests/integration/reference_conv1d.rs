@@ -20,9 +20,7 @@ fn conv1d_and_pooling_match_pytorch() {
         "maxpool1d_k2_s2_p0_L8" => check_pool::<_, 2, 3, 8, 4>(case, MaxPool1d::<3, 8, 2, 2, 0, 4>, [2, 2, 0]),
         "maxpool1d_k3_s2_p0_L9" => check_pool::<_, 1, 2, 9, 4>(case, MaxPool1d::<2, 9, 3, 2, 0, 4>, [3, 2, 0]),
         "maxpool1d_k3_s2_p1_L7" => check_pool::<_, 2, 2, 7, 4>(case, MaxPool1d::<2, 7, 3, 2, 1, 4>, [3, 2, 1]),
-        "maxpool1d_k3_s1_p0_L10_ties" => {
-            check_pool::<_, 1, 2, 10, 8>(case, MaxPool1d::<2, 10, 3, 1, 0, 8>, [3, 1, 0])
-        }
+        "maxpool1d_k3_s1_p0_L10_ties" => check_pool::<_, 1, 2, 10, 8>(case, MaxPool1d::<2, 10, 3, 1, 0, 8>, [3, 1, 0]),
         "avgpool1d_k2_s2_p0_L8" => check_pool::<_, 2, 3, 8, 4>(case, AvgPool1d::<3, 8, 2, 2, 0, 4>, [2, 2, 0]),
         "avgpool1d_k3_s2_p0_L9" => check_pool::<_, 1, 2, 9, 4>(case, AvgPool1d::<2, 9, 3, 2, 0, 4>, [3, 2, 0]),
         "avgpool1d_k3_s2_p1_L7" => check_pool::<_, 2, 2, 7, 4>(case, AvgPool1d::<2, 7, 3, 2, 1, 4>, [3, 2, 1]),
