@@ -303,4 +303,43 @@ fn fit_allocates_per_run_and_epoch_not_per_step() {
     let (few, many) = (run(64), run(256));
     assert_eq!(few, many, "{few} allocations for 4 steps an epoch, {many} for 16");
     assert!(few > 0, "the run allocates its buffers");
+
+network! {
+    /// Stacked recurrent layers: a GRU passing on every step, an LSTM, a head.
+    struct Recurrent2 {
+        input: [12, 4],
+        gru: Gru(8, return_sequences = true),
+        lstm: Lstm(6),
+        head: Dense(3),
+    }
+}
+
+#[test]
+fn recurrent_training_and_streaming_allocate_nothing() {
+    use staticnet::layers::{LastStep, Lstm, Recurrent};
+    let mut model = Model::<Recurrent2>::new_boxed(0);
+    let mut ws = Workspace::<Recurrent2, 8>::new_boxed();
+    let mut adam = Adam::<Recurrent2>::new_boxed(1e-2);
+    let x: Vec<[[f32; 4]; 12]> = (0..8)
+        .map(|r| core::array::from_fn(|t| core::array::from_fn(|f| ((t * 3 + f + r) % 5) as f32 / 5.0 - 0.4)))
+        .collect();
+    let labels: Vec<usize> = (0..8).map(|r| r % 3).collect();
+    // The trained LSTM, stepped one input at a time with its state in `carry`.
+    let stream = Lstm::<1, 8, 6, LastStep>::default();
+    let mut carry = <Lstm<1, 8, 6, LastStep> as Recurrent>::Carry::zeroed();
+    let (allocations, bytes, (first, last)) = count(|| {
+        let first = ws.train_step(&mut model, &x, &labels, &CrossEntropyLoss, adam.as_mut()).unwrap();
+        let mut last = first;
+        for _ in 0..30 {
+            last = ws.train_step(&mut model, &x, &labels, &CrossEntropyLoss, adam.as_mut()).unwrap();
+        }
+        stream.reset(&mut carry);
+        for t in 0..12 {
+            stream.step(&model.params.lstm, &mut carry, &[t as f32 / 12.0; 8]);
+        }
+        (first, last)
+    });
+    assert_eq!((allocations, bytes), (0, 0), "recurrent training or streaming allocated");
+    assert!(last < first, "the steps did train: {first} -> {last}");
+    assert!(carry.h.iter().any(|&h| h != 0.0), "the stream moved");
 }

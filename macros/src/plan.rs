@@ -38,9 +38,12 @@ impl Traits {
             Kind::Flatten => Traits { reshape: true, ..reads(false, false) },
             Kind::MaxPool2d(_) | Kind::AvgPool2d(_) | Kind::GlobalAvgPool { .. } => reads(false, false),
             Kind::Softmax { .. } => reads(false, true),
-            Kind::Dense(_) | Kind::Conv2d(_) | Kind::BatchNorm(_) | Kind::Residual(_) | Kind::Activation(_) => {
-                reads(true, false)
-            }
+            Kind::Dense(_)
+            | Kind::Conv2d(_)
+            | Kind::BatchNorm(_)
+            | Kind::Recurrent(_)
+            | Kind::Residual(_)
+            | Kind::Activation(_) => reads(true, false),
             Kind::Custom(_) => reads(true, true),
         }
     }

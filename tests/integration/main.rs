@@ -23,4 +23,5 @@ mod optimizer_state;
 mod pytorch_aliases;
 mod pytorch_models;
 mod regularization;
+mod sequences;
 mod xor;

@@ -13,8 +13,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use staticnet_core::flat::{flatten, flatten_mut};
 use staticnet_core::layers::{
-    AvgPool2d, BatchCount, BatchNorm1d, BatchNorm2d, BatchNormParams, BatchNormState, Conv2d, Dropout, DropoutCache,
-    Flatten, GlobalAvgPool, MaxPool2d,
+    AvgPool1d, AvgPool2d, BatchCount, BatchNorm1d, BatchNorm2d, BatchNormParams, BatchNormState, Conv1d, Conv2d,
+    Dropout, DropoutCache, Flatten, GlobalAvgPool, MaxPool1d, MaxPool2d,
 };
 use staticnet_core::{Flat, Forward, Layer, Mode};
 
@@ -93,6 +93,40 @@ fn conv2d_gradients() {
     check_conv::<3, 5, 5, 4, 5, 5, 2, 2, 2, 2, 3, 3, 4>(3, 8); // 50 weights per channel, odd sizes
 }
 
+/// A `Conv1d` with random (PyTorch-default) parameters, checked on `rows` of `CAP` signals.
+fn check_conv1d<
+    const C: usize,
+    const L: usize,
+    const OC: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    const D: usize,
+    const OL: usize,
+    const CAP: usize,
+>(
+    rows: usize,
+    seed: u64,
+) {
+    let layer = Conv1d::<C, L, OC, K, S, P, D, OL>::default();
+    let mut params = <Conv1d<C, L, OC, K, S, P, D, OL> as Forward>::Params::zeroed();
+    let mut rng = SmallRng::seed_from_u64(seed);
+    layer.init(&mut params, &mut (), &mut rng);
+    let x = random_batch(&mut rng, rows);
+    let g = random_grad(&mut rng, rows);
+    let what = format!("Conv1d {C}->{OC} k {K} stride {S} padding {P} dilation {D} on {L} ({rows} of {CAP} rows)");
+    check_gradients::<_, CAP>(&what, &layer, &params, &(), Mode::Train, &x, &g, SMOOTH, &|_| {});
+}
+
+#[test]
+fn conv1d_gradients() {
+    check_conv1d::<2, 9, 3, 3, 1, 0, 1, 7, 2>(2, 31); // plain
+    check_conv1d::<3, 13, 2, 5, 2, 2, 1, 7, 3>(2, 32); // stride 2, padding 2
+    check_conv1d::<2, 11, 3, 3, 1, 2, 2, 11, 1>(1, 33); // dilation 2, "same" length
+    check_conv1d::<1, 12, 4, 4, 3, 1, 1, 4, 2>(2, 34); // stride 3, kernel 4
+    check_conv1d::<2, 10, 2, 3, 2, 4, 3, 6, 2>(2, 35); // padding wider than the dilated reach
+}
+
 // ---------------------------------------------------------------- pooling and reshaping
 
 #[test]
@@ -107,6 +141,7 @@ fn max_pool_gradients() {
     check::<_, 3>("MaxPool2d 3x3 stride 2 (overlapping)", MaxPool2d::<2, 7, 7, 3, 3, 2, 2, 0, 0, 3, 3>, 2, 12);
     check::<_, 1>("MaxPool2d 3x3 stride 2 padding 1", MaxPool2d::<1, 6, 6, 3, 3, 2, 2, 1, 1, 3, 3>, 1, 13);
     check::<_, 2>("MaxPool2d 2x3 stride 1x2 padding 1", MaxPool2d::<3, 5, 6, 2, 3, 1, 2, 1, 1, 6, 3>, 2, 14);
+    check::<_, 2>("MaxPool1d 3 stride 2 padding 1", MaxPool1d::<2, 9, 3, 2, 1, 5>, 2, 15);
 }
 
 #[test]
@@ -121,6 +156,7 @@ fn avg_pool_gradients() {
     check::<_, 2>("AvgPool2d 2x2 stride 2 on 7x5", AvgPool2d::<1, 7, 5, 2, 2, 2, 2, 0, 0, 3, 2>, 1, 22);
     check::<_, 1>("AvgPool2d 3x3 stride 2 padding 1", AvgPool2d::<2, 6, 6, 3, 3, 2, 2, 1, 1, 3, 3>, 1, 23);
     check::<_, 3>("AvgPool2d 2x3 stride 1x2 padding 1", AvgPool2d::<3, 5, 6, 2, 3, 1, 2, 1, 1, 6, 3>, 3, 24);
+    check::<_, 2>("AvgPool1d 2 stride 1 padding 1", AvgPool1d::<3, 6, 2, 1, 1, 7>, 2, 25);
 }
 
 #[test]

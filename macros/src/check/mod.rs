@@ -15,6 +15,7 @@ mod flatten;
 mod init;
 mod names;
 mod pool;
+mod recurrent;
 mod residual;
 mod shape;
 mod suggest;
@@ -48,7 +49,8 @@ pub fn check(net: &Network) -> Result<desc::Network, Box<Failure>> {
     }
 }
 
-/// The declared input: `[features]` or `[channels, height, width]`, each at least 1.
+/// The declared input: `[features]`, `[steps, features]` or `[channels, height, width]`,
+/// each at least 1.
 pub fn input_shape(dims: &[LitInt], span: proc_macro2::Span) -> syn::Result<Shape> {
     let mut sizes = Vec::new();
     for d in dims {
@@ -57,8 +59,11 @@ pub fn input_shape(dims: &[LitInt], span: proc_macro2::Span) -> syn::Result<Shap
             n => sizes.push(n),
         }
     }
-    if sizes.len() != 1 && sizes.len() != 3 {
-        return Err(syn::Error::new(span, "the input is `[features]` or `[channels, height, width]`"));
+    if !(1..=3).contains(&sizes.len()) {
+        return Err(syn::Error::new(
+            span,
+            "the input is `[features]`, `[steps, features]` or `[channels, height, width]`",
+        ));
     }
     Ok(Shape::Known(sizes))
 }

@@ -3,7 +3,7 @@
 //! "did you mean" suggestions. A new built-in layer is one row here and one check
 //! function.
 
-use super::{Call, Checked, activation, batch_norm, conv, dense, dropout, flatten, pool};
+use super::{Call, Checked, activation, batch_norm, conv, dense, dropout, flatten, pool, recurrent};
 use crate::desc::Activation;
 
 /// A built-in layer.
@@ -45,6 +45,9 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "Flatten", aliases: &[], check: flatten::check },
     Builtin { name: "BatchNorm", aliases: &["BatchNorm1d", "BatchNorm2d"], check: batch_norm::check },
     Builtin { name: "Dropout", aliases: &[], check: dropout::check },
+    Builtin { name: "Lstm", aliases: &["LSTM"], check: recurrent::lstm },
+    Builtin { name: "Gru", aliases: &["GRU"], check: recurrent::gru },
+    Builtin { name: "Rnn", aliases: &["RNN", "SimpleRNN"], check: recurrent::rnn },
 ];
 
 /// The built-in layer spelled `name`.

@@ -26,6 +26,8 @@ pub enum Kind {
     Activation(Activation),
     /// `Softmax` over flat samples of this width.
     Softmax { width: Width },
+    /// `Lstm(hidden)`, `Gru(hidden)`, `Rnn(hidden, ...)` on sequences.
+    Recurrent(Recurrent),
     /// `Residual { layers }`: `y = x + f(x)`, with `f` the network generated for the body.
     Residual(Box<Network>),
     /// A type implementing `Layer`: a nested network or a user's own layer.
@@ -61,6 +63,25 @@ pub struct Window {
     pub kernel: [usize; 2],
     pub stride: [usize; 2],
     pub padding: [usize; 2],
+}
+
+/// A recurrent layer over sequences of `steps` steps of `features` values.
+pub struct Recurrent {
+    pub cell: Cell,
+    pub steps: usize,
+    pub features: usize,
+    pub hidden: usize,
+    /// Every step's hidden state (`[steps, hidden]`), or the last one only (`[hidden]`).
+    pub return_sequences: bool,
+    pub init: Init,
+}
+
+/// The cell of a recurrent layer.
+#[derive(Clone, Copy)]
+pub enum Cell {
+    Lstm,
+    Gru,
+    Rnn { relu: bool },
 }
 
 /// Batch normalisation of features or of image channels.

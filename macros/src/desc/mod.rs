@@ -5,7 +5,7 @@
 mod kind;
 mod shape;
 
-pub use kind::{Activation, BatchNorm, BatchNormInput, Conv2d, Dense, Dropout, Init, Kind, Window};
+pub use kind::{Activation, BatchNorm, BatchNormInput, Cell, Conv2d, Dense, Dropout, Init, Kind, Recurrent, Window};
 pub use shape::{Shape, Width};
 
 use proc_macro2::Span;

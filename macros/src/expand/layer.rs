@@ -2,7 +2,7 @@
 //! expression building it with its hyperparameters, and its width checks. Also sample
 //! types and widths, which the network's items use too.
 
-use crate::desc::{Activation, BatchNormInput, Init, Kind, Layer, Shape, Width, WidthCheck};
+use crate::desc::{Activation, BatchNormInput, Cell, Init, Kind, Layer, Shape, Width, WidthCheck};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
@@ -49,6 +49,18 @@ pub fn ty(layer: &Layer) -> TokenStream {
             let n = generic_width(width);
             quote!(::staticnet::layers::Softmax<#n>)
         }
+        Kind::Recurrent(r) => {
+            let (t, f, h) = (r.steps, r.features, r.hidden);
+            let returns = match r.return_sequences {
+                true => quote!(::staticnet::layers::Sequence),
+                false => quote!(::staticnet::layers::LastStep),
+            };
+            match r.cell {
+                Cell::Lstm => quote!(::staticnet::layers::Lstm<#t, #f, #h, #returns>),
+                Cell::Gru => quote!(::staticnet::layers::Gru<#t, #f, #h, #returns>),
+                Cell::Rnn { .. } => quote!(::staticnet::layers::Rnn<#t, #f, #h, #returns>),
+            }
+        }
         Kind::Residual(body) => {
             let name = &body.name;
             quote!(::staticnet::layers::Residual<#name>)
@@ -83,6 +95,19 @@ pub fn ctor(layer: &Layer) -> TokenStream {
                 let mut layer = <#ty as ::core::default::Default>::default();
                 layer.init = #init;
                 layer.bias_init = #bias_init;
+                layer
+            })
+        }
+        Kind::Recurrent(r) => {
+            let init = init(r.init);
+            let nonlinearity = match r.cell {
+                Cell::Rnn { relu: true } => quote!(layer.nonlinearity = ::staticnet::layers::RnnNonlinearity::Relu;),
+                _ => quote!(),
+            };
+            quote!({
+                let mut layer = <#ty as ::core::default::Default>::default();
+                layer.init = #init;
+                #nonlinearity
                 layer
             })
         }

@@ -1,0 +1,242 @@
+//! Gated recurrent unit, PyTorch's `nn.GRU(batch_first=True)` (one layer, one direction).
+
+use super::recurrent::{Gates, Recurrent, RecurrentParams, Returns, sigmoid, tanh};
+use crate::flat::{Flat, Zeroable};
+use crate::gemm::matmul_nt;
+use crate::init::Init;
+use crate::layer::{Forward, GradMode, Layer, Mode};
+use crate::tensors::{TensorPath, TensorVisitor};
+use core::marker::PhantomData;
+use core::slice::{from_mut, from_ref};
+use rand::RngCore;
+
+/// A GRU over sequences of `T` steps of `F` features (`[[f32; F]; T]`, batch first), with
+/// `H` hidden units, gates in PyTorch's order r, z, n:
+///
+/// ```text
+/// r = σ(W_ir x_t + b_ir + W_hr h + b_hr)    z = σ(W_iz x_t + b_iz + W_hz h + b_hz)
+/// n = tanh(W_in x_t + b_in + r ⊙ (W_hn h + b_hn))
+/// h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}
+/// ```
+///
+/// from `h_0 = 0`. The reset gate multiplies the recurrent product *with* its bias `b_hn`
+/// (PyTorch's form, Keras's `reset_after=True`; the original paper and Keras's
+/// `reset_after=False` apply `r` to `h` before the product, a different function). The
+/// output is every `h_t` (`R =` [`Sequence`](super::Sequence)) or `h_T` only
+/// ([`LastStep`](super::LastStep)). Parameters are PyTorch's `weight_ih_l0` `[3H, F]`,
+/// `weight_hh_l0` `[3H, H]`, `bias_ih_l0`, `bias_hh_l0`, so a model file matches
+/// `nn.GRU(F, H, batch_first=True)` (Keras orders the blocks z, r, h and transposes them).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Gru<const T: usize, const F: usize, const H: usize, R: Returns> {
+    /// Initialiser of every weight and bias (fan_in = H; `Init::Default` is PyTorch's
+    /// `U(-1/√H, 1/√H)`).
+    pub init: Init,
+    returns: PhantomData<R>,
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Default for Gru<T, F, H, R> {
+    /// PyTorch's initialisation.
+    fn default() -> Self {
+        Gru { init: Init::Default, returns: PhantomData }
+    }
+}
+
+/// What a forward pass over one sequence keeps for backward.
+#[derive(Clone, Copy, Debug)]
+pub struct GruSteps<const T: usize, const H: usize> {
+    /// `[r, z, n][t]` after their activations.
+    pub gates: [[[f32; H]; T]; 3],
+    /// `W_hn h_{t-1} + b_hn` at step `t`, which the reset gate scales.
+    pub hn: [[f32; H]; T],
+    /// `h_t` after step `t` (PyTorch's `output`; `h[T - 1]` is `h_n`).
+    pub h: [[f32; H]; T],
+    /// The state before the first step.
+    pub initial: [f32; H],
+}
+
+// SAFETY: arrays of f32.
+unsafe impl<const T: usize, const H: usize> Zeroable for GruSteps<T, H> {}
+
+/// The training memory of a [`Gru`] for `B` sequences: each one's steps, and one
+/// sequence's pre-activation gradients (input and recurrent side) for backward.
+pub struct GruCache<const T: usize, const H: usize, const B: usize> {
+    steps: [GruSteps<T, H>; B],
+    dgx: [[[f32; H]; T]; 3],
+    dgh: [[[f32; H]; T]; 3],
+}
+
+// SAFETY: arrays of f32.
+unsafe impl<const T: usize, const H: usize, const B: usize> Zeroable for GruCache<T, H, B> {}
+
+/// Applies the cell to the input-side pre-activations `zx = [r, z, n]` (turned into the
+/// activated gates) and the recurrent ones `zh`, updating `h`.
+#[inline(always)]
+fn cell<const H: usize>(zx: &mut [[f32; H]; 3], zh: &[[f32; H]; 3], h: &mut [f32; H]) {
+    let [r, z, n] = zx;
+    for k in 0..H {
+        r[k] = sigmoid(r[k] + zh[0][k]);
+        z[k] = sigmoid(z[k] + zh[1][k]);
+        n[k] = tanh(n[k] + r[k] * zh[2][k]);
+        h[k] = (1.0 - z[k]) * n[k] + z[k] * h[k];
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R> {
+    const NOT_EMPTY: () = assert!(T > 0 && H > 0, "Gru: a sequence needs at least one step and one unit");
+
+    /// Runs the sequence `x` from `initial`, recording every step in `steps`.
+    pub fn forward_sequence(
+        &self,
+        params: &RecurrentParams<3, F, H>,
+        x: &[[f32; F]; T],
+        initial: &[f32; H],
+        steps: &mut GruSteps<T, H>,
+    ) {
+        let () = Self::NOT_EMPTY;
+        steps.initial = *initial;
+        params.project(x, &mut steps.gates);
+        let mut h = *initial;
+        let (mut zx, mut zh) = ([[0.0; H]; 3], [[0.0; H]; 3]);
+        for t in 0..T {
+            for (g, (zx, zh)) in zx.iter_mut().zip(zh.iter_mut()).enumerate() {
+                *zx = steps.gates[g][t];
+                params.recur(g, &h, zh);
+            }
+            cell(&mut zx, &zh, &mut h);
+            for (g, a) in zx.iter().enumerate() {
+                steps.gates[g][t] = *a;
+            }
+            (steps.hn[t], steps.h[t]) = (zh[2], h);
+        }
+    }
+
+    /// Backpropagation through time over one recorded sequence, for
+    /// `L = Σ dy·y + d_final·h_T`: adds the parameter gradients to `grads`, writes
+    /// `dL/dh_0` to `d_initial` and, when asked, `dx`. `dgx` and `dgh` are scratch.
+    #[allow(clippy::too_many_arguments, reason = "one sequence of BPTT: inputs, states, gradients")]
+    pub fn backward_sequence(
+        &self,
+        params: &RecurrentParams<3, F, H>,
+        x: &[[f32; F]; T],
+        steps: &GruSteps<T, H>,
+        dy: &R::Output<T, H>,
+        d_final: &[f32; H],
+        d_initial: &mut [f32; H],
+        dx: Option<&mut [[f32; F]; T]>,
+        grads: &mut RecurrentParams<3, F, H>,
+        (dgx, dgh): (&mut Gates<3, T, H>, &mut Gates<3, T, H>),
+    ) {
+        let mut dh = *d_final;
+        let mut through_hh = [0.0; H];
+        for t in (0..T).rev() {
+            if let Some(d) = R::grad(dy, t) {
+                dh.iter_mut().zip(d).for_each(|(a, b)| *a += b);
+            }
+            let h_prev = if t == 0 { &steps.initial } else { &steps.h[t - 1] };
+            let [gr, gz, gn] = &steps.gates;
+            for k in 0..H {
+                let (r, z, n, hn) = (gr[t][k], gz[t][k], gn[t][k], steps.hn[t][k]);
+                let dn = dh[k] * (1.0 - z) * (1.0 - n * n);
+                let dr = dn * hn * r * (1.0 - r);
+                let dz = dh[k] * (h_prev[k] - n) * z * (1.0 - z);
+                (dgx[0][t][k], dgx[1][t][k], dgx[2][t][k]) = (dr, dz, dn);
+                (dgh[0][t][k], dgh[1][t][k], dgh[2][t][k]) = (dr, dz, dn * r);
+                dh[k] *= z;
+            }
+            params.back_recur(dgh, t, &mut through_hh);
+            dh.iter_mut().zip(&through_hh).for_each(|(a, b)| *a += b);
+        }
+        *d_initial = dh;
+        params.backward(x, &steps.initial, &steps.h, dgx, dgh, dx, grads);
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Gru<T, F, H, R> {
+    type Input = [[f32; F]; T];
+    type Output = R::Output<T, H>;
+    type Params = RecurrentParams<3, F, H>;
+    type State = ();
+    /// One sequence's steps.
+    type Scratch<const B: usize> = GruSteps<T, H>;
+
+    fn infer<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        x: &[Self::Input],
+        y: &mut [Self::Output],
+        steps: &mut GruSteps<T, H>,
+    ) {
+        for (x, y) in x.iter().zip(y.iter_mut()) {
+            self.forward_sequence(params, x, &[0.0; H], steps);
+            R::output(&steps.h, y);
+        }
+    }
+
+    /// `weight_ih_l0` `[3H, F]`, `weight_hh_l0` `[3H, H]`, `bias_ih_l0`, `bias_hh_l0` `[3H]`,
+    /// as `nn.GRU`.
+    fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
+        params.visit(path, v);
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T, F, H, R> {
+    type Cache<const B: usize> = GruCache<T, H, B>;
+
+    fn init<Rng: RngCore + ?Sized>(&self, params: &mut Self::Params, _: &mut (), rng: &mut Rng) {
+        params.fill(self.init, rng);
+    }
+
+    fn forward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        x: &[Self::Input],
+        y: &mut [Self::Output],
+        cache: &mut Self::Cache<B>,
+        _: Mode,
+    ) {
+        for ((x, y), steps) in x.iter().zip(y.iter_mut()).zip(cache.steps.iter_mut()) {
+            self.forward_sequence(params, x, &[0.0; H], steps);
+            R::output(&steps.h, y);
+        }
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        x: &[Self::Input],
+        _: &[Self::Output],
+        dy: &[Self::Output],
+        cache: &mut Self::Cache<B>,
+        mut dx: Option<&mut [Self::Input]>,
+        grads: &mut Self::Params,
+        mode: GradMode,
+    ) {
+        if mode == GradMode::Overwrite {
+            *grads = Self::Params::zeroed();
+        }
+        let GruCache { steps, dgx, dgh } = cache;
+        let mut d_initial = [0.0; H];
+        for (b, ((x, dy), steps)) in x.iter().zip(dy).zip(steps.iter()).enumerate() {
+            let dx = dx.as_deref_mut().and_then(|dx| dx.get_mut(b));
+            self.backward_sequence(params, x, steps, dy, &[0.0; H], &mut d_initial, dx, grads, (dgx, dgh));
+        }
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for Gru<T, F, H, R> {
+    type Step = [f32; F];
+    type Hidden = [f32; H];
+    type Carry = [f32; H];
+
+    fn step<'c>(&self, params: &Self::Params, h: &'c mut [f32; H], x: &[f32; F]) -> &'c [f32; H] {
+        let (mut zx, mut zh) = ([[0.0; H]; 3], [[0.0; H]; 3]);
+        for (g, (zx, zh)) in zx.iter_mut().zip(zh.iter_mut()).enumerate() {
+            matmul_nt(from_ref(x), &params.weight_ih[g], &params.bias_ih[g], from_mut(zx));
+            params.recur(g, h, zh);
+        }
+        cell(&mut zx, &zh, h);
+        h
+    }
+}

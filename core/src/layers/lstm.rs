@@ -1,0 +1,260 @@
+//! Long short-term memory, PyTorch's `nn.LSTM(batch_first=True)` (one layer, one direction).
+
+use super::recurrent::{Recurrent, RecurrentParams, Returns, sigmoid, tanh};
+use crate::flat::{Flat, Zeroable};
+use crate::gemm::matmul_nt;
+use crate::init::Init;
+use crate::layer::{Forward, GradMode, Layer, Mode};
+use crate::tensors::{TensorPath, TensorVisitor};
+use core::marker::PhantomData;
+use core::slice::{from_mut, from_ref};
+use rand::RngCore;
+
+/// An LSTM over sequences of `T` steps of `F` features (`[[f32; F]; T]`, batch first),
+/// with `H` hidden units, gates in PyTorch's order i, f, g, o:
+///
+/// ```text
+/// i = σ(W_ii x_t + b_ii + W_hi h + b_hi)    f = σ(W_if x_t + b_if + W_hf h + b_hf)
+/// g = tanh(W_ig x_t + b_ig + W_hg h + b_hg) o = σ(W_io x_t + b_io + W_ho h + b_ho)
+/// c_t = f ⊙ c_{t-1} + i ⊙ g                 h_t = o ⊙ tanh(c_t)
+/// ```
+///
+/// from `h_0 = c_0 = 0`. The output is every `h_t` (`R =` [`Sequence`](super::Sequence)) or
+/// `h_T` only ([`LastStep`](super::LastStep)), Keras's `return_sequences`. Parameters are
+/// PyTorch's `weight_ih_l0` `[4H, F]`, `weight_hh_l0` `[4H, H]`, `bias_ih_l0`, `bias_hh_l0`,
+/// so a model file matches `nn.LSTM(F, H, batch_first=True)`. Backward is backpropagation
+/// through time over the whole sequence. [`Lstm::forward_sequence`] and
+/// [`Lstm::backward_sequence`] take an initial state and give its gradient; [`Recurrent`]
+/// steps one input at a time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lstm<const T: usize, const F: usize, const H: usize, R: Returns> {
+    /// Initialiser of every weight and bias (fan_in = H; `Init::Default` is PyTorch's
+    /// `U(-1/√H, 1/√H)`).
+    pub init: Init,
+    returns: PhantomData<R>,
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Default for Lstm<T, F, H, R> {
+    /// PyTorch's initialisation.
+    fn default() -> Self {
+        Lstm { init: Init::Default, returns: PhantomData }
+    }
+}
+
+/// The state an LSTM carries between steps: PyTorch's `(h, c)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct LstmState<const H: usize> {
+    /// Hidden state (the output of the step).
+    pub h: [f32; H],
+    /// Cell state.
+    pub c: [f32; H],
+}
+
+// SAFETY: repr(C) of f32 arrays.
+unsafe impl<const H: usize> Zeroable for LstmState<H> {}
+// SAFETY: repr(C) of two [f32; H]: 2·H values without padding.
+unsafe impl<const H: usize> Flat for LstmState<H> {
+    const LEN: usize = 2 * H;
+}
+
+/// What a forward pass over one sequence keeps for backward: the activated gates, cell and
+/// hidden states of every step, and the initial state.
+#[derive(Clone, Copy, Debug)]
+pub struct LstmSteps<const T: usize, const H: usize> {
+    /// `[i, f, g, o][t]` after their activations.
+    pub gates: [[[f32; H]; T]; 4],
+    /// `c_t` after step `t` (`c[T - 1]` is PyTorch's `c_n`).
+    pub c: [[f32; H]; T],
+    /// `h_t` after step `t` (PyTorch's `output`; `h[T - 1]` is `h_n`).
+    pub h: [[f32; H]; T],
+    /// The state before the first step.
+    pub initial: LstmState<H>,
+}
+
+// SAFETY: arrays of f32.
+unsafe impl<const T: usize, const H: usize> Zeroable for LstmSteps<T, H> {}
+
+/// The training memory of an [`Lstm`] for `B` sequences: each one's steps, and one
+/// sequence's gate gradients for backward.
+pub struct LstmCache<const T: usize, const H: usize, const B: usize> {
+    steps: [LstmSteps<T, H>; B],
+    dgates: [[[f32; H]; T]; 4],
+}
+
+// SAFETY: arrays of f32.
+unsafe impl<const T: usize, const H: usize, const B: usize> Zeroable for LstmCache<T, H, B> {}
+
+/// Applies the cell to the pre-activations `pre = [i, f, g, o]` (turned into the activated
+/// gates) and the state `s` (`c_{t-1}`, `h_{t-1}` in, `c_t`, `h_t` out).
+#[inline(always)]
+fn cell<const H: usize>(pre: &mut [[f32; H]; 4], s: &mut LstmState<H>) {
+    let [i, f, g, o] = pre;
+    for k in 0..H {
+        (i[k], f[k], g[k], o[k]) = (sigmoid(i[k]), sigmoid(f[k]), tanh(g[k]), sigmoid(o[k]));
+        s.c[k] = f[k] * s.c[k] + i[k] * g[k];
+        s.h[k] = o[k] * tanh(s.c[k]);
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R> {
+    const NOT_EMPTY: () = assert!(T > 0 && H > 0, "Lstm: a sequence needs at least one step and one unit");
+
+    /// Runs the sequence `x` from `initial`, recording every step in `steps`.
+    pub fn forward_sequence(
+        &self,
+        params: &RecurrentParams<4, F, H>,
+        x: &[[f32; F]; T],
+        initial: &LstmState<H>,
+        steps: &mut LstmSteps<T, H>,
+    ) {
+        let () = Self::NOT_EMPTY;
+        steps.initial = *initial;
+        params.project(x, &mut steps.gates);
+        let mut s = *initial;
+        let mut pre = [[0.0; H]; 4];
+        for t in 0..T {
+            for (g, p) in pre.iter_mut().enumerate() {
+                params.recur(g, &s.h, p);
+                p.iter_mut().zip(&steps.gates[g][t]).for_each(|(p, z)| *p += z);
+            }
+            cell(&mut pre, &mut s);
+            for (g, p) in pre.iter().enumerate() {
+                steps.gates[g][t] = *p;
+            }
+            (steps.c[t], steps.h[t]) = (s.c, s.h);
+        }
+    }
+
+    /// Backpropagation through time over one recorded sequence, for
+    /// `L = Σ dy·y + d_final·(h_T, c_T)`: adds the parameter gradients to `grads`, writes
+    /// `dL/d(initial state)` to `d_initial` and, when asked, `dx`. `dgates` is scratch.
+    #[allow(clippy::too_many_arguments, reason = "one sequence of BPTT: inputs, states, gradients")]
+    pub fn backward_sequence(
+        &self,
+        params: &RecurrentParams<4, F, H>,
+        x: &[[f32; F]; T],
+        steps: &LstmSteps<T, H>,
+        dy: &R::Output<T, H>,
+        d_final: &LstmState<H>,
+        d_initial: &mut LstmState<H>,
+        dx: Option<&mut [[f32; F]; T]>,
+        grads: &mut RecurrentParams<4, F, H>,
+        dgates: &mut [[[f32; H]; T]; 4],
+    ) {
+        let LstmState { h: mut dh, c: mut dc } = *d_final;
+        for t in (0..T).rev() {
+            if let Some(d) = R::grad(dy, t) {
+                dh.iter_mut().zip(d).for_each(|(a, b)| *a += b);
+            }
+            let c_prev = if t == 0 { &steps.initial.c } else { &steps.c[t - 1] };
+            let [gi, gf, gg, go] = &steps.gates;
+            for k in 0..H {
+                let (i, f, g, o) = (gi[t][k], gf[t][k], gg[t][k], go[t][k]);
+                let tc = tanh(steps.c[t][k]);
+                let dc_k = dc[k] + dh[k] * o * (1.0 - tc * tc);
+                dgates[0][t][k] = dc_k * g * i * (1.0 - i);
+                dgates[1][t][k] = dc_k * c_prev[k] * f * (1.0 - f);
+                dgates[2][t][k] = dc_k * i * (1.0 - g * g);
+                dgates[3][t][k] = dh[k] * tc * o * (1.0 - o);
+                dc[k] = dc_k * f;
+            }
+            params.back_recur(dgates, t, &mut dh);
+        }
+        *d_initial = LstmState { h: dh, c: dc };
+        params.backward(x, &steps.initial.h, &steps.h, dgates, dgates, dx, grads);
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Lstm<T, F, H, R> {
+    type Input = [[f32; F]; T];
+    type Output = R::Output<T, H>;
+    type Params = RecurrentParams<4, F, H>;
+    type State = ();
+    /// One sequence's steps.
+    type Scratch<const B: usize> = LstmSteps<T, H>;
+
+    fn infer<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        x: &[Self::Input],
+        y: &mut [Self::Output],
+        steps: &mut LstmSteps<T, H>,
+    ) {
+        for (x, y) in x.iter().zip(y.iter_mut()) {
+            self.forward_sequence(params, x, &LstmState::zeroed(), steps);
+            R::output(&steps.h, y);
+        }
+    }
+
+    /// `weight_ih_l0` `[4H, F]`, `weight_hh_l0` `[4H, H]`, `bias_ih_l0`, `bias_hh_l0` `[4H]`,
+    /// as `nn.LSTM`.
+    fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
+        params.visit(path, v);
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<T, F, H, R> {
+    type Cache<const B: usize> = LstmCache<T, H, B>;
+
+    fn init<Rng: RngCore + ?Sized>(&self, params: &mut Self::Params, _: &mut (), rng: &mut Rng) {
+        params.fill(self.init, rng);
+    }
+
+    fn forward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        x: &[Self::Input],
+        y: &mut [Self::Output],
+        cache: &mut Self::Cache<B>,
+        _: Mode,
+    ) {
+        for ((x, y), steps) in x.iter().zip(y.iter_mut()).zip(cache.steps.iter_mut()) {
+            self.forward_sequence(params, x, &LstmState::zeroed(), steps);
+            R::output(&steps.h, y);
+        }
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        x: &[Self::Input],
+        _: &[Self::Output],
+        dy: &[Self::Output],
+        cache: &mut Self::Cache<B>,
+        mut dx: Option<&mut [Self::Input]>,
+        grads: &mut Self::Params,
+        mode: GradMode,
+    ) {
+        if mode == GradMode::Overwrite {
+            *grads = Self::Params::zeroed();
+        }
+        let LstmCache { steps, dgates } = cache;
+        let mut d_initial = LstmState::zeroed();
+        for (b, ((x, dy), steps)) in x.iter().zip(dy).zip(steps.iter()).enumerate() {
+            let dx = dx.as_deref_mut().and_then(|dx| dx.get_mut(b));
+            let zero = LstmState::zeroed();
+            self.backward_sequence(params, x, steps, dy, &zero, &mut d_initial, dx, grads, dgates);
+        }
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for Lstm<T, F, H, R> {
+    type Step = [f32; F];
+    type Hidden = [f32; H];
+    type Carry = LstmState<H>;
+
+    fn step<'c>(&self, params: &Self::Params, carry: &'c mut LstmState<H>, x: &[f32; F]) -> &'c [f32; H] {
+        let mut pre = [[0.0; H]; 4];
+        let mut zh = [0.0; H];
+        for (g, p) in pre.iter_mut().enumerate() {
+            matmul_nt(from_ref(x), &params.weight_ih[g], &params.bias_ih[g], from_mut(p));
+            params.recur(g, &carry.h, &mut zh);
+            p.iter_mut().zip(&zh).for_each(|(p, z)| *p += z);
+        }
+        cell(&mut pre, carry);
+        &carry.h
+    }
+}

@@ -1,0 +1,223 @@
+//! What the recurrent layers ([`Lstm`](super::Lstm), [`Gru`](super::Gru),
+//! [`Rnn`](super::Rnn)) share: PyTorch's parameter block, the input and recurrent matrix
+//! products, the parameter gradients of backpropagation through time, Keras's
+//! `return_sequences` choice, and the streaming interface [`Recurrent`].
+//!
+//! A cell with `G` gates (4 for LSTM, 3 for GRU, 1 for a plain RNN) computes, at each step
+//! `t`, the pre-activations `zx[g][t] = W_ih[g] x_t + b_ih[g]` (for all steps at once: one
+//! `T`-row product per gate before the recurrence) and `zh[g] = W_hh[g] h_{t-1} + b_hh[g]`
+//! (one row per step), and combines them elementwise. Backward is the mirror image: the
+//! cell turns `dL/dh_t` into the gradients of the pre-activations, `dgx` and `dgh` (equal
+//! except for the GRU's candidate gate), from which [`RecurrentParams`] gets its gradients
+//! with `T`-row products and `dh_{t-1}` one row at a time.
+
+use crate::flat::{Flat, Zeroable};
+use crate::gemm::{Start, matmul, matmul_nt, matmul_tn};
+use crate::init::Init;
+use crate::layer::Forward;
+use crate::tensors::{TensorPath, TensorVisitor};
+use core::slice::{from_mut, from_ref};
+use rand::RngCore;
+
+/// One value per gate, step and hidden unit: `gates[g][t][k]` (activations, or their
+/// gradients in backward).
+pub type Gates<const G: usize, const T: usize, const H: usize> = [[[f32; H]; T]; G];
+
+/// The parameters of a single-layer, unidirectional recurrent layer with `G` gates, `F`
+/// input features and `H` hidden units, laid out as PyTorch's `nn.LSTM`, `nn.GRU` and
+/// `nn.RNN`: the gate blocks are stacked row-wise, so `weight_ih` is PyTorch's
+/// `weight_ih_l0` `[G·H, F]` exactly (gate orders: LSTM i, f, g, o; GRU r, z, n).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C)]
+pub struct RecurrentParams<const G: usize, const F: usize, const H: usize> {
+    /// `[G·H, F]`, PyTorch's `weight_ih_l0`.
+    pub weight_ih: [[[f32; F]; H]; G],
+    /// `[G·H, H]`, PyTorch's `weight_hh_l0`.
+    pub weight_hh: [[[f32; H]; H]; G],
+    /// `[G·H]`, PyTorch's `bias_ih_l0`.
+    pub bias_ih: [[f32; H]; G],
+    /// `[G·H]`, PyTorch's `bias_hh_l0`.
+    pub bias_hh: [[f32; H]; G],
+}
+
+// SAFETY: repr(C) of f32 arrays.
+unsafe impl<const G: usize, const F: usize, const H: usize> Zeroable for RecurrentParams<G, F, H> {}
+// SAFETY: repr(C) of f32 arrays: G·H·F + G·H·H + 2·G·H values, all f32, so no padding.
+unsafe impl<const G: usize, const F: usize, const H: usize> Flat for RecurrentParams<G, F, H> {
+    const LEN: usize = G * H * F + G * H * H + 2 * G * H;
+}
+
+impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
+    /// PyTorch's initialisation with `init = Init::Default`: every weight and bias
+    /// `U(-1/√H, 1/√H)` (fan_in = H).
+    pub(crate) fn fill<R: RngCore + ?Sized>(&mut self, init: Init, rng: &mut R) {
+        init.fill(self.as_flat_mut(), H, G * H, rng);
+    }
+
+    /// `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` with PyTorch's shapes.
+    pub(crate) fn visit<V: TensorVisitor>(&mut self, path: &TensorPath<'_>, v: &mut V) {
+        v.tensor(&path.child("weight_ih_l0"), &[G * H, F], self.weight_ih.as_flat_mut());
+        v.tensor(&path.child("weight_hh_l0"), &[G * H, H], self.weight_hh.as_flat_mut());
+        v.tensor(&path.child("bias_ih_l0"), &[G * H], self.bias_ih.as_flat_mut());
+        v.tensor(&path.child("bias_hh_l0"), &[G * H], self.bias_hh.as_flat_mut());
+    }
+
+    /// `zx[g][t] = W_ih[g] x_t + b_ih[g]` for every gate and step.
+    #[inline]
+    pub(crate) fn project<const T: usize>(&self, x: &[[f32; F]; T], zx: &mut [[[f32; H]; T]; G]) {
+        for ((w, b), z) in self.weight_ih.iter().zip(&self.bias_ih).zip(zx.iter_mut()) {
+            matmul_nt(&x[..], w, b, &mut z[..]);
+        }
+    }
+
+    /// `zh = W_hh[g] h + b_hh[g]`: gate `g`'s recurrent pre-activation.
+    #[inline]
+    pub(crate) fn recur(&self, g: usize, h: &[f32; H], zh: &mut [f32; H]) {
+        matmul_nt(from_ref(h), &self.weight_hh[g], &self.bias_hh[g], from_mut(zh));
+    }
+
+    /// `dh = Σ_g W_hh[g]ᵀ dgh[g][t]`: what step `t`'s gates pass back to `h_{t-1}`.
+    #[inline]
+    pub(crate) fn back_recur<const T: usize>(&self, dgh: &[[[f32; H]; T]; G], t: usize, dh: &mut [f32; H]) {
+        for (g, (w, d)) in self.weight_hh.iter().zip(dgh).enumerate() {
+            let start = if g == 0 { Start::Zero } else { Start::Accumulate };
+            matmul(start, from_ref(&d[t]), &w[..], from_mut(dh));
+        }
+    }
+
+    /// Adds one sample's parameter gradients to `grads`, given the pre-activation gradients
+    /// `dgx` (input side) and `dgh` (recurrent side), the inputs `x`, the initial state `h0`
+    /// and the states `h[t]` after each step; writes `dx = Σ_g dgx[g] W_ih[g]` when asked.
+    #[allow(clippy::too_many_arguments, reason = "one sample of BPTT: inputs, states, gradients")]
+    pub(crate) fn backward<const T: usize>(
+        &self,
+        x: &[[f32; F]; T],
+        h0: &[f32; H],
+        h: &[[f32; H]; T],
+        dgx: &[[[f32; H]; T]; G],
+        dgh: &[[[f32; H]; T]; G],
+        dx: Option<&mut [[f32; F]; T]>,
+        grads: &mut Self,
+    ) {
+        for g in 0..G {
+            matmul_tn(Start::Accumulate, &dgx[g][..], &x[..], &mut grads.weight_ih[g]);
+            // Step t reads h_{t-1}: h0 for the first step, h[t - 1] after.
+            matmul_tn(Start::Accumulate, &dgh[g][..1], from_ref(h0), &mut grads.weight_hh[g]);
+            matmul_tn(Start::Accumulate, &dgh[g][1..], &h[..T - 1], &mut grads.weight_hh[g]);
+            for (dx_t, dh_t) in dgx[g].iter().zip(&dgh[g]) {
+                for ((bi, bh), (a, b)) in
+                    grads.bias_ih[g].iter_mut().zip(&mut grads.bias_hh[g]).zip(dx_t.iter().zip(dh_t))
+                {
+                    *bi += a;
+                    *bh += b;
+                }
+            }
+        }
+        if let Some(dx) = dx {
+            for (g, (d, w)) in dgx.iter().zip(&self.weight_ih).enumerate() {
+                let start = if g == 0 { Start::Zero } else { Start::Accumulate };
+                matmul(start, &d[..], &w[..], &mut dx[..]);
+            }
+        }
+    }
+}
+
+/// Which outputs a recurrent layer returns, Keras's `return_sequences`: [`Sequence`] (every
+/// step's hidden state, `[[f32; H]; T]`, for stacking recurrent layers) or [`LastStep`]
+/// (`h_T` only, `[f32; H]`, for a head on the last step; Keras's default).
+pub trait Returns: Copy + Default + core::fmt::Debug + 'static {
+    /// One output sample.
+    type Output<const T: usize, const H: usize>: Flat;
+    /// Writes the output from the hidden states `h[t]` after each step.
+    fn output<const T: usize, const H: usize>(h: &[[f32; H]; T], y: &mut Self::Output<T, H>);
+    /// The part of `dL/dh_t` that comes through the output `dy`, if step `t` is in it.
+    fn grad<const T: usize, const H: usize>(dy: &Self::Output<T, H>, t: usize) -> Option<&[f32; H]>;
+}
+
+/// Every step's hidden state: output `[[f32; H]; T]` (Keras's `return_sequences=True`,
+/// PyTorch's `output`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sequence;
+
+/// The last step's hidden state only: output `[f32; H]` (Keras's `return_sequences=False`,
+/// PyTorch's `h_n`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LastStep;
+
+impl Returns for Sequence {
+    type Output<const T: usize, const H: usize> = [[f32; H]; T];
+
+    #[inline]
+    fn output<const T: usize, const H: usize>(h: &[[f32; H]; T], y: &mut [[f32; H]; T]) {
+        *y = *h;
+    }
+
+    #[inline]
+    fn grad<const T: usize, const H: usize>(dy: &[[f32; H]; T], t: usize) -> Option<&[f32; H]> {
+        dy.get(t)
+    }
+}
+
+impl Returns for LastStep {
+    type Output<const T: usize, const H: usize> = [f32; H];
+
+    #[inline]
+    fn output<const T: usize, const H: usize>(h: &[[f32; H]; T], y: &mut [f32; H]) {
+        if let Some(last) = h.last() {
+            *y = *last;
+        }
+    }
+
+    #[inline]
+    fn grad<const T: usize, const H: usize>(dy: &[f32; H], t: usize) -> Option<&[f32; H]> {
+        (t + 1 == T).then_some(dy)
+    }
+}
+
+/// A recurrent layer run one step at a time, for streaming inference: the state (`h`, and
+/// `c` for an LSTM; PyTorch's `h_0`/`c_0`, Flax's "carry") lives in a buffer the caller
+/// owns, so one model serves any number of streams and nothing is allocated.
+///
+/// ```
+/// use rand::SeedableRng;
+/// use staticnet_core::layers::{Gru, LastStep, Recurrent};
+/// use staticnet_core::{Flat, Layer};
+///
+/// let gru = Gru::<1, 8, 32, LastStep>::default();
+/// let mut params = <Gru<1, 8, 32, LastStep> as staticnet_core::Forward>::Params::zeroed();
+/// gru.init(&mut params, &mut (), &mut rand::rngs::SmallRng::seed_from_u64(1));
+/// let mut carry = <Gru<1, 8, 32, LastStep> as Recurrent>::Carry::zeroed(); // reset
+/// for sample in [[0.5f32; 8], [0.25; 8]] {
+///     let h: &[f32; 32] = gru.step(&params, &mut carry, &sample); // h_t, also in `carry`
+///     assert!(h.iter().all(|v| v.abs() < 1.0));
+/// }
+/// ```
+pub trait Recurrent: Forward {
+    /// One step's input, `[f32; F]`.
+    type Step: Flat;
+    /// The hidden state `h`, `[f32; H]`.
+    type Hidden: Flat;
+    /// Everything carried from one step to the next: `h`, or `(h, c)` for an LSTM.
+    type Carry: Flat;
+
+    /// Advances `carry` by one input step and returns the new hidden state (the output of
+    /// that step). Same arithmetic as a whole-sequence forward pass, step by step.
+    fn step<'c>(&self, params: &Self::Params, carry: &'c mut Self::Carry, x: &Self::Step) -> &'c Self::Hidden;
+
+    /// Sets `carry` to the zero state every sequence starts from.
+    fn reset(&self, carry: &mut Self::Carry) {
+        *carry = Self::Carry::zeroed();
+    }
+}
+
+/// The logistic function, the gates' activation.
+#[inline(always)]
+pub(crate) fn sigmoid(x: f32) -> f32 {
+    crate::math::logistic(x)
+}
+
+/// `tanh`, the cell activation.
+#[inline(always)]
+pub(crate) fn tanh(x: f32) -> f32 {
+    libm::tanhf(x)
+}

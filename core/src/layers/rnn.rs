@@ -1,0 +1,251 @@
+//! Elman recurrent layer, PyTorch's `nn.RNN(batch_first=True)` (one layer, one direction).
+
+use super::recurrent::{Recurrent, RecurrentParams, Returns, tanh};
+use crate::flat::{Flat, Zeroable};
+use crate::gemm::matmul_nt;
+use crate::init::Init;
+use crate::layer::{Forward, GradMode, Layer, Mode};
+use crate::tensors::{TensorPath, TensorVisitor};
+use core::marker::PhantomData;
+use core::slice::{from_mut, from_ref};
+use rand::RngCore;
+
+/// The nonlinearity of an [`Rnn`], PyTorch's `nonlinearity` argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RnnNonlinearity {
+    /// `tanh`, PyTorch's default.
+    #[default]
+    Tanh,
+    /// `max(0, ·)`.
+    Relu,
+}
+
+impl RnnNonlinearity {
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        match self {
+            RnnNonlinearity::Tanh => tanh(x),
+            RnnNonlinearity::Relu => x.max(0.0),
+        }
+    }
+
+    /// The derivative, from the output `y` (`1 - y²`, or 1 where `y > 0`: relu'(0) = 0 as
+    /// in PyTorch).
+    #[inline(always)]
+    fn derivative(self, y: f32) -> f32 {
+        match self {
+            RnnNonlinearity::Tanh => 1.0 - y * y,
+            RnnNonlinearity::Relu => {
+                if y > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
+
+/// A plain (Elman) RNN over sequences of `T` steps of `F` features (`[[f32; F]; T]`, batch
+/// first), with `H` hidden units:
+///
+/// `h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`, `act` = tanh or relu,
+///
+/// from `h_0 = 0`. The output is every `h_t` (`R =` [`Sequence`](super::Sequence)) or `h_T`
+/// only ([`LastStep`](super::LastStep)). Parameters are PyTorch's `weight_ih_l0` `[H, F]`,
+/// `weight_hh_l0` `[H, H]`, `bias_ih_l0`, `bias_hh_l0` (only their sum matters, and their
+/// gradients are equal, as in PyTorch).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rnn<const T: usize, const F: usize, const H: usize, R: Returns> {
+    /// Initialiser of every weight and bias (fan_in = H; `Init::Default` is PyTorch's
+    /// `U(-1/√H, 1/√H)`).
+    pub init: Init,
+    /// `tanh` (default) or `relu`.
+    pub nonlinearity: RnnNonlinearity,
+    returns: PhantomData<R>,
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Default for Rnn<T, F, H, R> {
+    /// PyTorch's defaults: tanh, `U(-1/√H, 1/√H)`.
+    fn default() -> Self {
+        Rnn::new(RnnNonlinearity::Tanh)
+    }
+}
+
+/// What a forward pass over one sequence keeps for backward.
+#[derive(Clone, Copy, Debug)]
+pub struct RnnSteps<const T: usize, const H: usize> {
+    /// `h_t` after step `t` (PyTorch's `output`; `h[T - 1]` is `h_n`).
+    pub h: [[f32; H]; T],
+    /// The state before the first step.
+    pub initial: [f32; H],
+}
+
+// SAFETY: arrays of f32.
+unsafe impl<const T: usize, const H: usize> Zeroable for RnnSteps<T, H> {}
+
+/// The training memory of an [`Rnn`] for `B` sequences: each one's steps, and one
+/// sequence's pre-activation gradients for backward.
+pub struct RnnCache<const T: usize, const H: usize, const B: usize> {
+    steps: [RnnSteps<T, H>; B],
+    dpre: [[[f32; H]; T]; 1],
+}
+
+// SAFETY: arrays of f32.
+unsafe impl<const T: usize, const H: usize, const B: usize> Zeroable for RnnCache<T, H, B> {}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Rnn<T, F, H, R> {
+    const NOT_EMPTY: () = assert!(T > 0 && H > 0, "Rnn: a sequence needs at least one step and one unit");
+
+    /// An RNN with this nonlinearity and PyTorch's initialisation.
+    pub fn new(nonlinearity: RnnNonlinearity) -> Self {
+        Rnn { init: Init::Default, nonlinearity, returns: PhantomData }
+    }
+
+    /// `h = act(zx + W_hh h + b_hh)`.
+    #[inline(always)]
+    fn cell(&self, params: &RecurrentParams<1, F, H>, zx: &[f32; H], h: &mut [f32; H]) {
+        let mut zh = [0.0; H];
+        params.recur(0, h, &mut zh);
+        for ((h, x), z) in h.iter_mut().zip(zx).zip(&zh) {
+            *h = self.nonlinearity.apply(x + z);
+        }
+    }
+
+    /// Runs the sequence `x` from `initial`, recording every step in `steps`.
+    pub fn forward_sequence(
+        &self,
+        params: &RecurrentParams<1, F, H>,
+        x: &[[f32; F]; T],
+        initial: &[f32; H],
+        steps: &mut RnnSteps<T, H>,
+    ) {
+        let () = Self::NOT_EMPTY;
+        steps.initial = *initial;
+        let mut zx = [[[0.0; H]; T]; 1];
+        params.project(x, &mut zx);
+        let mut h = *initial;
+        for (zx, out) in zx[0].iter().zip(steps.h.iter_mut()) {
+            self.cell(params, zx, &mut h);
+            *out = h;
+        }
+    }
+
+    /// Backpropagation through time over one recorded sequence, for
+    /// `L = Σ dy·y + d_final·h_T`: adds the parameter gradients to `grads`, writes
+    /// `dL/dh_0` to `d_initial` and, when asked, `dx`. `dpre` is scratch.
+    #[allow(clippy::too_many_arguments, reason = "one sequence of BPTT: inputs, states, gradients")]
+    pub fn backward_sequence(
+        &self,
+        params: &RecurrentParams<1, F, H>,
+        x: &[[f32; F]; T],
+        steps: &RnnSteps<T, H>,
+        dy: &R::Output<T, H>,
+        d_final: &[f32; H],
+        d_initial: &mut [f32; H],
+        dx: Option<&mut [[f32; F]; T]>,
+        grads: &mut RecurrentParams<1, F, H>,
+        dpre: &mut [[[f32; H]; T]; 1],
+    ) {
+        let mut dh = *d_final;
+        for t in (0..T).rev() {
+            if let Some(d) = R::grad(dy, t) {
+                dh.iter_mut().zip(d).for_each(|(a, b)| *a += b);
+            }
+            for ((p, d), &h) in dpre[0][t].iter_mut().zip(&dh).zip(&steps.h[t]) {
+                *p = d * self.nonlinearity.derivative(h);
+            }
+            params.back_recur(dpre, t, &mut dh);
+        }
+        *d_initial = dh;
+        params.backward(x, &steps.initial, &steps.h, dpre, dpre, dx, grads);
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Rnn<T, F, H, R> {
+    type Input = [[f32; F]; T];
+    type Output = R::Output<T, H>;
+    type Params = RecurrentParams<1, F, H>;
+    type State = ();
+    /// One sequence's steps.
+    type Scratch<const B: usize> = RnnSteps<T, H>;
+
+    fn infer<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        x: &[Self::Input],
+        y: &mut [Self::Output],
+        steps: &mut RnnSteps<T, H>,
+    ) {
+        for (x, y) in x.iter().zip(y.iter_mut()) {
+            self.forward_sequence(params, x, &[0.0; H], steps);
+            R::output(&steps.h, y);
+        }
+    }
+
+    /// `weight_ih_l0` `[H, F]`, `weight_hh_l0` `[H, H]`, `bias_ih_l0`, `bias_hh_l0` `[H]`,
+    /// as `nn.RNN`.
+    fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
+        params.visit(path, v);
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T, F, H, R> {
+    type Cache<const B: usize> = RnnCache<T, H, B>;
+
+    fn init<Rng: RngCore + ?Sized>(&self, params: &mut Self::Params, _: &mut (), rng: &mut Rng) {
+        params.fill(self.init, rng);
+    }
+
+    fn forward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        x: &[Self::Input],
+        y: &mut [Self::Output],
+        cache: &mut Self::Cache<B>,
+        _: Mode,
+    ) {
+        for ((x, y), steps) in x.iter().zip(y.iter_mut()).zip(cache.steps.iter_mut()) {
+            self.forward_sequence(params, x, &[0.0; H], steps);
+            R::output(&steps.h, y);
+        }
+    }
+
+    fn backward<const B: usize>(
+        &self,
+        params: &Self::Params,
+        x: &[Self::Input],
+        _: &[Self::Output],
+        dy: &[Self::Output],
+        cache: &mut Self::Cache<B>,
+        mut dx: Option<&mut [Self::Input]>,
+        grads: &mut Self::Params,
+        mode: GradMode,
+    ) {
+        if mode == GradMode::Overwrite {
+            *grads = Self::Params::zeroed();
+        }
+        let RnnCache { steps, dpre } = cache;
+        let mut d_initial = [0.0; H];
+        for (b, ((x, dy), steps)) in x.iter().zip(dy).zip(steps.iter()).enumerate() {
+            let dx = dx.as_deref_mut().and_then(|dx| dx.get_mut(b));
+            self.backward_sequence(params, x, steps, dy, &[0.0; H], &mut d_initial, dx, grads, dpre);
+        }
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for Rnn<T, F, H, R> {
+    type Step = [f32; F];
+    type Hidden = [f32; H];
+    type Carry = [f32; H];
+
+    fn step<'c>(&self, params: &Self::Params, h: &'c mut [f32; H], x: &[f32; F]) -> &'c [f32; H] {
+        let mut zx = [0.0; H];
+        matmul_nt(from_ref(x), &params.weight_ih[0], &params.bias_ih[0], from_mut(&mut zx));
+        self.cell(params, &zx, h);
+        h
+    }
+}

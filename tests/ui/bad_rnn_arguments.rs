@@ -1,0 +1,19 @@
+use staticnet::prelude::*;
+
+network! {
+    struct Sigmoidal {
+        input: [8, 2],
+        rnn: Rnn(16, nonlinearity = sigmoid),
+        head: Dense(1),
+    }
+}
+
+network! {
+    struct Maybe {
+        input: [8, 2],
+        lstm: Lstm(16, return_sequences = 1),
+        head: Dense(1),
+    }
+}
+
+fn main() {}
