@@ -303,6 +303,7 @@ fn fit_allocates_per_run_and_epoch_not_per_step() {
     let (few, many) = (run(64), run(256));
     assert_eq!(few, many, "{few} allocations for 4 steps an epoch, {many} for 16");
     assert!(few > 0, "the run allocates its buffers");
+}
 
 network! {
     /// Stacked recurrent layers: a GRU passing on every step, an LSTM, a head.
