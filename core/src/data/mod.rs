@@ -13,7 +13,6 @@
 //! ```
 
 mod batch;
-mod class_target;
 mod csv;
 mod encode;
 mod error;
@@ -24,8 +23,8 @@ mod scale;
 mod scaler_file;
 mod split;
 
+pub use crate::class_target::ClassTarget;
 pub use batch::{Batches, Dataset};
-pub use class_target::ClassTarget;
 pub use csv::{CsvReader, CsvTable, Impute};
 pub use encode::{LabelEncoder, one_hot, smooth_labels};
 pub use error::{DataError, IdxHeader};

@@ -1,7 +1,7 @@
 //! Classification metrics: the fraction of samples classified right.
 
 use super::Metric;
-use crate::data::ClassTarget;
+use crate::class_target::ClassTarget;
 
 /// Fraction of samples whose largest output is their class: Keras's `accuracy` (which it
 /// resolves to `sparse_categorical_accuracy` for class indices and
