@@ -15,8 +15,8 @@
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
-use staticnet::{RngCore, StaticSlot};
 use staticnet::prelude::*;
+use staticnet::{RngCore, StaticSlot};
 use staticnet_embedded::{exit, fail, stack_used};
 
 include!(concat!(env!("OUT_DIR"), "/digits.rs"));
