@@ -511,7 +511,7 @@ where
         };
         let validation_ws = self.validation_ws.take().or(own_ws.as_deref_mut());
         let steps = train.len().div_ceil(self.batch_size.max(1));
-        let mut observer = super::progress::Progress::new(self.verbose, self.initial_epoch, self.epochs, steps);
+        let mut observer = super::progress::Progress::new(self.verbose, self.epochs, steps);
         self.train(train, &mut buffers, validation_ws, &mut observer)?;
         Ok(observer.into_history())
     }

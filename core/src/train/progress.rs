@@ -29,13 +29,12 @@ pub(super) struct Progress {
 }
 
 impl Progress {
-    /// Progress of epochs `first..epochs` of `steps` steps each.
-    pub(super) fn new(verbose: u8, first: usize, epochs: usize, steps: usize) -> Self {
+    /// Progress of a run to epoch `epochs` (shown as `Epoch e/epochs`), `steps` steps each.
+    pub(super) fn new(verbose: u8, epochs: usize, steps: usize) -> Self {
         let verbose = match verbose {
             1 if !std::io::stdout().is_terminal() => 2,
             v => v.min(2),
         };
-        let _ = first;
         let now = Instant::now();
         Progress { history: History::new(), verbose, epochs, steps, bar: None, message_at: now, epoch_start: now }
     }
