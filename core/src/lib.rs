@@ -38,6 +38,7 @@ pub mod schedule;
 pub mod state;
 pub mod tensors;
 pub mod train;
+mod vector_math;
 mod wiring;
 pub mod workspace;
 

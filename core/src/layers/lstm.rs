@@ -1,8 +1,8 @@
 //! Long short-term memory, PyTorch's `nn.LSTM(batch_first=True)` (one layer, one direction).
 
-use super::recurrent::{Recurrent, RecurrentParams, Returns, sigmoid, tanh};
+use super::recurrent::{Recurrent, RecurrentParams, Returns, SequenceBatch, sigmoid, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::matmul_nt;
+use crate::gemm::{Start, matmul_nt};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -75,15 +75,18 @@ pub struct LstmSteps<const T: usize, const H: usize> {
 // SAFETY: arrays of f32.
 unsafe impl<const T: usize, const H: usize> Zeroable for LstmSteps<T, H> {}
 
-/// The training memory of an [`Lstm`] for `B` sequences: each one's steps, and one
-/// sequence's gate gradients for backward.
-pub struct LstmCache<const T: usize, const H: usize, const B: usize> {
-    steps: [LstmSteps<T, H>; B],
-    dgates: [[[f32; H]; T]; 4],
+/// The memory of an [`Lstm`] stepping `B` sequences together (its training cache and its
+/// inference scratch): the shared [`SequenceBatch`] and the cell states.
+pub struct LstmCache<const T: usize, const F: usize, const H: usize, const B: usize> {
+    batch: SequenceBatch<4, T, F, H, B>,
+    /// `c_t` of each sequence after step `t`.
+    c: [[[f32; H]; T]; B],
+    /// Each sequence's running `c` (forward) or `dL/dc` (backward).
+    c_state: [[f32; H]; B],
 }
 
 // SAFETY: arrays of f32.
-unsafe impl<const T: usize, const H: usize, const B: usize> Zeroable for LstmCache<T, H, B> {}
+unsafe impl<const T: usize, const F: usize, const H: usize, const B: usize> Zeroable for LstmCache<T, F, H, B> {}
 
 /// Applies the cell to the pre-activations `pre = [i, f, g, o]` (turned into the activated
 /// gates) and the state `s` (`c_{t-1}`, `h_{t-1}` in, `c_t`, `h_t` out).
@@ -97,8 +100,64 @@ fn cell<const H: usize>(pre: &mut [[f32; H]; 4], s: &mut LstmState<H>) {
     }
 }
 
+/// One step of the cell backwards: from `dh` (`dL/dh_t`), `dc` (`dL/dc_t` from the later
+/// steps; `dL/dc_{t-1}` on return), the step's activated gates and its cell states, the
+/// gradients of the four pre-activations.
+#[inline(always)]
+fn cell_backward<const H: usize>(
+    [gi, gf, gg, go]: [&[f32; H]; 4],
+    (c, c_prev): (&[f32; H], &[f32; H]),
+    dh: &[f32; H],
+    dc: &mut [f32; H],
+    [di, df, dg, d_o]: [&mut [f32; H]; 4],
+) {
+    for k in 0..H {
+        let (i, f, g, o) = (gi[k], gf[k], gg[k], go[k]);
+        let tc = tanh(c[k]);
+        let dc_k = dc[k] + dh[k] * o * (1.0 - tc * tc);
+        di[k] = dc_k * g * i * (1.0 - i);
+        df[k] = dc_k * c_prev[k] * f * (1.0 - f);
+        dg[k] = dc_k * i * (1.0 - g * g);
+        d_o[k] = dh[k] * tc * o * (1.0 - o);
+        dc[k] = dc_k * f;
+    }
+}
+
 impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R> {
     const NOT_EMPTY: () = assert!(T > 0 && H > 0, "Lstm: a sequence needs at least one step and one unit");
+
+    /// Runs the batch `x` from the zero state, its sequences stepped together, recording
+    /// every step in `cache`, and writes the outputs.
+    fn forward_batch<const B: usize>(
+        &self,
+        params: &RecurrentParams<4, F, H>,
+        x: &[[[f32; F]; T]],
+        y: &mut [R::Output<T, H>],
+        cache: &mut LstmCache<T, F, H, B>,
+    ) {
+        let () = Self::NOT_EMPTY;
+        let n = x.len();
+        let LstmCache { batch, c, c_state } = cache;
+        batch.begin(params, x);
+        c_state[..n].fill([0.0; H]);
+        for t in 0..T {
+            batch.recur(n);
+            let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
+            for b in 0..n {
+                let mut pre: [[f32; H]; 4] =
+                    core::array::from_fn(|g| core::array::from_fn(|k| gates[g][b][t][k] + zh[g][b][k] + params.bias_hh[g][k]));
+                let mut s = LstmState { h: state[b], c: c_state[b] };
+                cell(&mut pre, &mut s);
+                for (gate, p) in gates.iter_mut().zip(&pre) {
+                    gate[b][t] = *p;
+                }
+                (c[b][t], h[b][t], c_state[b], state[b]) = (s.c, s.h, s.c, s.h);
+            }
+        }
+        for (h, y) in batch.h.iter().zip(y.iter_mut()) {
+            R::output(h, y);
+        }
+    }
 
     /// Runs the sequence `x` from `initial`, recording every step in `steps`.
     pub fn forward_sequence(
@@ -148,17 +207,8 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
                 dh.iter_mut().zip(d).for_each(|(a, b)| *a += b);
             }
             let c_prev = if t == 0 { &steps.initial.c } else { &steps.c[t - 1] };
-            let [gi, gf, gg, go] = &steps.gates;
-            for k in 0..H {
-                let (i, f, g, o) = (gi[t][k], gf[t][k], gg[t][k], go[t][k]);
-                let tc = tanh(steps.c[t][k]);
-                let dc_k = dc[k] + dh[k] * o * (1.0 - tc * tc);
-                dgates[0][t][k] = dc_k * g * i * (1.0 - i);
-                dgates[1][t][k] = dc_k * c_prev[k] * f * (1.0 - f);
-                dgates[2][t][k] = dc_k * i * (1.0 - g * g);
-                dgates[3][t][k] = dh[k] * tc * o * (1.0 - o);
-                dc[k] = dc_k * f;
-            }
+            let gates = steps.gates.each_ref().map(|g| &g[t]);
+            cell_backward(gates, (&steps.c[t], c_prev), &dh, &mut dc, dgates.each_mut().map(|d| &mut d[t]));
             params.back_recur(dgates, t, &mut dh);
         }
         *d_initial = LstmState { h: dh, c: dc };
@@ -171,8 +221,8 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Lst
     type Output = R::Output<T, H>;
     type Params = RecurrentParams<4, F, H>;
     type State = ();
-    /// One sequence's steps.
-    type Scratch<const B: usize> = LstmSteps<T, H>;
+    /// The batch's steps, as in training.
+    type Scratch<const B: usize> = LstmCache<T, F, H, B>;
 
     fn infer<const B: usize>(
         &self,
@@ -180,12 +230,9 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Lst
         _: &(),
         x: &[Self::Input],
         y: &mut [Self::Output],
-        steps: &mut LstmSteps<T, H>,
+        scratch: &mut LstmCache<T, F, H, B>,
     ) {
-        for (x, y) in x.iter().zip(y.iter_mut()) {
-            self.forward_sequence(params, x, &LstmState::zeroed(), steps);
-            R::output(&steps.h, y);
-        }
+        self.forward_batch(params, x, y, scratch);
     }
 
     /// `weight_ih_l0` `[4H, F]`, `weight_hh_l0` `[4H, H]`, `bias_ih_l0`, `bias_hh_l0` `[4H]`,
@@ -196,7 +243,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Lst
 }
 
 impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<T, F, H, R> {
-    type Cache<const B: usize> = LstmCache<T, H, B>;
+    type Cache<const B: usize> = LstmCache<T, F, H, B>;
 
     fn init<Rng: RngCore + ?Sized>(&self, params: &mut Self::Params, _: &mut (), rng: &mut Rng) {
         params.fill(self.init, rng);
@@ -211,12 +258,11 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
         cache: &mut Self::Cache<B>,
         _: Mode,
     ) {
-        for ((x, y), steps) in x.iter().zip(y.iter_mut()).zip(cache.steps.iter_mut()) {
-            self.forward_sequence(params, x, &LstmState::zeroed(), steps);
-            R::output(&steps.h, y);
-        }
+        self.forward_batch(params, x, y, cache);
     }
 
+    /// Backpropagation through time over the batch, its sequences stepped together
+    /// backwards: `B`-row products per gate and step.
     fn backward<const B: usize>(
         &self,
         params: &Self::Params,
@@ -231,12 +277,24 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
         if mode == GradMode::Overwrite {
             *grads = Self::Params::zeroed();
         }
-        let LstmCache { steps, dgates } = cache;
-        let mut d_initial = LstmState::zeroed();
-        for (b, ((x, dy), steps)) in x.iter().zip(dy).zip(steps.iter()).enumerate() {
-            let dx = dx.as_deref_mut().and_then(|dx| dx.get_mut(b));
-            let zero = LstmState::zeroed();
-            self.backward_sequence(params, x, steps, dy, &zero, &mut d_initial, dx, grads, dgates);
+        let n = x.len();
+        let LstmCache { batch, c, c_state: dc } = cache;
+        let SequenceBatch { gates, h, zh: dgates, state: dh, h_prev, x_t, dx_t, .. } = batch;
+        let zero = [0.0; H];
+        dh[..n].fill(zero);
+        dc[..n].fill(zero);
+        for t in (0..T).rev() {
+            for (b, dy) in dy.iter().enumerate().take(n) {
+                if let Some(d) = R::grad(dy, t) {
+                    dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
+                }
+                let (c_prev, h_before) = if t == 0 { (&zero, zero) } else { (&c[b][t - 1], h[b][t - 1]) };
+                let step_gates = gates.each_ref().map(|g| &g[b][t]);
+                cell_backward(step_gates, (&c[b][t], c_prev), &dh[b], &mut dc[b], dgates.each_mut().map(|d| &mut d[b]));
+                h_prev[b] = h_before;
+            }
+            params.backward_step(t, x, &h_prev[..n], (dgates, dgates), (x_t, dx_t), dx.as_deref_mut(), grads);
+            params.back_recur_batch(Start::Zero, dgates, &mut dh[..n]);
         }
     }
 }

@@ -10,6 +10,13 @@
 //! cell turns `dL/dh_t` into the gradients of the pre-activations, `dgx` and `dgh` (equal
 //! except for the GRU's candidate gate), from which [`RecurrentParams`] gets its gradients
 //! with `T`-row products and `dh_{t-1}` one row at a time.
+//!
+//! In training and inference ([`Layer`](crate::Layer) and [`Forward`]), a layer steps the
+//! sequences of a batch together, in a [`SequenceBatch`]: the input products cover the whole
+//! batch at once (`B·T` rows), and at each step the recurrent products are `B`-row matrix
+//! products the kernels block in registers, rather than `B` matrix-vector products. The
+//! single-sequence forms (`forward_sequence`, `backward_sequence`) take an initial state and
+//! give its gradient.
 
 use crate::flat::{Flat, Zeroable};
 use crate::gemm::{Start, matmul, matmul_nt, matmul_tn};
@@ -22,6 +29,50 @@ use rand::RngCore;
 /// One value per gate, step and hidden unit: `gates[g][t][k]` (activations, or their
 /// gradients in backward).
 pub type Gates<const G: usize, const T: usize, const H: usize> = [[[f32; H]; T]; G];
+
+/// What a recurrent layer keeps while it steps `B` sequences together: each sequence's
+/// per-step record (gates, states), the transposed recurrent weights, and one step's rows
+/// for the batch's products. `G` gates, `T` steps, `F` features, `H` hidden units.
+pub struct SequenceBatch<const G: usize, const T: usize, const F: usize, const H: usize, const B: usize> {
+    /// `[g][b][t]`: the input-side pre-activations, then the activated gates.
+    pub(crate) gates: [[[[f32; H]; T]; B]; G],
+    /// `h_t` of each sequence after step `t`.
+    pub(crate) h: [[[f32; H]; T]; B],
+    /// `W_hh[g]ᵀ`, for the broadcast products of the forward steps.
+    pub(crate) w_hh_t: [[[f32; H]; H]; G],
+    /// One step's recurrent pre-activations (forward), or the gate gradients of its
+    /// recurrent side (backward).
+    pub(crate) zh: [[[f32; H]; B]; G],
+    /// Each sequence's running `h` (forward) or `dL/dh` (backward).
+    pub(crate) state: [[f32; H]; B],
+    /// `h_{t-1}` of each sequence, gathered for the weight gradient.
+    pub(crate) h_prev: [[f32; H]; B],
+    /// `x_t` and `dL/dx_t` of each sequence, gathered for one step's products.
+    pub(crate) x_t: [[f32; F]; B],
+    pub(crate) dx_t: [[f32; F]; B],
+}
+
+// SAFETY: arrays of f32.
+unsafe impl<const G: usize, const T: usize, const F: usize, const H: usize, const B: usize> Zeroable
+    for SequenceBatch<G, T, F, H, B>
+{
+}
+
+impl<const G: usize, const T: usize, const F: usize, const H: usize, const B: usize> SequenceBatch<G, T, F, H, B> {
+    /// Starts a batch of `x.len()` sequences from the zero state: transposes `W_hh` and
+    /// computes every input-side pre-activation into `gates`.
+    pub(crate) fn begin(&mut self, params: &RecurrentParams<G, F, H>, x: &[[[f32; F]; T]]) {
+        params.transpose_hh(&mut self.w_hh_t);
+        params.project_batch(x, &mut self.gates);
+        self.state[..x.len()].fill([0.0; H]);
+    }
+
+    /// `zh[g][b] = W_hh[g] h[b]` from the running states of the first `n` sequences.
+    pub(crate) fn recur(&mut self, n: usize) {
+        RecurrentParams::<G, F, H>::recur_batch(&self.w_hh_t, &self.state[..n], &mut self.zh);
+    }
+
+}
 
 /// The parameters of a single-layer, unidirectional recurrent layer with `G` gates, `F`
 /// input features and `H` hidden units, laid out as PyTorch's `nn.LSTM`, `nn.GRU` and
@@ -82,6 +133,102 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
         for (g, (w, d)) in self.weight_hh.iter().zip(dgh).enumerate() {
             let start = if g == 0 { Start::Zero } else { Start::Accumulate };
             matmul(start, from_ref(&d[t]), &w[..], from_mut(dh));
+        }
+    }
+
+    /// `w_hh_t[g] = W_hh[g]ᵀ`: the recurrent weights laid out for [`Self::recur_batch`]'s
+    /// broadcast products, transposed once per batch.
+    pub(crate) fn transpose_hh(&self, w_hh_t: &mut [[[f32; H]; H]; G]) {
+        for (w, t) in self.weight_hh.iter().zip(w_hh_t.iter_mut()) {
+            for (j, row) in t.iter_mut().enumerate() {
+                for (k, v) in row.iter_mut().enumerate() {
+                    *v = w[k][j];
+                }
+            }
+        }
+    }
+
+    /// `zx[g][b][t] = W_ih[g] x[b][t] + b_ih[g]` for the `x.len()` sequences of a batch:
+    /// one product of `x.len()·T` rows per gate.
+    #[inline]
+    pub(crate) fn project_batch<const T: usize, const B: usize>(
+        &self,
+        x: &[[[f32; F]; T]],
+        zx: &mut [[[[f32; H]; T]; B]; G],
+    ) {
+        let n = x.len();
+        for ((w, b), z) in self.weight_ih.iter().zip(&self.bias_ih).zip(zx.iter_mut()) {
+            matmul_nt(x.as_flattened(), w, b, z[..n].as_flattened_mut());
+        }
+    }
+
+    /// `zh[g][b] = W_hh[g] h[b]` (without `b_hh`, which the cell adds) for each of the
+    /// `h.len()` sequences of a batch stepped together: one `B`-row product per gate, with
+    /// the weights transposed by [`Self::transpose_hh`].
+    #[inline]
+    pub(crate) fn recur_batch<const B: usize>(
+        w_hh_t: &[[[f32; H]; H]; G],
+        h: &[[f32; H]],
+        zh: &mut [[[f32; H]; B]; G],
+    ) {
+        for (w, z) in w_hh_t.iter().zip(zh.iter_mut()) {
+            matmul(Start::Zero, h, &w[..], &mut z[..h.len()]);
+        }
+    }
+
+    /// `dh[b] = start + Σ_g W_hh[g]ᵀ dgh[g][b]` for each of the `dh.len()` sequences: what
+    /// one step's gates pass back to `h_{t-1}` (`start`: [`Start::Zero`] or
+    /// [`Start::Accumulate`]).
+    #[inline]
+    pub(crate) fn back_recur_batch<const B: usize>(
+        &self,
+        start: Start<'_>,
+        dgh: &[[[f32; H]; B]; G],
+        dh: &mut [[f32; H]],
+    ) {
+        let n = dh.len();
+        for (g, (w, d)) in self.weight_hh.iter().zip(dgh).enumerate() {
+            matmul(if g == 0 { start } else { Start::Accumulate }, &d[..n], &w[..], dh);
+        }
+    }
+
+    /// Adds step `t`'s parameter gradients over the `h_prev.len()` sequences of a batch
+    /// (`dW_ih[g] += dgx[g]ᵀ x_t`, `dW_hh[g] += dgh[g]ᵀ h_{t-1}`, and the bias sums), and,
+    /// when asked, writes step `t` of `dx = Σ_g dgx[g] W_ih[g]`. `x_t` and `dx_t` are
+    /// scratch rows: the batch's inputs at step `t` are gathered there for `B`-row products.
+    #[allow(clippy::too_many_arguments, reason = "one step of BPTT over a batch")]
+    pub(crate) fn backward_step<const T: usize, const B: usize>(
+        &self,
+        t: usize,
+        x: &[[[f32; F]; T]],
+        h_prev: &[[f32; H]],
+        (dgx, dgh): (&[[[f32; H]; B]; G], &[[[f32; H]; B]; G]),
+        (x_t, dx_t): (&mut [[f32; F]; B], &mut [[f32; F]; B]),
+        dx: Option<&mut [[[f32; F]; T]]>,
+        grads: &mut Self,
+    ) {
+        let n = h_prev.len();
+        for (row, x) in x_t.iter_mut().zip(x) {
+            *row = x[t];
+        }
+        for g in 0..G {
+            matmul_tn(Start::Accumulate, &dgx[g][..n], &x_t[..n], &mut grads.weight_ih[g]);
+            matmul_tn(Start::Accumulate, &dgh[g][..n], h_prev, &mut grads.weight_hh[g]);
+            for (a, b) in dgx[g][..n].iter().zip(&dgh[g][..n]) {
+                for ((bi, bh), (a, b)) in grads.bias_ih[g].iter_mut().zip(&mut grads.bias_hh[g]).zip(a.iter().zip(b)) {
+                    *bi += a;
+                    *bh += b;
+                }
+            }
+        }
+        if let Some(dx) = dx {
+            for (g, (d, w)) in dgx.iter().zip(&self.weight_ih).enumerate() {
+                let start = if g == 0 { Start::Zero } else { Start::Accumulate };
+                matmul(start, &d[..n], &w[..], &mut dx_t[..n]);
+            }
+            for (dx, row) in dx.iter_mut().zip(dx_t.iter()) {
+                dx[t] = *row;
+            }
         }
     }
 
@@ -210,14 +357,14 @@ pub trait Recurrent: Forward {
     }
 }
 
-/// The logistic function, the gates' activation.
+/// The logistic function, the gates' activation (vectorising; see [`crate::vector_math`]).
 #[inline(always)]
 pub(crate) fn sigmoid(x: f32) -> f32 {
-    crate::math::logistic(x)
+    crate::vector_math::logistic(x)
 }
 
-/// `tanh`, the cell activation.
+/// `tanh`, the cell activation (vectorising; see [`crate::vector_math`]).
 #[inline(always)]
 pub(crate) fn tanh(x: f32) -> f32 {
-    libm::tanhf(x)
+    crate::vector_math::tanh(x)
 }

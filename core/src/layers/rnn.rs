@@ -1,8 +1,8 @@
 //! Elman recurrent layer, PyTorch's `nn.RNN(batch_first=True)` (one layer, one direction).
 
-use super::recurrent::{Recurrent, RecurrentParams, Returns, tanh};
+use super::recurrent::{Recurrent, RecurrentParams, Returns, SequenceBatch, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::matmul_nt;
+use crate::gemm::{Start, matmul_nt};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -85,15 +85,14 @@ pub struct RnnSteps<const T: usize, const H: usize> {
 // SAFETY: arrays of f32.
 unsafe impl<const T: usize, const H: usize> Zeroable for RnnSteps<T, H> {}
 
-/// The training memory of an [`Rnn`] for `B` sequences: each one's steps, and one
-/// sequence's pre-activation gradients for backward.
-pub struct RnnCache<const T: usize, const H: usize, const B: usize> {
-    steps: [RnnSteps<T, H>; B],
-    dpre: [[[f32; H]; T]; 1],
+/// The memory of an [`Rnn`] stepping `B` sequences together (its training cache and its
+/// inference scratch).
+pub struct RnnCache<const T: usize, const F: usize, const H: usize, const B: usize> {
+    batch: SequenceBatch<1, T, F, H, B>,
 }
 
 // SAFETY: arrays of f32.
-unsafe impl<const T: usize, const H: usize, const B: usize> Zeroable for RnnCache<T, H, B> {}
+unsafe impl<const T: usize, const F: usize, const H: usize, const B: usize> Zeroable for RnnCache<T, F, H, B> {}
 
 impl<const T: usize, const F: usize, const H: usize, R: Returns> Rnn<T, F, H, R> {
     const NOT_EMPTY: () = assert!(T > 0 && H > 0, "Rnn: a sequence needs at least one step and one unit");
@@ -101,6 +100,33 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Rnn<T, F, H, R>
     /// An RNN with this nonlinearity and PyTorch's initialisation.
     pub fn new(nonlinearity: RnnNonlinearity) -> Self {
         Rnn { init: Init::Default, nonlinearity, returns: PhantomData }
+    }
+
+    /// Runs the batch `x` from the zero state, its sequences stepped together, recording
+    /// every step in `cache`, and writes the outputs.
+    fn forward_batch<const B: usize>(
+        &self,
+        params: &RecurrentParams<1, F, H>,
+        x: &[[[f32; F]; T]],
+        y: &mut [R::Output<T, H>],
+        RnnCache { batch }: &mut RnnCache<T, F, H, B>,
+    ) {
+        let () = Self::NOT_EMPTY;
+        let n = x.len();
+        batch.begin(params, x);
+        for t in 0..T {
+            batch.recur(n);
+            let SequenceBatch { gates: [zx], h, zh: [zh], state, .. } = &mut *batch;
+            for (b, state) in state[..n].iter_mut().enumerate() {
+                for (k, s) in state.iter_mut().enumerate() {
+                    *s = self.nonlinearity.apply(zx[b][t][k] + zh[b][k] + params.bias_hh[0][k]);
+                }
+                h[b][t] = *state;
+            }
+        }
+        for (h, y) in batch.h.iter().zip(y.iter_mut()) {
+            R::output(h, y);
+        }
     }
 
     /// `h = act(zx + W_hh h + b_hh)`.
@@ -168,8 +194,8 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Rnn
     type Output = R::Output<T, H>;
     type Params = RecurrentParams<1, F, H>;
     type State = ();
-    /// One sequence's steps.
-    type Scratch<const B: usize> = RnnSteps<T, H>;
+    /// The batch's steps, as in training.
+    type Scratch<const B: usize> = RnnCache<T, F, H, B>;
 
     fn infer<const B: usize>(
         &self,
@@ -177,12 +203,9 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Rnn
         _: &(),
         x: &[Self::Input],
         y: &mut [Self::Output],
-        steps: &mut RnnSteps<T, H>,
+        scratch: &mut RnnCache<T, F, H, B>,
     ) {
-        for (x, y) in x.iter().zip(y.iter_mut()) {
-            self.forward_sequence(params, x, &[0.0; H], steps);
-            R::output(&steps.h, y);
-        }
+        self.forward_batch(params, x, y, scratch);
     }
 
     /// `weight_ih_l0` `[H, F]`, `weight_hh_l0` `[H, H]`, `bias_ih_l0`, `bias_hh_l0` `[H]`,
@@ -193,7 +216,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Rnn
 }
 
 impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T, F, H, R> {
-    type Cache<const B: usize> = RnnCache<T, H, B>;
+    type Cache<const B: usize> = RnnCache<T, F, H, B>;
 
     fn init<Rng: RngCore + ?Sized>(&self, params: &mut Self::Params, _: &mut (), rng: &mut Rng) {
         params.fill(self.init, rng);
@@ -208,12 +231,11 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T
         cache: &mut Self::Cache<B>,
         _: Mode,
     ) {
-        for ((x, y), steps) in x.iter().zip(y.iter_mut()).zip(cache.steps.iter_mut()) {
-            self.forward_sequence(params, x, &[0.0; H], steps);
-            R::output(&steps.h, y);
-        }
+        self.forward_batch(params, x, y, cache);
     }
 
+    /// Backpropagation through time over the batch, its sequences stepped together
+    /// backwards: `B`-row products per step.
     fn backward<const B: usize>(
         &self,
         params: &Self::Params,
@@ -228,11 +250,22 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T
         if mode == GradMode::Overwrite {
             *grads = Self::Params::zeroed();
         }
-        let RnnCache { steps, dpre } = cache;
-        let mut d_initial = [0.0; H];
-        for (b, ((x, dy), steps)) in x.iter().zip(dy).zip(steps.iter()).enumerate() {
-            let dx = dx.as_deref_mut().and_then(|dx| dx.get_mut(b));
-            self.backward_sequence(params, x, steps, dy, &[0.0; H], &mut d_initial, dx, grads, dpre);
+        let n = x.len();
+        let SequenceBatch { h, zh: dpre, state: dh, h_prev, x_t, dx_t, .. } = &mut cache.batch;
+        let zero = [0.0; H];
+        dh[..n].fill(zero);
+        for t in (0..T).rev() {
+            for (b, dy) in dy.iter().enumerate().take(n) {
+                if let Some(d) = R::grad(dy, t) {
+                    dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
+                }
+                for ((p, d), &h) in dpre[0][b].iter_mut().zip(&dh[b]).zip(&h[b][t]) {
+                    *p = d * self.nonlinearity.derivative(h);
+                }
+                h_prev[b] = if t == 0 { zero } else { h[b][t - 1] };
+            }
+            params.backward_step(t, x, &h_prev[..n], (dpre, dpre), (x_t, dx_t), dx.as_deref_mut(), grads);
+            params.back_recur_batch(Start::Zero, dpre, &mut dh[..n]);
         }
     }
 }

@@ -127,3 +127,91 @@ fn streaming_matches_the_whole_sequence() {
     check_streaming::<Gru<7, 3, 4, LastStep>, 7, 3, 4>("Gru", &Gru::default(), 12);
     check_streaming::<Rnn<7, 3, 4, LastStep>, 7, 3, 4>("Rnn", &Rnn::default(), 13);
 }
+
+/// Random parameters (PyTorch's initialisation scaled by 2), inputs and upstream gradients
+/// for `rows` sequences.
+fn random_case<L: Layer>(layer: &L, rows: usize, seed: u64) -> (L::Params, Vec<L::Input>, Vec<L::Output>) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut params = L::Params::zeroed();
+    layer.init(&mut params, &mut L::State::zeroed(), &mut rng);
+    params.as_flat_mut().iter_mut().for_each(|p| *p *= 2.0);
+    let mut x = vec![L::Input::zeroed(); rows];
+    flatten_mut(&mut x).iter_mut().for_each(|v| *v = rng.random_range(-2.0..=2.0));
+    let mut g = vec![L::Output::zeroed(); rows];
+    flatten_mut(&mut g).iter_mut().for_each(|v| *v = rng.random_range(-1.0..=1.0));
+    (params, x, g)
+}
+
+fn assert_close(what: &str, got: &[f32], want: &[f32]) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    for (i, (a, b)) in got.iter().zip(want).enumerate() {
+        assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{what}[{i}]: {a} stepped as a batch, {b} one sequence at a time");
+    }
+}
+
+/// The layers step a batch's sequences together (input products over all of them, `B`-row
+/// recurrent products per step); that gives what the single-sequence forms, which match
+/// PyTorch (`reference_rnn`), give one sequence at a time from the zero state. 7 sequences
+/// of 8 steps in a capacity of 8: the batch products take the kernels' many-row paths and a
+/// partial batch.
+#[test]
+fn stepping_a_batch_together_matches_one_sequence_at_a_time() {
+    use staticnet_core::layers::{LstmState, LstmSteps, GruSteps, RnnSteps, RecurrentParams};
+    const T: usize = 8;
+    const F: usize = 6;
+    const H: usize = 20;
+    const N: usize = 7;
+    fn zeroed<Z: staticnet_core::flat::Zeroable>() -> Z {
+        // SAFETY: `Zeroable` types are valid as all-zero bytes.
+        unsafe { core::mem::zeroed() }
+    }
+
+    let lstm = Lstm::<T, F, H, Sequence>::default();
+    let (p, x, g) = random_case(&lstm, N, 21);
+    let batch = forward_backward::<_, 8>(&lstm, &p, &x, &g);
+    let (mut y, mut dx, mut grads) = (Vec::new(), vec![[[0.0; F]; T]; N], RecurrentParams::<4, F, H>::zeroed());
+    for i in 0..N {
+        let mut steps = zeroed::<LstmSteps<T, H>>();
+        lstm.forward_sequence(&p, &x[i], &LstmState::zeroed(), &mut steps);
+        y.push(steps.h);
+        let mut d_initial = LstmState::zeroed();
+        let dgates = &mut [[[0.0; H]; T]; 4];
+        let zero = LstmState::zeroed();
+        lstm.backward_sequence(&p, &x[i], &steps, &g[i], &zero, &mut d_initial, Some(&mut dx[i]), &mut grads, dgates);
+    }
+    assert_close("Lstm y", flatten(&batch.y), flatten(&y));
+    assert_close("Lstm dx", flatten(&batch.dx), flatten(&dx));
+    assert_close("Lstm grads", batch.grads.as_flat(), grads.as_flat());
+
+    let gru = Gru::<T, F, H, LastStep>::default();
+    let (p, x, g) = random_case(&gru, N, 22);
+    let batch = forward_backward::<_, 8>(&gru, &p, &x, &g);
+    let (mut y, mut dx, mut grads) = (Vec::new(), vec![[[0.0; F]; T]; N], RecurrentParams::<3, F, H>::zeroed());
+    for i in 0..N {
+        let mut steps = zeroed::<GruSteps<T, H>>();
+        gru.forward_sequence(&p, &x[i], &[0.0; H], &mut steps);
+        y.push(steps.h[T - 1]);
+        let (mut d_initial, scratch) = ([0.0; H], (&mut [[[0.0; H]; T]; 3], &mut [[[0.0; H]; T]; 3]));
+        gru.backward_sequence(&p, &x[i], &steps, &g[i], &[0.0; H], &mut d_initial, Some(&mut dx[i]), &mut grads, scratch);
+    }
+    assert_close("Gru y", flatten(&batch.y), flatten(&y));
+    assert_close("Gru dx", flatten(&batch.dx), flatten(&dx));
+    assert_close("Gru grads", batch.grads.as_flat(), grads.as_flat());
+
+    for nonlinearity in [RnnNonlinearity::Tanh, RnnNonlinearity::Relu] {
+        let rnn = Rnn::<T, F, H, Sequence>::new(nonlinearity);
+        let (p, x, g) = random_case(&rnn, N, 23);
+        let batch = forward_backward::<_, 8>(&rnn, &p, &x, &g);
+        let (mut y, mut dx, mut grads) = (Vec::new(), vec![[[0.0; F]; T]; N], RecurrentParams::<1, F, H>::zeroed());
+        for i in 0..N {
+            let mut steps = zeroed::<RnnSteps<T, H>>();
+            rnn.forward_sequence(&p, &x[i], &[0.0; H], &mut steps);
+            y.push(steps.h);
+            let (mut d_initial, dpre) = ([0.0; H], &mut [[[0.0; H]; T]; 1]);
+            rnn.backward_sequence(&p, &x[i], &steps, &g[i], &[0.0; H], &mut d_initial, Some(&mut dx[i]), &mut grads, dpre);
+        }
+        assert_close(&format!("Rnn({nonlinearity:?}) y"), flatten(&batch.y), flatten(&y));
+        assert_close(&format!("Rnn({nonlinearity:?}) dx"), flatten(&batch.dx), flatten(&dx));
+        assert_close(&format!("Rnn({nonlinearity:?}) grads"), batch.grads.as_flat(), grads.as_flat());
+    }
+}
