@@ -1,8 +1,8 @@
 //! Gated recurrent unit, PyTorch's `nn.GRU(batch_first=True)` (one layer, one direction).
 
-use super::recurrent::{Gates, Recurrent, RecurrentParams, Returns, sigmoid, tanh};
+use super::recurrent::{Gates, Recurrent, RecurrentParams, Returns, SequenceBatch, sigmoid, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::matmul_nt;
+use crate::gemm::{Start, matmul_nt};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -57,16 +57,19 @@ pub struct GruSteps<const T: usize, const H: usize> {
 // SAFETY: arrays of f32.
 unsafe impl<const T: usize, const H: usize> Zeroable for GruSteps<T, H> {}
 
-/// The training memory of a [`Gru`] for `B` sequences: each one's steps, and one
-/// sequence's pre-activation gradients (input and recurrent side) for backward.
-pub struct GruCache<const T: usize, const H: usize, const B: usize> {
-    steps: [GruSteps<T, H>; B],
-    dgx: [[[f32; H]; T]; 3],
-    dgh: [[[f32; H]; T]; 3],
+/// The memory of a [`Gru`] stepping `B` sequences together (its training cache and its
+/// inference scratch): the shared [`SequenceBatch`], the candidate gate's recurrent term,
+/// and one step's input-side gate gradients.
+pub struct GruCache<const T: usize, const F: usize, const H: usize, const B: usize> {
+    batch: SequenceBatch<3, T, F, H, B>,
+    /// `W_hn h_{t-1} + b_hn` of each sequence and step.
+    hn: [[[f32; H]; T]; B],
+    /// One step's gate gradients of the input side (the recurrent side's are in `batch`).
+    dgx: [[[f32; H]; B]; 3],
 }
 
 // SAFETY: arrays of f32.
-unsafe impl<const T: usize, const H: usize, const B: usize> Zeroable for GruCache<T, H, B> {}
+unsafe impl<const T: usize, const F: usize, const H: usize, const B: usize> Zeroable for GruCache<T, F, H, B> {}
 
 /// Applies the cell to the input-side pre-activations `zx = [r, z, n]` (turned into the
 /// activated gates) and the recurrent ones `zh`, updating `h`.
@@ -81,7 +84,61 @@ fn cell<const H: usize>(zx: &mut [[f32; H]; 3], zh: &[[f32; H]; 3], h: &mut [f32
     }
 }
 
+/// One step of the cell backwards: from `dh` (`dL/dh_t`), the step's activated gates, its
+/// `W_hn h_{t-1} + b_hn` and `h_{t-1}`, the gradients of the input-side (`dgx`) and
+/// recurrent-side (`dgh`) pre-activations, which differ in the candidate gate; `dh` becomes
+/// the part of `dL/dh_{t-1}` that does not pass through `W_hh`.
+#[inline(always)]
+fn cell_backward<const H: usize>(
+    [gr, gz, gn]: [&[f32; H]; 3],
+    (hn, h_prev): (&[f32; H], &[f32; H]),
+    dh: &mut [f32; H],
+    ([dgx_r, dgx_z, dgx_n], [dgh_r, dgh_z, dgh_n]): ([&mut [f32; H]; 3], [&mut [f32; H]; 3]),
+) {
+    for k in 0..H {
+        let (r, z, n) = (gr[k], gz[k], gn[k]);
+        let dn = dh[k] * (1.0 - z) * (1.0 - n * n);
+        let dr = dn * hn[k] * r * (1.0 - r);
+        let dz = dh[k] * (h_prev[k] - n) * z * (1.0 - z);
+        (dgx_r[k], dgx_z[k], dgx_n[k]) = (dr, dz, dn);
+        (dgh_r[k], dgh_z[k], dgh_n[k]) = (dr, dz, dn * r);
+        dh[k] *= z;
+    }
+}
+
 impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R> {
+    /// Runs the batch `x` from the zero state, its sequences stepped together, recording
+    /// every step in `cache`, and writes the outputs.
+    fn forward_batch<const B: usize>(
+        &self,
+        params: &RecurrentParams<3, F, H>,
+        x: &[[[f32; F]; T]],
+        y: &mut [R::Output<T, H>],
+        cache: &mut GruCache<T, F, H, B>,
+    ) {
+        let () = Self::NOT_EMPTY;
+        let n = x.len();
+        let GruCache { batch, hn, .. } = cache;
+        batch.begin(params, x);
+        for t in 0..T {
+            batch.recur(n);
+            let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
+            for b in 0..n {
+                let mut zx: [[f32; H]; 3] = core::array::from_fn(|g| gates[g][b][t]);
+                let zh_b: [[f32; H]; 3] =
+                    core::array::from_fn(|g| core::array::from_fn(|k| zh[g][b][k] + params.bias_hh[g][k]));
+                cell(&mut zx, &zh_b, &mut state[b]);
+                for (gate, a) in gates.iter_mut().zip(&zx) {
+                    gate[b][t] = *a;
+                }
+                (hn[b][t], h[b][t]) = (zh_b[2], state[b]);
+            }
+        }
+        for (h, y) in batch.h.iter().zip(y.iter_mut()) {
+            R::output(h, y);
+        }
+    }
+
     const NOT_EMPTY: () = assert!(T > 0 && H > 0, "Gru: a sequence needs at least one step and one unit");
 
     /// Runs the sequence `x` from `initial`, recording every step in `steps`.
@@ -133,16 +190,9 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R>
                 dh.iter_mut().zip(d).for_each(|(a, b)| *a += b);
             }
             let h_prev = if t == 0 { &steps.initial } else { &steps.h[t - 1] };
-            let [gr, gz, gn] = &steps.gates;
-            for k in 0..H {
-                let (r, z, n, hn) = (gr[t][k], gz[t][k], gn[t][k], steps.hn[t][k]);
-                let dn = dh[k] * (1.0 - z) * (1.0 - n * n);
-                let dr = dn * hn * r * (1.0 - r);
-                let dz = dh[k] * (h_prev[k] - n) * z * (1.0 - z);
-                (dgx[0][t][k], dgx[1][t][k], dgx[2][t][k]) = (dr, dz, dn);
-                (dgh[0][t][k], dgh[1][t][k], dgh[2][t][k]) = (dr, dz, dn * r);
-                dh[k] *= z;
-            }
+            let gates = steps.gates.each_ref().map(|g| &g[t]);
+            let (dgx_t, dgh_t) = (dgx.each_mut().map(|d| &mut d[t]), dgh.each_mut().map(|d| &mut d[t]));
+            cell_backward(gates, (&steps.hn[t], h_prev), &mut dh, (dgx_t, dgh_t));
             params.back_recur(dgh, t, &mut through_hh);
             dh.iter_mut().zip(&through_hh).for_each(|(a, b)| *a += b);
         }
@@ -156,8 +206,8 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Gru
     type Output = R::Output<T, H>;
     type Params = RecurrentParams<3, F, H>;
     type State = ();
-    /// One sequence's steps.
-    type Scratch<const B: usize> = GruSteps<T, H>;
+    /// The batch's steps, as in training.
+    type Scratch<const B: usize> = GruCache<T, F, H, B>;
 
     fn infer<const B: usize>(
         &self,
@@ -165,12 +215,9 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Gru
         _: &(),
         x: &[Self::Input],
         y: &mut [Self::Output],
-        steps: &mut GruSteps<T, H>,
+        scratch: &mut GruCache<T, F, H, B>,
     ) {
-        for (x, y) in x.iter().zip(y.iter_mut()) {
-            self.forward_sequence(params, x, &[0.0; H], steps);
-            R::output(&steps.h, y);
-        }
+        self.forward_batch(params, x, y, scratch);
     }
 
     /// `weight_ih_l0` `[3H, F]`, `weight_hh_l0` `[3H, H]`, `bias_ih_l0`, `bias_hh_l0` `[3H]`,
@@ -181,7 +228,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Gru
 }
 
 impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T, F, H, R> {
-    type Cache<const B: usize> = GruCache<T, H, B>;
+    type Cache<const B: usize> = GruCache<T, F, H, B>;
 
     fn init<Rng: RngCore + ?Sized>(&self, params: &mut Self::Params, _: &mut (), rng: &mut Rng) {
         params.fill(self.init, rng);
@@ -196,12 +243,11 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T
         cache: &mut Self::Cache<B>,
         _: Mode,
     ) {
-        for ((x, y), steps) in x.iter().zip(y.iter_mut()).zip(cache.steps.iter_mut()) {
-            self.forward_sequence(params, x, &[0.0; H], steps);
-            R::output(&steps.h, y);
-        }
+        self.forward_batch(params, x, y, cache);
     }
 
+    /// Backpropagation through time over the batch, its sequences stepped together
+    /// backwards: `B`-row products per gate and step.
     fn backward<const B: usize>(
         &self,
         params: &Self::Params,
@@ -216,11 +262,24 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T
         if mode == GradMode::Overwrite {
             *grads = Self::Params::zeroed();
         }
-        let GruCache { steps, dgx, dgh } = cache;
-        let mut d_initial = [0.0; H];
-        for (b, ((x, dy), steps)) in x.iter().zip(dy).zip(steps.iter()).enumerate() {
-            let dx = dx.as_deref_mut().and_then(|dx| dx.get_mut(b));
-            self.backward_sequence(params, x, steps, dy, &[0.0; H], &mut d_initial, dx, grads, (dgx, dgh));
+        let n = x.len();
+        let GruCache { batch, hn, dgx } = cache;
+        let SequenceBatch { gates, h, zh: dgh, state: dh, h_prev, x_t, dx_t, .. } = batch;
+        let zero = [0.0; H];
+        dh[..n].fill(zero);
+        for t in (0..T).rev() {
+            for (b, dy) in dy.iter().enumerate().take(n) {
+                if let Some(d) = R::grad(dy, t) {
+                    dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
+                }
+                let h_before = if t == 0 { zero } else { h[b][t - 1] };
+                let step_gates = gates.each_ref().map(|g| &g[b][t]);
+                let (dgx_b, dgh_b) = (dgx.each_mut().map(|d| &mut d[b]), dgh.each_mut().map(|d| &mut d[b]));
+                cell_backward(step_gates, (&hn[b][t], &h_before), &mut dh[b], (dgx_b, dgh_b));
+                h_prev[b] = h_before;
+            }
+            params.backward_step(t, x, &h_prev[..n], (dgx, dgh), (x_t, dx_t), dx.as_deref_mut(), grads);
+            params.back_recur_batch(Start::Accumulate, dgh, &mut dh[..n]);
         }
     }
 }
