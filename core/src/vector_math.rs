@@ -27,8 +27,8 @@ pub fn exp(x: f32) -> f32 {
     let x = if x < EXP_MIN { EXP_MIN } else { x };
     let n = (x * core::f32::consts::LOG2_E + ROUNDER) - ROUNDER;
     let r = x - n * LN2_HI - n * LN2_LO;
-    let p = ((((1.987_569_2e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r + 0.166_666_65) * r
-        + 0.5;
+    let p =
+        ((((1.987_569_2e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r + 0.166_666_65) * r + 0.5;
     let e_r = p * r * r + r + 1.0;
     // 2^n for n in -126..=127: the biased exponent n + 127 in bits 23..31.
     let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
@@ -46,7 +46,7 @@ pub fn logistic(x: f32) -> f32 {
 pub fn tanh(x: f32) -> f32 {
     let a = x.abs();
     let z = x * x;
-    let p = (((-5.704_988_7e-3 * z + 2.063_908_9e-2) * z - 5.373_971_6e-2) * z + 0.133_314_42) * z - 0.333_332_82;
+    let p = (((-5.704_988_7e-3 * z + 2.063_909e-2) * z - 5.373_971_6e-2) * z + 0.133_314_42) * z - 0.333_332_8;
     // `x · (1 + z P)` rather than `x + x z P`, so that tanh(-0) is -0.
     let near_zero = x * (1.0 + z * p);
     let far = 1.0 - 2.0 / (exp(a + a) + 1.0);

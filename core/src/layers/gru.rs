@@ -1,6 +1,6 @@
 //! Gated recurrent unit, PyTorch's `nn.GRU(batch_first=True)` (one layer, one direction).
 
-use super::recurrent::{Gates, Recurrent, RecurrentParams, Returns, SequenceBatch, sigmoid, tanh};
+use super::recurrent::{Gates, Recurrent, RecurrentParams, Returns, SequenceBatch, StepRows, sigmoid, tanh};
 use crate::flat::{Flat, Zeroable};
 use crate::gemm::{Start, matmul_nt};
 use crate::init::Init;
@@ -65,7 +65,7 @@ pub struct GruCache<const T: usize, const F: usize, const H: usize, const B: usi
     /// `W_hn h_{t-1} + b_hn` of each sequence and step.
     hn: [[[f32; H]; T]; B],
     /// One step's gate gradients of the input side (the recurrent side's are in `batch`).
-    dgx: [[[f32; H]; B]; 3],
+    dgx: StepRows<3, H, B>,
 }
 
 // SAFETY: arrays of f32.

@@ -144,8 +144,9 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
             batch.recur(n);
             let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
             for b in 0..n {
-                let mut pre: [[f32; H]; 4] =
-                    core::array::from_fn(|g| core::array::from_fn(|k| gates[g][b][t][k] + zh[g][b][k] + params.bias_hh[g][k]));
+                let mut pre: [[f32; H]; 4] = core::array::from_fn(|g| {
+                    core::array::from_fn(|k| gates[g][b][t][k] + zh[g][b][k] + params.bias_hh[g][k])
+                });
                 let mut s = LstmState { h: state[b], c: c_state[b] };
                 cell(&mut pre, &mut s);
                 for (gate, p) in gates.iter_mut().zip(&pre) {

@@ -42,7 +42,7 @@ pub struct SequenceBatch<const G: usize, const T: usize, const F: usize, const H
     pub(crate) w_hh_t: [[[f32; H]; H]; G],
     /// One step's recurrent pre-activations (forward), or the gate gradients of its
     /// recurrent side (backward).
-    pub(crate) zh: [[[f32; H]; B]; G],
+    pub(crate) zh: StepRows<G, H, B>,
     /// Each sequence's running `h` (forward) or `dL/dh` (backward).
     pub(crate) state: [[f32; H]; B],
     /// `h_{t-1}` of each sequence, gathered for the weight gradient.
@@ -71,8 +71,10 @@ impl<const G: usize, const T: usize, const F: usize, const H: usize, const B: us
     pub(crate) fn recur(&mut self, n: usize) {
         RecurrentParams::<G, F, H>::recur_batch(&self.w_hh_t, &self.state[..n], &mut self.zh);
     }
-
 }
+
+/// One step's rows of every gate for a batch: `rows[g][b]`, `B` sequences of `H` values.
+pub type StepRows<const G: usize, const H: usize, const B: usize> = [[[f32; H]; B]; G];
 
 /// The parameters of a single-layer, unidirectional recurrent layer with `G` gates, `F`
 /// input features and `H` hidden units, laid out as PyTorch's `nn.LSTM`, `nn.GRU` and
@@ -166,11 +168,7 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
     /// `h.len()` sequences of a batch stepped together: one `B`-row product per gate, with
     /// the weights transposed by [`Self::transpose_hh`].
     #[inline]
-    pub(crate) fn recur_batch<const B: usize>(
-        w_hh_t: &[[[f32; H]; H]; G],
-        h: &[[f32; H]],
-        zh: &mut [[[f32; H]; B]; G],
-    ) {
+    pub(crate) fn recur_batch<const B: usize>(w_hh_t: &[[[f32; H]; H]; G], h: &[[f32; H]], zh: &mut StepRows<G, H, B>) {
         for (w, z) in w_hh_t.iter().zip(zh.iter_mut()) {
             matmul(Start::Zero, h, &w[..], &mut z[..h.len()]);
         }
@@ -183,7 +181,7 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
     pub(crate) fn back_recur_batch<const B: usize>(
         &self,
         start: Start<'_>,
-        dgh: &[[[f32; H]; B]; G],
+        dgh: &StepRows<G, H, B>,
         dh: &mut [[f32; H]],
     ) {
         let n = dh.len();
@@ -202,7 +200,7 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
         t: usize,
         x: &[[[f32; F]; T]],
         h_prev: &[[f32; H]],
-        (dgx, dgh): (&[[[f32; H]; B]; G], &[[[f32; H]; B]; G]),
+        (dgx, dgh): (&StepRows<G, H, B>, &StepRows<G, H, B>),
         (x_t, dx_t): (&mut [[f32; F]; B], &mut [[f32; F]; B]),
         dx: Option<&mut [[[f32; F]; T]]>,
         grads: &mut Self,

@@ -145,7 +145,10 @@ fn random_case<L: Layer>(layer: &L, rows: usize, seed: u64) -> (L::Params, Vec<L
 fn assert_close(what: &str, got: &[f32], want: &[f32]) {
     assert_eq!(got.len(), want.len(), "{what}: lengths");
     for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{what}[{i}]: {a} stepped as a batch, {b} one sequence at a time");
+        assert!(
+            (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+            "{what}[{i}]: {a} stepped as a batch, {b} one sequence at a time"
+        );
     }
 }
 
@@ -156,7 +159,7 @@ fn assert_close(what: &str, got: &[f32], want: &[f32]) {
 /// partial batch.
 #[test]
 fn stepping_a_batch_together_matches_one_sequence_at_a_time() {
-    use staticnet_core::layers::{LstmState, LstmSteps, GruSteps, RnnSteps, RecurrentParams};
+    use staticnet_core::layers::{GruSteps, LstmState, LstmSteps, RecurrentParams, RnnSteps};
     const T: usize = 8;
     const F: usize = 6;
     const H: usize = 20;
@@ -192,7 +195,17 @@ fn stepping_a_batch_together_matches_one_sequence_at_a_time() {
         gru.forward_sequence(&p, &x[i], &[0.0; H], &mut steps);
         y.push(steps.h[T - 1]);
         let (mut d_initial, scratch) = ([0.0; H], (&mut [[[0.0; H]; T]; 3], &mut [[[0.0; H]; T]; 3]));
-        gru.backward_sequence(&p, &x[i], &steps, &g[i], &[0.0; H], &mut d_initial, Some(&mut dx[i]), &mut grads, scratch);
+        gru.backward_sequence(
+            &p,
+            &x[i],
+            &steps,
+            &g[i],
+            &[0.0; H],
+            &mut d_initial,
+            Some(&mut dx[i]),
+            &mut grads,
+            scratch,
+        );
     }
     assert_close("Gru y", flatten(&batch.y), flatten(&y));
     assert_close("Gru dx", flatten(&batch.dx), flatten(&dx));
@@ -208,7 +221,17 @@ fn stepping_a_batch_together_matches_one_sequence_at_a_time() {
             rnn.forward_sequence(&p, &x[i], &[0.0; H], &mut steps);
             y.push(steps.h);
             let (mut d_initial, dpre) = ([0.0; H], &mut [[[0.0; H]; T]; 1]);
-            rnn.backward_sequence(&p, &x[i], &steps, &g[i], &[0.0; H], &mut d_initial, Some(&mut dx[i]), &mut grads, dpre);
+            rnn.backward_sequence(
+                &p,
+                &x[i],
+                &steps,
+                &g[i],
+                &[0.0; H],
+                &mut d_initial,
+                Some(&mut dx[i]),
+                &mut grads,
+                dpre,
+            );
         }
         assert_close(&format!("Rnn({nonlinearity:?}) y"), flatten(&batch.y), flatten(&y));
         assert_close(&format!("Rnn({nonlinearity:?}) dx"), flatten(&batch.dx), flatten(&dx));
