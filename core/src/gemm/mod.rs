@@ -128,6 +128,23 @@ pub fn matmul_tn_with<const N: usize, const K: usize>(
     }
 }
 
+/// Runs `f`, an elementwise loop (a recurrent cell's gates), compiled for the widest
+/// vectors of [`Kernel::active`] where the compiler inlines it, as it does a closure called
+/// once. The arithmetic is the same on every path (no contraction into fused multiply-adds),
+/// so the results are too.
+#[inline]
+pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
+    match Kernel::active().isa() {
+        // SAFETY: a `Kernel` exists only for instruction sets the processor has.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx512 => unsafe { x86::vectorised_avx512(f) },
+        // SAFETY: as above.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx2 => unsafe { x86::vectorised_avx2(f) },
+        Isa::Portable => f(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

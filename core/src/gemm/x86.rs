@@ -76,3 +76,16 @@ pub fn matmul_tn_avx2<const N: usize, const K: usize>(
 ) {
     outer::matmul_tn::<Fused, 16, 8, 4, N, K>(start, a, b, c)
 }
+
+/// Runs `f` inside a function compiled for AVX-512: where `f` is inlined (a closure called
+/// from one place is), its elementwise loops use 16 lanes.
+#[target_feature(enable = "avx512f,avx2,fma")]
+pub fn vectorised_avx512<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
+/// [`vectorised_avx512`] for AVX2 (8 lanes).
+#[target_feature(enable = "avx2,fma")]
+pub fn vectorised_avx2<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}

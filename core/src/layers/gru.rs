@@ -2,7 +2,7 @@
 
 use super::recurrent::{Gates, Recurrent, RecurrentParams, Returns, SequenceBatch, StepRows, sigmoid, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Start, matmul_nt};
+use crate::gemm::{Start, matmul_nt, vectorised};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -123,16 +123,21 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R>
         for t in 0..T {
             batch.recur(n);
             let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
-            for b in 0..n {
-                let mut zx: [[f32; H]; 3] = core::array::from_fn(|g| gates[g][b][t]);
-                let zh_b: [[f32; H]; 3] =
-                    core::array::from_fn(|g| core::array::from_fn(|k| zh[g][b][k] + params.bias_hh[g][k]));
-                cell(&mut zx, &zh_b, &mut state[b]);
-                for (gate, a) in gates.iter_mut().zip(&zx) {
-                    gate[b][t] = *a;
-                }
-                (hn[b][t], h[b][t]) = (zh_b[2], state[b]);
-            }
+            vectorised(
+                #[inline(always)]
+                || {
+                    for b in 0..n {
+                        let mut zx: [[f32; H]; 3] = core::array::from_fn(|g| gates[g][b][t]);
+                        let zh_b: [[f32; H]; 3] =
+                            core::array::from_fn(|g| core::array::from_fn(|k| zh[g][b][k] + params.bias_hh[g][k]));
+                        cell(&mut zx, &zh_b, &mut state[b]);
+                        for (gate, a) in gates.iter_mut().zip(&zx) {
+                            gate[b][t] = *a;
+                        }
+                        (hn[b][t], h[b][t]) = (zh_b[2], state[b]);
+                    }
+                },
+            );
         }
         for (h, y) in batch.h.iter().zip(y.iter_mut()) {
             R::output(h, y);
@@ -268,16 +273,21 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T
         let zero = [0.0; H];
         dh[..n].fill(zero);
         for t in (0..T).rev() {
-            for (b, dy) in dy.iter().enumerate().take(n) {
-                if let Some(d) = R::grad(dy, t) {
-                    dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
-                }
-                let h_before = if t == 0 { zero } else { h[b][t - 1] };
-                let step_gates = gates.each_ref().map(|g| &g[b][t]);
-                let (dgx_b, dgh_b) = (dgx.each_mut().map(|d| &mut d[b]), dgh.each_mut().map(|d| &mut d[b]));
-                cell_backward(step_gates, (&hn[b][t], &h_before), &mut dh[b], (dgx_b, dgh_b));
-                h_prev[b] = h_before;
-            }
+            vectorised(
+                #[inline(always)]
+                || {
+                    for (b, dy) in dy.iter().enumerate().take(n) {
+                        if let Some(d) = R::grad(dy, t) {
+                            dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
+                        }
+                        let h_before = if t == 0 { zero } else { h[b][t - 1] };
+                        let step_gates = gates.each_ref().map(|g| &g[b][t]);
+                        let (dgx_b, dgh_b) = (dgx.each_mut().map(|d| &mut d[b]), dgh.each_mut().map(|d| &mut d[b]));
+                        cell_backward(step_gates, (&hn[b][t], &h_before), &mut dh[b], (dgx_b, dgh_b));
+                        h_prev[b] = h_before;
+                    }
+                },
+            );
             params.backward_step(t, x, &h_prev[..n], (dgx, dgh), (x_t, dx_t), dx.as_deref_mut(), grads);
             params.back_recur_batch(Start::Accumulate, dgh, &mut dh[..n]);
         }

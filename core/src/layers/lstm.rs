@@ -2,7 +2,7 @@
 
 use super::recurrent::{Recurrent, RecurrentParams, Returns, SequenceBatch, sigmoid, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Start, matmul_nt};
+use crate::gemm::{Start, matmul_nt, vectorised};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -143,17 +143,22 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
         for t in 0..T {
             batch.recur(n);
             let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
-            for b in 0..n {
-                let mut pre: [[f32; H]; 4] = core::array::from_fn(|g| {
-                    core::array::from_fn(|k| gates[g][b][t][k] + zh[g][b][k] + params.bias_hh[g][k])
-                });
-                let mut s = LstmState { h: state[b], c: c_state[b] };
-                cell(&mut pre, &mut s);
-                for (gate, p) in gates.iter_mut().zip(&pre) {
-                    gate[b][t] = *p;
-                }
-                (c[b][t], h[b][t], c_state[b], state[b]) = (s.c, s.h, s.c, s.h);
-            }
+            vectorised(
+                #[inline(always)]
+                || {
+                    for b in 0..n {
+                        let mut pre: [[f32; H]; 4] = core::array::from_fn(|g| {
+                            core::array::from_fn(|k| gates[g][b][t][k] + zh[g][b][k] + params.bias_hh[g][k])
+                        });
+                        let mut s = LstmState { h: state[b], c: c_state[b] };
+                        cell(&mut pre, &mut s);
+                        for (gate, p) in gates.iter_mut().zip(&pre) {
+                            gate[b][t] = *p;
+                        }
+                        (c[b][t], h[b][t], c_state[b], state[b]) = (s.c, s.h, s.c, s.h);
+                    }
+                },
+            );
         }
         for (h, y) in batch.h.iter().zip(y.iter_mut()) {
             R::output(h, y);
@@ -285,15 +290,21 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
         dh[..n].fill(zero);
         dc[..n].fill(zero);
         for t in (0..T).rev() {
-            for (b, dy) in dy.iter().enumerate().take(n) {
-                if let Some(d) = R::grad(dy, t) {
-                    dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
-                }
-                let (c_prev, h_before) = if t == 0 { (&zero, zero) } else { (&c[b][t - 1], h[b][t - 1]) };
-                let step_gates = gates.each_ref().map(|g| &g[b][t]);
-                cell_backward(step_gates, (&c[b][t], c_prev), &dh[b], &mut dc[b], dgates.each_mut().map(|d| &mut d[b]));
-                h_prev[b] = h_before;
-            }
+            vectorised(
+                #[inline(always)]
+                || {
+                    for (b, dy) in dy.iter().enumerate().take(n) {
+                        if let Some(d) = R::grad(dy, t) {
+                            dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
+                        }
+                        let (c_prev, h_before) = if t == 0 { (&zero, zero) } else { (&c[b][t - 1], h[b][t - 1]) };
+                        let step_gates = gates.each_ref().map(|g| &g[b][t]);
+                        let dgates_b = dgates.each_mut().map(|d| &mut d[b]);
+                        cell_backward(step_gates, (&c[b][t], c_prev), &dh[b], &mut dc[b], dgates_b);
+                        h_prev[b] = h_before;
+                    }
+                },
+            );
             params.backward_step(t, x, &h_prev[..n], (dgates, dgates), (x_t, dx_t), dx.as_deref_mut(), grads);
             params.back_recur_batch(Start::Zero, dgates, &mut dh[..n]);
         }

@@ -2,7 +2,7 @@
 
 use super::recurrent::{Recurrent, RecurrentParams, Returns, SequenceBatch, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Start, matmul_nt};
+use crate::gemm::{Start, matmul_nt, vectorised};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -117,12 +117,17 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Rnn<T, F, H, R>
         for t in 0..T {
             batch.recur(n);
             let SequenceBatch { gates: [zx], h, zh: [zh], state, .. } = &mut *batch;
-            for (b, state) in state[..n].iter_mut().enumerate() {
-                for (k, s) in state.iter_mut().enumerate() {
-                    *s = self.nonlinearity.apply(zx[b][t][k] + zh[b][k] + params.bias_hh[0][k]);
-                }
-                h[b][t] = *state;
-            }
+            vectorised(
+                #[inline(always)]
+                || {
+                    for (b, state) in state[..n].iter_mut().enumerate() {
+                        for (k, s) in state.iter_mut().enumerate() {
+                            *s = self.nonlinearity.apply(zx[b][t][k] + zh[b][k] + params.bias_hh[0][k]);
+                        }
+                        h[b][t] = *state;
+                    }
+                },
+            );
         }
         for (h, y) in batch.h.iter().zip(y.iter_mut()) {
             R::output(h, y);
@@ -255,15 +260,20 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T
         let zero = [0.0; H];
         dh[..n].fill(zero);
         for t in (0..T).rev() {
-            for (b, dy) in dy.iter().enumerate().take(n) {
-                if let Some(d) = R::grad(dy, t) {
-                    dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
-                }
-                for ((p, d), &h) in dpre[0][b].iter_mut().zip(&dh[b]).zip(&h[b][t]) {
-                    *p = d * self.nonlinearity.derivative(h);
-                }
-                h_prev[b] = if t == 0 { zero } else { h[b][t - 1] };
-            }
+            vectorised(
+                #[inline(always)]
+                || {
+                    for (b, dy) in dy.iter().enumerate().take(n) {
+                        if let Some(d) = R::grad(dy, t) {
+                            dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
+                        }
+                        for ((p, d), &h) in dpre[0][b].iter_mut().zip(&dh[b]).zip(&h[b][t]) {
+                            *p = d * self.nonlinearity.derivative(h);
+                        }
+                        h_prev[b] = if t == 0 { zero } else { h[b][t - 1] };
+                    }
+                },
+            );
             params.backward_step(t, x, &h_prev[..n], (dpre, dpre), (x_t, dx_t), dx.as_deref_mut(), grads);
             params.back_recur_batch(Start::Zero, dpre, &mut dh[..n]);
         }
