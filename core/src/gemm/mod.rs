@@ -130,8 +130,8 @@ pub fn matmul_tn_with<const N: usize, const K: usize>(
 
 /// Runs `f`, an elementwise loop (a recurrent cell's gates), compiled for the widest
 /// vectors of [`Kernel::active`] where the compiler inlines it, as it does a closure called
-/// once. The arithmetic is the same on every path (no contraction into fused multiply-adds),
-/// so the results are too.
+/// once. Its arithmetic is the same on every path: the compiler does not contract it into
+/// fused multiply-adds.
 #[inline]
 pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
     match Kernel::active().isa() {

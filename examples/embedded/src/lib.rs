@@ -1,7 +1,9 @@
-//! What both firmwares need from the board: the stack's high-water mark, and ending the
-//! program through semihosting (QEMU exits with the status).
+//! What the firmwares need from the board: the stack's high-water mark, and ending the
+//! program through semihosting (QEMU exits with the status); and the digits data set.
 
 #![no_std]
+
+pub mod digits;
 
 use cortex_m_semihosting::{debug, hprintln};
 use staticnet::Error;

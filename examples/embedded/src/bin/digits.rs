@@ -2,10 +2,8 @@
 //! from a byte table in flash, with its model, workspace and Adam state in `static` memory
 //! and no allocator.
 //!
-//! The data (`data/digits.csv`, 1,797 images) is turned into `DIGITS` and `LABELS` by
-//! `build.rs`. Fixed split: every fifth row (rows 4, 9, 14, ...) is a test row, 359 in all;
-//! the other 1,438 train. Each split is a [`BatchSource`] over the table: an order of row
-//! numbers in RAM, grey levels 0..=16 scaled to [0, 1] as `v / 16` as a batch is filled.
+//! The data and its fixed train/test split are `staticnet_embedded::digits`: a byte table
+//! in flash, each split a `BatchSource` over it.
 //!
 //! `cargo run --release --bin digits` runs it under QEMU (see `.cargo/config.toml`).
 
@@ -15,11 +13,10 @@
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
+use staticnet::StaticSlot;
 use staticnet::prelude::*;
-use staticnet::{RngCore, StaticSlot};
+use staticnet_embedded::digits::{DIGITS, LABELS, Split, TEST, TRAIN, XorShift};
 use staticnet_embedded::{exit, fail, stack_used};
-
-include!(concat!(env!("OUT_DIR"), "/digits.rs"));
 
 network! {
     /// 64-32-10 classifier of 8x8 digits (logits).
@@ -31,11 +28,6 @@ network! {
     }
 }
 
-/// Rows `r` with `r % TEST_EVERY == TEST_EVERY - 1` are test rows.
-const TEST_EVERY: usize = 5;
-const ROWS: usize = LABELS.len();
-const TEST: usize = ROWS / TEST_EVERY;
-const TRAIN: usize = ROWS - TEST;
 const BATCH: usize = 32;
 const EPOCHS: usize = 30;
 const LEARNING_RATE: f32 = 3e-3;
@@ -106,78 +98,4 @@ fn main() -> ! {
     hprintln!("stack used: {} B", stack_used());
     hprintln!("digits test accuracy: {:.4}", accuracy);
     exit(if accuracy >= REQUIRED { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE })
-}
-
-/// Whether row `row` belongs to the test split.
-const fn is_test(row: usize) -> bool {
-    row % TEST_EVERY == TEST_EVERY - 1
-}
-
-/// The `M` rows of one split of the table in flash, as row numbers in RAM (2 bytes each).
-struct Split<const M: usize> {
-    rows: [u16; M],
-}
-
-impl<const M: usize> Split<M> {
-    /// The test rows (`test`) or the training rows, in table order.
-    fn new(test: bool) -> Self {
-        let mut rows = [0u16; M];
-        for (slot, row) in rows.iter_mut().zip((0..ROWS).filter(|&r| is_test(r) == test)) {
-            *slot = row as u16;
-        }
-        Split { rows }
-    }
-}
-
-impl<const M: usize> BatchSource<64> for Split<M> {
-    type Target = usize;
-
-    fn len(&self) -> usize {
-        M
-    }
-
-    /// Copies rows from flash, grey levels scaled to [0, 1].
-    fn fill(&self, start: usize, inputs: &mut [[f32; 64]], targets: &mut [usize]) -> usize {
-        let mut n = 0;
-        for (&row, (input, target)) in self.rows.iter().skip(start).zip(inputs.iter_mut().zip(targets)) {
-            let row = usize::from(row);
-            *input = DIGITS[row].map(|v| f32::from(v) / 16.0);
-            *target = usize::from(LABELS[row]);
-            n += 1;
-        }
-        n
-    }
-
-    /// Fisher-Yates.
-    fn shuffle(&mut self, rng: &mut dyn RngCore) {
-        for i in (1..M).rev() {
-            let j = (rng.next_u32() as usize) % (i + 1);
-            self.rows.swap(i, j);
-        }
-    }
-}
-
-/// Marsaglia's xorshift32: a few bytes of state for shuffling the training order.
-struct XorShift(u32);
-
-impl RngCore for XorShift {
-    fn next_u32(&mut self) -> u32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.0 = x;
-        x
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        (u64::from(self.next_u32()) << 32) | u64::from(self.next_u32())
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(4) {
-            let bytes = self.next_u32().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-    }
 }
