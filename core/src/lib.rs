@@ -14,6 +14,7 @@ extern crate std;
 pub mod augment;
 pub mod batches;
 pub mod class_target;
+pub mod ensemble;
 #[cfg(feature = "std")]
 pub mod data;
 pub mod error;
