@@ -1,7 +1,7 @@
 //! An ensemble's forward pass: every member in one inference workspace, combined into
 //! the caller's buffers.
 
-use super::{Ensemble, disagreement};
+use super::{Ensemble, Voting, disagreement};
 use crate::error::Error;
 use crate::flat::flatten_mut;
 use crate::inference::InferenceWorkspace;
@@ -58,12 +58,12 @@ where
         for (k, member) in self.members.iter().enumerate() {
             ws.forward(member, inputs)?;
             for (row, (mu, m2)) in ws.outputs().iter().zip(mu.chunks_exact_mut(OUT).zip(m2.chunks_exact_mut(OUT))) {
-                let mut y = *row;
-                self.voting.map(&mut y);
-                welford(k + 1, mu, m2, &y);
+                self.add(k + 1, mu, m2, *row);
             }
         }
-        finish::<K>(m2);
+        for (mu, m2) in mu.chunks_exact_mut(OUT).zip(m2.chunks_exact_mut(OUT)) {
+            self.finish(mu, m2);
+        }
         Ok(())
     }
 
@@ -71,27 +71,44 @@ where
     pub fn predict<const B: usize>(&self, ws: &mut InferenceWorkspace<N, B>, input: &N::Input) -> Prediction<OUT> {
         let mut p = Prediction { mean: [0.0; OUT], std: [0.0; OUT] };
         for (k, member) in self.members.iter().enumerate() {
-            let mut y = *ws.predict(member, input);
-            self.voting.map(&mut y);
-            welford(k + 1, &mut p.mean, &mut p.std, &y);
+            self.add(k + 1, &mut p.mean, &mut p.std, *ws.predict(member, input));
         }
-        finish::<K>(&mut p.std);
+        self.finish(&mut p.mean, &mut p.std);
         p
     }
-}
 
-/// Adds the `k`-th value `y` (from 1) to the running means `mu` and sums of squared
-/// deviations `m2`: `μ += (y - μ) / k`, `M2 += (y - μ_old)(y - μ_new)`.
-fn welford(k: usize, mu: &mut [f32], m2: &mut [f32], y: &[f32]) {
-    for ((mu, m2), &y) in mu.iter_mut().zip(m2.iter_mut()).zip(y) {
-        let delta = y - *mu;
-        *mu += delta / k as f32;
-        *m2 += delta * (y - *mu);
+    /// Adds member `k`'s output row `y` (`k` from 1). Hard voting counts the votes in
+    /// `mu`, exactly, so that equal counts tie exactly whatever the members' order. The
+    /// other rules run Welford's update of the mean `mu` and the sum of squared deviations
+    /// `m2`, `μ += (m(y) - μ) / k`, `M2 += (m(y) - μ_old)(m(y) - μ_new)`, as
+    /// [`Workspace::mc_dropout`](crate::Workspace::mc_dropout) does: identical members give
+    /// their output bitwise.
+    fn add(&self, k: usize, mu: &mut [f32], m2: &mut [f32], mut y: [f32; OUT]) {
+        if self.voting == Voting::Hard {
+            mu[crate::argmax(&y)] += 1.0;
+            return;
+        }
+        self.voting.map(&mut y);
+        for ((mu, m2), &y) in mu.iter_mut().zip(m2.iter_mut()).zip(&y) {
+            let delta = y - *mu;
+            *mu += delta / k as f32;
+            *m2 += delta * (y - *mu);
+        }
     }
-}
 
-/// `σ = √(M2 / K)`, in place.
-fn finish<const K: usize>(m2: &mut [f32]) {
-    m2.iter_mut().for_each(|v| *v = crate::math::sqrt(*v / K as f32));
+    /// Turns the sums of [`Ensemble::add`] into `μ` and `σ = √(M2 / K)`; for hard voting
+    /// the vote shares `s = votes / K` and `σ = √(s (1 - s))`, the population standard
+    /// deviation of the members' one-hot votes.
+    fn finish(&self, mu: &mut [f32], m2: &mut [f32]) {
+        for (mu, m2) in mu.iter_mut().zip(m2.iter_mut()) {
+            if self.voting == Voting::Hard {
+                *mu /= K as f32;
+                *m2 = *mu * (1.0 - *mu);
+            } else {
+                *m2 /= K as f32;
+            }
+            *m2 = crate::math::sqrt(*m2);
+        }
+    }
 }
 

@@ -30,15 +30,12 @@ impl Voting {
         [Voting::Soft, Voting::Hard, Voting::Mean].into_iter().find(|v| v.name() == name)
     }
 
-    /// Replaces the output row `y` by `m(y)`.
+    /// Replaces the output row `y` by `m(y)` for soft and mean voting (hard votes are
+    /// counted, see [`Ensemble::forward`](super::Ensemble::forward)).
     pub(crate) fn map<const OUT: usize>(self, y: &mut [f32; OUT]) {
         match self {
             Voting::Soft => *y = crate::softmax(y),
-            Voting::Hard => {
-                let class = crate::argmax(y);
-                y.iter_mut().enumerate().for_each(|(i, v)| *v = if i == class { 1.0 } else { 0.0 });
-            }
-            Voting::Mean => {}
+            Voting::Mean | Voting::Hard => {}
         }
     }
 }
