@@ -7,9 +7,9 @@ pub use staticnet_macros::network;
 /// Everything a program that declares and trains networks needs.
 pub mod prelude {
     pub use staticnet_core::batches::BatchSource;
-    pub use staticnet_core::ensemble::{Ensemble, Voting};
     #[cfg(feature = "std")]
     pub use staticnet_core::data::Dataset;
+    pub use staticnet_core::ensemble::{Ensemble, Voting};
     pub use staticnet_core::layers::*;
     pub use staticnet_core::loss::*;
     pub use staticnet_core::optim::*;

@@ -14,9 +14,9 @@ extern crate std;
 pub mod augment;
 pub mod batches;
 pub mod class_target;
-pub mod ensemble;
 #[cfg(feature = "std")]
 pub mod data;
+pub mod ensemble;
 pub mod error;
 pub mod finite;
 pub mod flat;

@@ -9,11 +9,11 @@
 //! ([`CHECKSUM_KEY`]), which [`Model::load`] verifies when present, so a flipped bit in the
 //! weights is an error; files without one (PyTorch's) load as before.
 
+use std::boxed::Box;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
-use std::boxed::Box;
 use std::vec::Vec;
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
@@ -167,11 +167,9 @@ impl fmt::Display for ModelFileError {
             ModelFileError::Members { path, found: Some(found), expected } => {
                 write!(f, "{}: an ensemble of {found} members, expected {expected}", path.display())
             }
-            ModelFileError::Voting { path, found } => write!(
-                f,
-                "{}: combination `{found}` is not one of `soft`, `hard`, `mean`",
-                path.display()
-            ),
+            ModelFileError::Voting { path, found } => {
+                write!(f, "{}: combination `{found}` is not one of `soft`, `hard`, `mean`", path.display())
+            }
         }
     }
 }
@@ -302,7 +300,11 @@ pub(crate) fn read_tensors<N: Layer>(
 
 /// [`ModelFileError::Unexpected`] for the first tensor of `file` (in name order) not in
 /// `seen`.
-pub(crate) fn check_no_extra(file: &SafeTensors<'_>, seen: &HashSet<String>, path: &Path) -> Result<(), ModelFileError> {
+pub(crate) fn check_no_extra(
+    file: &SafeTensors<'_>,
+    seen: &HashSet<String>,
+    path: &Path,
+) -> Result<(), ModelFileError> {
     let mut names = file.names();
     names.sort_unstable();
     match names.into_iter().find(|name| !seen.contains(*name)) {

@@ -253,7 +253,10 @@ fn an_ensemble_saves_to_one_file_and_loads_back() {
     let bytes = std::fs::read(&path).unwrap();
     let header = header(&bytes);
     let metadata = &header["__metadata__"];
-    assert_eq!((metadata["staticnet.ensemble.members"].as_str(), metadata["staticnet.ensemble.voting"].as_str()), (Some("3"), Some("hard")));
+    assert_eq!(
+        (metadata["staticnet.ensemble.members"].as_str(), metadata["staticnet.ensemble.voting"].as_str()),
+        (Some("3"), Some("hard"))
+    );
     assert_eq!(header["member2"]["fc1.weight"], serde_json::Value::Null);
     assert_eq!(header["member2.fc1.weight"]["shape"], serde_json::json!([8, 4]));
     assert_eq!(header.as_object().unwrap().len(), 1 + 3 * 4, "metadata and 4 tensors per member");

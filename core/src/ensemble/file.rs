@@ -67,8 +67,8 @@ impl<N: Layer, const K: usize> Ensemble<N, K> {
             return Err(ModelFileError::Members { path: path.into(), found: found.cloned(), expected: K });
         }
         let voting = metadata.get(ENSEMBLE_VOTING_KEY).map(String::as_str).unwrap_or("");
-        let voting =
-            Voting::from_name(voting).ok_or_else(|| ModelFileError::Voting { path: path.into(), found: voting.into() })?;
+        let voting = Voting::from_name(voting)
+            .ok_or_else(|| ModelFileError::Voting { path: path.into(), found: voting.into() })?;
         let mut seen = HashSet::new();
         let mut read = Vec::with_capacity(K);
         for (k, member) in self.members.iter().enumerate() {
