@@ -20,7 +20,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::flat::Flat;
 use crate::io::write_atomic;
-use crate::layer::Layer;
+use crate::layer::{Forward, Layer};
 use crate::layers::BatchCount;
 use crate::model::Model;
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -277,6 +277,9 @@ pub(crate) fn open<'data>(
     Ok((file, metadata))
 }
 
+/// A network's parameter and state blocks, on the heap.
+pub(crate) type Blocks<N> = (Box<<N as Forward>::Params>, Box<<N as Forward>::State>);
+
 /// The parameters and state of `model`'s network read from `file`, under `prefix`, into
 /// new blocks (the model itself is unchanged); counters missing from the file keep the
 /// model's values. The names read are added to `seen`.
@@ -286,7 +289,7 @@ pub(crate) fn read_tensors<N: Layer>(
     prefix: &TensorPath<'_>,
     path: &Path,
     seen: &mut HashSet<String>,
-) -> Result<(Box<N::Params>, Box<N::State>), ModelFileError> {
+) -> Result<Blocks<N>, ModelFileError> {
     let mut params = crate::flat::boxed_zeroed::<N::Params>();
     let mut state = crate::flat::boxed_zeroed::<N::State>();
     state.as_flat_mut().copy_from_slice(model.state.as_flat());

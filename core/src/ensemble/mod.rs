@@ -48,20 +48,20 @@
 
 #[cfg(feature = "std")]
 mod bootstrap;
-mod ensemble;
 #[cfg(feature = "std")]
 mod file;
 #[cfg(feature = "std")]
 mod fit_members;
+mod members;
 mod predict;
 mod voting;
 
 #[cfg(feature = "std")]
 pub use bootstrap::{bootstrap, bootstrap_indices};
-pub use ensemble::Ensemble;
 #[cfg(feature = "std")]
 pub use file::{ENSEMBLE_MEMBERS_KEY, ENSEMBLE_VOTING_KEY};
 #[cfg(feature = "std")]
 pub use fit_members::MemberError;
+pub use members::Ensemble;
 pub use predict::Prediction;
 pub use voting::{Voting, disagreement};
