@@ -270,7 +270,7 @@ fn an_ensemble_saves_to_one_file_and_loads_back() {
 }
 
 #[test]
-fn a_wrong_member_count_a_model_file_and_damaged_files_are_errors_naming_the_file() {
+fn a_wrong_member_count_or_shape_a_model_file_and_damaged_files_are_errors_naming_the_file() {
     let path = temp_file("saved.safetensors");
     Ensemble::<Small, 3>::new([1, 2, 3], Voting::Soft).save(&path).unwrap();
     let clean = std::fs::read(&path).unwrap();
@@ -306,6 +306,21 @@ fn a_wrong_member_count_a_model_file_and_damaged_files_are_errors_naming_the_fil
     assert!(matches!(err, ModelFileError::Checksum { .. }), "{err:?}");
     assert!(err.to_string().starts_with(&format!("{}: corrupt", damaged.display())), "{err}");
     assert!(!err.to_string().contains('\n'));
+
+    // Members of another shape: the tensor is named with its member.
+    let narrow = temp_file("narrow.safetensors");
+    Ensemble::<Linear, 3>::new([0, 1, 2], Voting::Soft).save(&narrow).unwrap();
+    let mut wide = Ensemble::<Dense<4, 3>, 3>::new([0, 1, 2], Voting::Soft);
+    let err = wide.load(&narrow).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: tensor `member0.weight` has shape [3, 2] in the file, the network expects [3, 4]",
+            narrow.display()
+        )
+    );
+    let err = three.load(&narrow).unwrap_err();
+    assert!(matches!(err, ModelFileError::Missing { ref tensor, .. } if tensor == "member0.fc1.weight"), "{err:?}");
 
     for k in 0..3 {
         assert_eq!(three.members[k].params.as_flat(), before.members[k].params.as_flat(), "unchanged after errors");
