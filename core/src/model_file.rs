@@ -8,6 +8,9 @@
 //! A saved file carries a checksum of its tensors in the safetensors `__metadata__`
 //! ([`CHECKSUM_KEY`]), which [`Model::load`] verifies when present, so a flipped bit in the
 //! weights is an error; files without one (PyTorch's) load as before.
+//!
+//! An [`Ensemble`](crate::ensemble::Ensemble)'s file is written and read by the same code,
+//! its members' tensors under `member0`, `member1`, ...
 
 use std::boxed::Box;
 use std::collections::{HashMap, HashSet};
