@@ -9,6 +9,7 @@ pub mod prelude {
     pub use staticnet_core::batches::BatchSource;
     #[cfg(feature = "std")]
     pub use staticnet_core::data::Dataset;
+    pub use staticnet_core::ensemble::{Ensemble, Voting};
     pub use staticnet_core::layers::*;
     pub use staticnet_core::loss::*;
     pub use staticnet_core::optim::*;

@@ -1,8 +1,9 @@
 //! A training step and an inference call allocate nothing: checked with a counting global
 //! allocator over 20 steps of a 784-128-10 network at batch 32 (5 with each optimizer),
-//! after setup; so does an epoch of augmented batches. The step counts are small because
-//! the test profile compiles without optimisation (a fast cold build): the first step of
-//! each optimizer is where a lazy allocation would show, and later steps repeat it.
+//! after setup; so does an epoch of augmented batches, and an ensemble's forward pass. The
+//! step counts are small because the test profile compiles without optimisation (a fast
+//! cold build): the first step of each optimizer is where a lazy allocation would show, and
+//! later steps repeat it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -220,6 +221,22 @@ fn inference_workspaces_and_gradient_accumulation_allocate_nothing() {
     assert_eq!((allocations, bytes), (0, 0), "inference or accumulation allocated");
     assert!(outputs.0 < 10);
     assert_eq!((outputs.1, outputs.2), (9, 8));
+}
+
+#[test]
+fn ensemble_inference_allocates_nothing() {
+    use staticnet::ensemble::Ensemble;
+    let mut ensemble = Ensemble::<Mlp, 3>::new_boxed([0, 1, 2], Voting::Soft);
+    let mut ws = InferenceWorkspace::<Mlp, 4>::new_boxed();
+    let (x, _) = batch(0);
+    let (mut mean, mut std) = ([[0.0f32; 10]; 4], [[0.0f32; 10]; 4]);
+    let (allocations, bytes, class) = count(|| {
+        ensemble.forward(&mut ws, &x[..4], &mut mean, &mut std).unwrap();
+        ensemble.voting = Voting::Hard;
+        ensemble.predict(&mut ws, &x[0]).class()
+    });
+    assert_eq!((allocations, bytes), (0, 0), "ensemble inference allocated");
+    assert!(class < 10 && std.iter().flatten().any(|&s| s > 0.0), "members differ");
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub mod batches;
 pub mod class_target;
 #[cfg(feature = "std")]
 pub mod data;
+pub mod ensemble;
 pub mod error;
 pub mod finite;
 pub mod flat;

@@ -8,7 +8,11 @@
 //! A saved file carries a checksum of its tensors in the safetensors `__metadata__`
 //! ([`CHECKSUM_KEY`]), which [`Model::load`] verifies when present, so a flipped bit in the
 //! weights is an error; files without one (PyTorch's) load as before.
+//!
+//! An [`Ensemble`](crate::ensemble::Ensemble)'s file is written and read by the same code,
+//! its members' tensors under `member0`, `member1`, ...
 
+use std::boxed::Box;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -19,7 +23,7 @@ use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::flat::Flat;
 use crate::io::write_atomic;
-use crate::layer::Layer;
+use crate::layer::{Forward, Layer};
 use crate::layers::BatchCount;
 use crate::model::Model;
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -106,6 +110,24 @@ pub enum ModelFileError {
         /// The checksum of the tensors read.
         computed: String,
     },
+    /// An ensemble file with another number of members than the ensemble loading it, or
+    /// a file that is not an ensemble's (`found` is `None`: no member count in its
+    /// metadata).
+    Members {
+        /// The file.
+        path: PathBuf,
+        /// The members in the file, if it says.
+        found: Option<String>,
+        /// The members of the ensemble.
+        expected: usize,
+    },
+    /// An ensemble file whose combination rule is not one staticnet knows.
+    Voting {
+        /// The file.
+        path: PathBuf,
+        /// The rule in the file.
+        found: String,
+    },
 }
 
 impl fmt::Display for ModelFileError {
@@ -140,6 +162,17 @@ impl fmt::Display for ModelFileError {
                 "{}: corrupt: the tensors hash to {computed}, the file was saved with {saved}",
                 path.display()
             ),
+            ModelFileError::Members { path, found: None, expected } => write!(
+                f,
+                "{}: not an ensemble file (no member count in its metadata), expected {expected} members",
+                path.display()
+            ),
+            ModelFileError::Members { path, found: Some(found), expected } => {
+                write!(f, "{}: an ensemble of {found} members, expected {expected}", path.display())
+            }
+            ModelFileError::Voting { path, found } => {
+                write!(f, "{}: combination `{found}` is not one of `soft`, `hard`, `mean`", path.display())
+            }
         }
     }
 }
@@ -164,23 +197,9 @@ impl<N: Layer> Model<N> {
 
     /// The model's tensors as the bytes of a safetensors file.
     pub fn to_safetensors(&self) -> Result<Vec<u8>, String> {
-        // Visiting takes the blocks mutably; a copy on the heap leaves `self` untouched.
-        let mut params = crate::flat::boxed_zeroed::<N::Params>();
-        let mut state = crate::flat::boxed_zeroed::<N::State>();
-        params.as_flat_mut().copy_from_slice(self.params.as_flat());
-        state.as_flat_mut().copy_from_slice(self.state.as_flat());
-        let mut collected = Collect(Vec::new());
-        self.net.visit_tensors(&mut params, &mut state, &TensorPath::ROOT, &mut collected);
-        let views = collected
-            .0
-            .iter()
-            .map(|(name, dtype, shape, bytes)| Ok((name.as_str(), TensorView::new(*dtype, shape.clone(), bytes)?)))
-            .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
-            .map_err(|e| e.to_string())?;
-        let mut tensors: Vec<_> =
-            collected.0.iter().map(|(n, _, s, b)| (n.as_str(), s.as_slice(), b.as_slice())).collect();
-        let metadata = HashMap::from([(CHECKSUM_KEY.to_string(), checksum(&mut tensors))]);
-        safetensors::serialize(views, Some(metadata)).map_err(|e| e.to_string())
+        let mut tensors = Tensors::new();
+        tensors.collect(self, &TensorPath::ROOT);
+        tensors.serialize(HashMap::new())
     }
 
     /// Reads every parameter and state tensor from the safetensors file at `path`. The
@@ -196,35 +215,107 @@ impl<N: Layer> Model<N> {
 
     /// [`Model::load`] from the bytes of a file; `path` only names it in errors.
     pub fn load_safetensors(&mut self, bytes: &[u8], path: &Path) -> Result<(), ModelFileError> {
-        let format =
-            |e: safetensors::SafeTensorError| ModelFileError::Format { path: path.into(), message: e.to_string() };
-        let file = SafeTensors::deserialize(bytes).map_err(format)?;
-        let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(format)?;
-        if let Some(saved) = metadata.metadata().as_ref().and_then(|m| m.get(CHECKSUM_KEY)) {
-            let views = file.tensors();
-            let mut tensors: Vec<_> = views.iter().map(|(n, v)| (n.as_str(), v.shape(), v.data())).collect();
-            let computed = checksum(&mut tensors);
-            if *saved != computed {
-                return Err(ModelFileError::Checksum { path: path.into(), saved: saved.clone(), computed });
-            }
-        }
-        let mut params = crate::flat::boxed_zeroed::<N::Params>();
-        let mut state = crate::flat::boxed_zeroed::<N::State>();
-        // Counters missing from the file keep their values.
-        state.as_flat_mut().copy_from_slice(self.state.as_flat());
-        let mut reader = Read { file: &file, path, seen: HashSet::new(), error: None };
-        self.net.visit_tensors(&mut params, &mut state, &TensorPath::ROOT, &mut reader);
-        if let Some(error) = reader.error {
-            return Err(error);
-        }
-        let mut names = file.names();
-        names.sort_unstable();
-        if let Some(extra) = names.into_iter().find(|name| !reader.seen.contains(*name)) {
-            return Err(ModelFileError::Unexpected { path: path.into(), tensor: extra.to_string() });
-        }
+        let (file, _) = open(bytes, path)?;
+        let mut seen = HashSet::new();
+        let (params, state) = read_tensors(self, &file, &TensorPath::ROOT, path, &mut seen)?;
+        check_no_extra(&file, &seen, path)?;
         self.params.as_flat_mut().copy_from_slice(params.as_flat());
         self.state.as_flat_mut().copy_from_slice(state.as_flat());
         Ok(())
+    }
+}
+
+/// Named tensors gathered from one or more models, to be written as one safetensors file.
+pub(crate) struct Tensors(Vec<(String, Dtype, Vec<usize>, Vec<u8>)>);
+
+impl Tensors {
+    pub(crate) fn new() -> Self {
+        Tensors(Vec::new())
+    }
+
+    /// Adds every parameter and state tensor of `model`, named under `prefix`
+    /// (`member3.fc1.weight` under `member3`).
+    pub(crate) fn collect<N: Layer>(&mut self, model: &Model<N>, prefix: &TensorPath<'_>) {
+        // Visiting takes the blocks mutably; a copy on the heap leaves `model` untouched.
+        let mut params = crate::flat::boxed_zeroed::<N::Params>();
+        let mut state = crate::flat::boxed_zeroed::<N::State>();
+        params.as_flat_mut().copy_from_slice(model.params.as_flat());
+        state.as_flat_mut().copy_from_slice(model.state.as_flat());
+        model.net.visit_tensors(&mut params, &mut state, prefix, &mut Collect(&mut self.0));
+    }
+
+    /// The bytes of a safetensors file of the tensors, with `metadata` and the
+    /// [`CHECKSUM_KEY`] in its `__metadata__`.
+    pub(crate) fn serialize(&self, mut metadata: HashMap<String, String>) -> Result<Vec<u8>, String> {
+        let views = self
+            .0
+            .iter()
+            .map(|(name, dtype, shape, bytes)| Ok((name.as_str(), TensorView::new(*dtype, shape.clone(), bytes)?)))
+            .collect::<Result<Vec<_>, safetensors::SafeTensorError>>()
+            .map_err(|e| e.to_string())?;
+        let mut tensors: Vec<_> = self.0.iter().map(|(n, _, s, b)| (n.as_str(), s.as_slice(), b.as_slice())).collect();
+        metadata.insert(CHECKSUM_KEY.to_string(), checksum(&mut tensors));
+        safetensors::serialize(views, Some(metadata)).map_err(|e| e.to_string())
+    }
+}
+
+/// Parses a safetensors file and verifies its checksum when it has one; returns the file
+/// and its `__metadata__` (empty when it has none).
+pub(crate) fn open<'data>(
+    bytes: &'data [u8],
+    path: &Path,
+) -> Result<(SafeTensors<'data>, HashMap<String, String>), ModelFileError> {
+    let format = |e: safetensors::SafeTensorError| ModelFileError::Format { path: path.into(), message: e.to_string() };
+    let file = SafeTensors::deserialize(bytes).map_err(format)?;
+    let (_, metadata) = SafeTensors::read_metadata(bytes).map_err(format)?;
+    let metadata = metadata.metadata().clone().unwrap_or_default();
+    if let Some(saved) = metadata.get(CHECKSUM_KEY) {
+        let views = file.tensors();
+        let mut tensors: Vec<_> = views.iter().map(|(n, v)| (n.as_str(), v.shape(), v.data())).collect();
+        let computed = checksum(&mut tensors);
+        if *saved != computed {
+            return Err(ModelFileError::Checksum { path: path.into(), saved: saved.clone(), computed });
+        }
+    }
+    Ok((file, metadata))
+}
+
+/// A network's parameter and state blocks, on the heap.
+pub(crate) type Blocks<N> = (Box<<N as Forward>::Params>, Box<<N as Forward>::State>);
+
+/// The parameters and state of `model`'s network read from `file`, under `prefix`, into
+/// new blocks (the model itself is unchanged); counters missing from the file keep the
+/// model's values. The names read are added to `seen`.
+pub(crate) fn read_tensors<N: Layer>(
+    model: &Model<N>,
+    file: &SafeTensors<'_>,
+    prefix: &TensorPath<'_>,
+    path: &Path,
+    seen: &mut HashSet<String>,
+) -> Result<Blocks<N>, ModelFileError> {
+    let mut params = crate::flat::boxed_zeroed::<N::Params>();
+    let mut state = crate::flat::boxed_zeroed::<N::State>();
+    state.as_flat_mut().copy_from_slice(model.state.as_flat());
+    let mut reader = Read { file, path, seen, error: None };
+    model.net.visit_tensors(&mut params, &mut state, prefix, &mut reader);
+    match reader.error {
+        Some(error) => Err(error),
+        None => Ok((params, state)),
+    }
+}
+
+/// [`ModelFileError::Unexpected`] for the first tensor of `file` (in name order) not in
+/// `seen`.
+pub(crate) fn check_no_extra(
+    file: &SafeTensors<'_>,
+    seen: &HashSet<String>,
+    path: &Path,
+) -> Result<(), ModelFileError> {
+    let mut names = file.names();
+    names.sort_unstable();
+    match names.into_iter().find(|name| !seen.contains(*name)) {
+        Some(extra) => Err(ModelFileError::Unexpected { path: path.into(), tensor: extra.to_string() }),
+        None => Ok(()),
     }
 }
 
@@ -254,9 +345,9 @@ pub(crate) fn checksum(tensors: &mut [(&str, &[usize], &[u8])]) -> String {
 }
 
 /// Collects each tensor's name, element type, shape and little-endian bytes.
-struct Collect(Vec<(String, Dtype, Vec<usize>, Vec<u8>)>);
+struct Collect<'a>(&'a mut Vec<(String, Dtype, Vec<usize>, Vec<u8>)>);
 
-impl TensorVisitor for Collect {
+impl TensorVisitor for Collect<'_> {
     fn tensor(&mut self, path: &TensorPath<'_>, shape: &[usize], data: &mut [f32]) {
         let bytes = data.iter().flat_map(|v| v.to_le_bytes()).collect();
         self.0.push((path.to_string(), Dtype::F32, shape.to_vec(), bytes));
@@ -272,7 +363,7 @@ impl TensorVisitor for Collect {
 struct Read<'a, 'data> {
     file: &'a SafeTensors<'data>,
     path: &'a Path,
-    seen: HashSet<String>,
+    seen: &'a mut HashSet<String>,
     error: Option<ModelFileError>,
 }
 

@@ -8,6 +8,7 @@ mod architecture;
 mod callbacks;
 mod checkpoint;
 mod custom_layer;
+mod ensemble;
 mod errors_at_the_mistake;
 mod fit;
 mod memory_figures;
