@@ -36,9 +36,14 @@ impl Traits {
             }
             Kind::Dropout(_) => Traits { in_place: true, ..reads(false, false) },
             Kind::Flatten => Traits { reshape: true, ..reads(false, false) },
-            Kind::MaxPool2d(_) | Kind::AvgPool2d(_) | Kind::GlobalAvgPool { .. } => reads(false, false),
+            Kind::MaxPool2d(_)
+            | Kind::AvgPool2d(_)
+            | Kind::MaxPool1d(_)
+            | Kind::AvgPool1d(_)
+            | Kind::GlobalAvgPool { .. } => reads(false, false),
             Kind::Softmax { .. } => reads(false, true),
             Kind::Dense(_)
+            | Kind::Conv1d(_)
             | Kind::Conv2d(_)
             | Kind::BatchNorm(_)
             | Kind::Recurrent(_)

@@ -1,8 +1,10 @@
 //! Recurrent layers in `network!`: sequence inputs `[steps, features]`, stacking with
 //! `return_sequences = true`, the shapes and PyTorch parameter names the macro gives them,
 //! gradients of a whole recurrent network against finite differences, and a short training
-//! run that learns a sequence task.
+//! run that learns a sequence task. Also the 1-d layers on signals `[channels, length]`
+//! (`Conv1d`, `MaxPool1d`, `AvgPool1d`) in `network!`.
 
+use staticnet::layers::{AvgPool1d, Conv1d, MaxPool1d};
 use staticnet::prelude::*;
 use staticnet::tensors::{TensorPath, TensorVisitor};
 
@@ -21,6 +23,20 @@ network! {
     struct Unrolled {
         input: [4, 2],
         rnn: Rnn(3, nonlinearity = relu, return_sequences = true),
+        Flatten,
+        out: Dense(2),
+    }
+}
+
+network! {
+    /// A padded, dilated Conv1d, max pooling, a strided Conv1d, average pooling, a head.
+    struct Signal {
+        input: [2, 12],
+        conv1: Conv1d(3, kernel_size = 3, padding = 2, dilation = 2), // [3, 12]
+        Tanh,
+        pool1: MaxPool1d(2),                                           // [3, 6]
+        conv2: Conv1d(4, 3, stride = 2),                               // [4, 2]
+        pool2: AvgPool1d(2),                                           // [4, 1]
         Flatten,
         out: Dense(2),
     }
@@ -113,6 +129,39 @@ fn sequences<T: Flat>(rows: usize) -> Vec<T> {
         *v = ((i * 37 + 11) as f32 * 0.61).sin();
     }
     x
+}
+
+#[test]
+fn conv1d_and_1d_pooling_have_pytorch_names_shapes_and_types() {
+    let mut model = Model::<Signal>::new(0);
+    let mut names = Names(Vec::new());
+    let Model { net, params, state } = &mut model;
+    net.visit_tensors(params, state, &TensorPath::ROOT, &mut names);
+    let expected: Vec<(String, Vec<usize>)> = [
+        ("conv1.weight", vec![3, 2, 3]),
+        ("conv1.bias", vec![3]),
+        ("conv2.weight", vec![4, 3, 3]),
+        ("conv2.bias", vec![4]),
+        ("out.weight", vec![2, 4]),
+        ("out.bias", vec![2]),
+    ]
+    .into_iter()
+    .map(|(n, s)| (n.to_string(), s))
+    .collect();
+    assert_eq!(names.0, expected);
+    // Conv1d<C, L, OC, K, S, P, D, OL> and the pools' <C, L, K, S, P, OL>.
+    let _: &Conv1d<2, 12, 3, 3, 1, 2, 2, 12> = &model.net.conv1;
+    let _: &MaxPool1d<3, 12, 2, 2, 0, 6> = &model.net.pool1;
+    let _: &Conv1d<3, 6, 4, 3, 2, 0, 1, 2> = &model.net.conv2;
+    let _: &AvgPool1d<4, 2, 2, 2, 0, 1> = &model.net.pool2;
+}
+
+#[test]
+fn a_conv1d_network_matches_finite_differences() {
+    check_network::<Signal>(
+        "Conv1d -> Tanh -> MaxPool1d -> Conv1d -> AvgPool1d -> Dense",
+        &sequences::<[[f32; 12]; 2]>(3),
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod batch_norm;
 mod call;
 mod context;
 mod conv;
+mod conv1d;
 mod custom;
 mod dense;
 mod dropout;

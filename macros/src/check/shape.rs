@@ -31,3 +31,13 @@ pub fn image(call: &Call<'_>, kind: &str) -> syn::Result<[usize; 3]> {
         )
     })
 }
+
+/// `[channels, length]`, or an error naming what `kind` needs.
+pub fn signal(call: &Call<'_>, kind: &str) -> syn::Result<[usize; 2]> {
+    call.input.signal().ok_or_else(|| {
+        syn::Error::new(
+            call.span(),
+            format!("{kind} takes signals [channels, length], but {}", call.ctx.source.shape(&call.input.describe())),
+        )
+    })
+}

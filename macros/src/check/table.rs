@@ -3,7 +3,7 @@
 //! "did you mean" suggestions. A new built-in layer is one row here and one check
 //! function.
 
-use super::{Call, Checked, activation, batch_norm, conv, dense, dropout, flatten, pool, recurrent};
+use super::{Call, Checked, activation, batch_norm, conv, conv1d, dense, dropout, flatten, pool, recurrent};
 use crate::desc::Activation;
 
 /// A built-in layer.
@@ -42,6 +42,9 @@ pub const BUILTINS: &[Builtin] = &[
     Builtin { name: "MaxPool2d", aliases: &[], check: pool::max },
     Builtin { name: "AvgPool2d", aliases: &[], check: pool::avg },
     Builtin { name: "GlobalAvgPool", aliases: &[], check: pool::global },
+    Builtin { name: "Conv1d", aliases: &[], check: conv1d::conv },
+    Builtin { name: "MaxPool1d", aliases: &[], check: conv1d::max },
+    Builtin { name: "AvgPool1d", aliases: &[], check: conv1d::avg },
     Builtin { name: "Flatten", aliases: &[], check: flatten::check },
     Builtin { name: "BatchNorm", aliases: &["BatchNorm1d", "BatchNorm2d"], check: batch_norm::check },
     Builtin { name: "Dropout", aliases: &[], check: dropout::check },

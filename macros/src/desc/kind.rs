@@ -14,6 +14,12 @@ pub enum Kind {
     MaxPool2d(Window),
     /// `AvgPool2d(kernel_size, ...)`.
     AvgPool2d(Window),
+    /// `Conv1d(out_channels, kernel_size, ...)` on signals `[channels, length]`.
+    Conv1d(Conv1d),
+    /// `MaxPool1d(kernel_size, ...)` on signals.
+    MaxPool1d(Window1d),
+    /// `AvgPool1d(kernel_size, ...)` on signals.
+    AvgPool1d(Window1d),
     /// `GlobalAvgPool` on `[channels, height, width]`.
     GlobalAvgPool { image: [usize; 3] },
     /// `Flatten`: the same values in one dimension.
@@ -54,6 +60,27 @@ pub struct Conv2d {
     pub padding: [usize; 2],
     pub init: Init,
     pub bias_init: Init,
+}
+
+/// A 1-d convolution on `input` signals `[channels, length]`, producing `output` signals.
+pub struct Conv1d {
+    pub input: [usize; 2],
+    pub output: [usize; 2],
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    pub dilation: usize,
+    pub init: Init,
+    pub bias_init: Init,
+}
+
+/// A pooling window sliding over `input` signals, producing `output` signals.
+pub struct Window1d {
+    pub input: [usize; 2],
+    pub output: [usize; 2],
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
 }
 
 /// A pooling window sliding over `input` images, producing `output` images.

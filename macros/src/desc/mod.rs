@@ -5,7 +5,10 @@
 mod kind;
 mod shape;
 
-pub use kind::{Activation, BatchNorm, BatchNormInput, Cell, Conv2d, Dense, Dropout, Init, Kind, Recurrent, Window};
+pub use kind::{
+    Activation, BatchNorm, BatchNormInput, Cell, Conv1d, Conv2d, Dense, Dropout, Init, Kind, Recurrent, Window,
+    Window1d,
+};
 pub use shape::{Shape, Width};
 
 use proc_macro2::Span;

@@ -50,6 +50,15 @@ impl Shape {
         }
     }
 
+    /// `[channels, length]` when the shape is a known two-dimensional sample (a signal for
+    /// `Conv1d` and 1-d pooling; the same shape is `[steps, features]` to a recurrent layer).
+    pub fn signal(&self) -> Option<[usize; 2]> {
+        match self {
+            Shape::Known(dims) if dims.len() == 2 => Some([dims[0], dims[1]]),
+            _ => None,
+        }
+    }
+
     /// The shape of the same values in one dimension.
     pub fn flattened(&self) -> Shape {
         match self {

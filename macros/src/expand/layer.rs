@@ -2,7 +2,7 @@
 //! expression building it with its hyperparameters, and its width checks. Also sample
 //! types and widths, which the network's items use too.
 
-use crate::desc::{Activation, BatchNormInput, Cell, Init, Kind, Layer, Shape, Width, WidthCheck};
+use crate::desc::{self, Activation, BatchNormInput, Cell, Init, Kind, Layer, Shape, Width, WidthCheck};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
@@ -26,6 +26,18 @@ pub fn ty(layer: &Layer) -> TokenStream {
             match layer.kind {
                 Kind::MaxPool2d(_) => quote!(::staticnet::layers::MaxPool2d #args),
                 _ => quote!(::staticnet::layers::AvgPool2d #args),
+            }
+        }
+        Kind::Conv1d(c) => {
+            let ([ic, l], [oc, ol], k, s, p, d) = (c.input, c.output, c.kernel, c.stride, c.padding, c.dilation);
+            quote!(::staticnet::layers::Conv1d<#ic, #l, #oc, #k, #s, #p, #d, #ol>)
+        }
+        Kind::MaxPool1d(w) | Kind::AvgPool1d(w) => {
+            let ([c, l], [_, ol], k, s, p) = (w.input, w.output, w.kernel, w.stride, w.padding);
+            let args = quote!(<#c, #l, #k, #s, #p, #ol>);
+            match layer.kind {
+                Kind::MaxPool1d(_) => quote!(::staticnet::layers::MaxPool1d #args),
+                _ => quote!(::staticnet::layers::AvgPool1d #args),
             }
         }
         Kind::GlobalAvgPool { image: [c, h, w] } => quote!(::staticnet::layers::GlobalAvgPool<#c, #h, #w>),
@@ -89,8 +101,9 @@ pub fn ctor(layer: &Layer) -> TokenStream {
                 layer
             })
         }
-        Kind::Conv2d(c) => {
-            let (init, bias_init) = (init(c.init), init(c.bias_init));
+        Kind::Conv1d(desc::Conv1d { init: i, bias_init: b, .. })
+        | Kind::Conv2d(desc::Conv2d { init: i, bias_init: b, .. }) => {
+            let (init, bias_init) = (init(*i), init(*b));
             quote!({
                 let mut layer = <#ty as ::core::default::Default>::default();
                 layer.init = #init;
@@ -141,9 +154,13 @@ pub fn ctor(layer: &Layer) -> TokenStream {
             let name = &body.name;
             quote!(::staticnet::layers::Residual::new(<#name as ::core::default::Default>::default()))
         }
-        Kind::MaxPool2d(_) | Kind::AvgPool2d(_) | Kind::GlobalAvgPool { .. } | Kind::Flatten | Kind::Custom(_) => {
-            default
-        }
+        Kind::MaxPool2d(_)
+        | Kind::AvgPool2d(_)
+        | Kind::MaxPool1d(_)
+        | Kind::AvgPool1d(_)
+        | Kind::GlobalAvgPool { .. }
+        | Kind::Flatten
+        | Kind::Custom(_) => default,
     }
 }
 
