@@ -50,7 +50,8 @@ pub fn check(net: &Network) -> Result<desc::Network, Box<Failure>> {
     }
 }
 
-/// The declared input: `[features]`, `[steps, features]` or `[channels, height, width]`,
+/// The declared input: `[features]`, `[steps, features]` (or a signal `[channels, length]`)
+/// or `[channels, height, width]`,
 /// each at least 1.
 pub fn input_shape(dims: &[LitInt], span: proc_macro2::Span) -> syn::Result<Shape> {
     let mut sizes = Vec::new();
@@ -63,7 +64,7 @@ pub fn input_shape(dims: &[LitInt], span: proc_macro2::Span) -> syn::Result<Shap
     if !(1..=3).contains(&sizes.len()) {
         return Err(syn::Error::new(
             span,
-            "the input is `[features]`, `[steps, features]` or `[channels, height, width]`",
+            "the input is `[features]`, `[steps, features]` (or `[channels, length]`) or `[channels, height, width]`",
         ));
     }
     Ok(Shape::Known(sizes))
