@@ -61,7 +61,11 @@
 
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
-use core::sync::atomic::{AtomicBool, Ordering};
+#[cfg(target_has_atomic = "8")]
+use core::sync::atomic::AtomicBool;
+use core::sync::atomic::Ordering;
+#[cfg(not(target_has_atomic = "8"))]
+use portable_atomic::AtomicBool;
 
 /// Storage for one `T` in a `static`, handed out once as `&'static mut MaybeUninit<T>`.
 ///
@@ -75,9 +79,11 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// assert!(BUFFER.take().is_none());
 /// ```
 ///
-/// The slot never drops its value (a `static` is never dropped). It needs an atomic swap
-/// of a byte, which every target with `target_has_atomic = "8"` has (Cortex-M3 and up,
-/// not the Cortex-M0).
+/// The slot never drops its value (a `static` is never dropped). It takes its storage with
+/// an atomic swap of a byte: the processor's on targets with compare-and-swap (Cortex-M3
+/// and up, x86, ...), and on those without it (Cortex-M0/M0+, `riscv32imc`) `portable-atomic`'s,
+/// which runs in a critical section: the firmware links a `critical-section`
+/// implementation, such as cortex-m's `critical-section-single-core` feature.
 pub struct StaticSlot<T> {
     taken: AtomicBool,
     value: UnsafeCell<MaybeUninit<T>>,

@@ -1,5 +1,7 @@
-//! Build script of the firmware: puts `memory.x` where the linker finds it, and turns the
-//! UCI 8x8 digits (`../../data/digits.csv`) into a byte table that lives in flash.
+//! Build script of the firmware: puts the board's memory map where the linker finds it as
+//! `memory.x` (QEMU's mps2-an386 for the Cortex-M4F, its micro:bit for `thumbv6m`, the
+//! Cortex-M0), and turns the UCI 8x8 digits (`../../data/digits.csv`) into a byte table
+//! that lives in flash.
 
 use std::env;
 use std::fmt::Write as _;
@@ -15,10 +17,14 @@ fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
 
-    // The linker script of cortex-m-rt (`link.x`) includes `memory.x` from the search path.
-    fs::copy(manifest.join("memory.x"), out.join("memory.x")).expect("copy memory.x");
+    // The linker script of cortex-m-rt (`link.x`) includes `memory.x` from the search path
+    // (the files here have other names: the linker would find one in this folder first).
+    let target = env::var("TARGET").expect("TARGET");
+    let memory = if target.starts_with("thumbv6m") { "memory-microbit.x" } else { "memory-mps2.x" };
+    fs::copy(manifest.join(memory), out.join("memory.x")).expect("copy memory.x");
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed={memory}");
+    println!("cargo:rustc-env=FIRMWARE_TARGET={target}");
 
     let csv_path = manifest.join("../../data/digits.csv");
     println!("cargo:rerun-if-changed={}", csv_path.display());

@@ -1,7 +1,9 @@
-//! XOR on a Cortex-M4F: a 2-3-1 network (AIfES's example network) trained on the board,
+//! XOR on a Cortex-M: a 2-3-1 network (AIfES's example network) trained on the board,
 //! with its model, workspace and Adam state in `static` memory and no allocator.
 //!
-//! `cargo run --release --bin xor` runs it under QEMU (see `.cargo/config.toml`).
+//! `cargo run --release --bin xor` runs it under QEMU on a Cortex-M4F, and `cargo run
+//! --release --target thumbv6m-none-eabi --bin xor` on a Cortex-M0 (the micro:bit, soft
+//! float; see `.cargo/config.toml`).
 
 #![no_std]
 #![no_main]
@@ -36,7 +38,7 @@ static ADAM: StaticSlot<Adam<Xor>> = StaticSlot::new();
 
 #[entry]
 fn main() -> ! {
-    hprintln!("staticnet on a Cortex-M4F: XOR 2-3-1, Adam, batch {}", BATCH);
+    hprintln!("staticnet on {}: XOR 2-3-1, Adam, batch {}", env!("FIRMWARE_TARGET"), BATCH);
     hprintln!(
         "compile-time memory: parameters {} B, model {} B, workspace {} B, Adam state {} B",
         Xor::PARAM_BYTES,
