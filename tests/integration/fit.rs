@@ -172,3 +172,76 @@ fn bad_set_ups_and_bad_data_are_errors_that_leave_the_model_as_it_was() {
     assert!(err.to_string().starts_with("epoch 1, batch 2: "), "{err}");
     assert_eq!(line.params.as_flat(), first_only.params.as_flat());
 }
+
+#[test]
+fn validation_split_holds_out_the_last_samples_as_keras_does() {
+    // 60 samples, 0.25 validate: the first 45 train, the last 15 validate, exactly as
+    // training on the first 45 with the last 15 as validation data.
+    let data = blobs(20, 6);
+    let (head, tail) =
+        (data.select(&(0..45).collect::<Vec<_>>()).unwrap(), data.select(&(45..60).collect::<Vec<_>>()).unwrap());
+    let (mut split_model, mut explicit_model) = (Model::<Blobs>::new(1), Model::<Blobs>::new(1));
+    let mut ws = Workspace::<Blobs, 8>::new();
+    let run = |model: &mut Model<Blobs>,
+               ws: &mut Workspace<Blobs, 8>,
+               train: &mut Dataset<2, usize>,
+               val: Option<&mut Dataset<2, usize>>| {
+        let mut sgd = Sgd::new(0.1);
+        let setup = fit(model, ws, &mut sgd, &CrossEntropyLoss).epochs(3).seed(4).verbose(0);
+        match val {
+            Some(val) => setup.validation_data(val).run(train),
+            None => setup.validation_split(0.25).run(train),
+        }
+        .unwrap()
+    };
+    let mut train = data.clone();
+    let by_split = run(&mut split_model, &mut ws, &mut train, None);
+    assert_eq!(train, data, "the source keeps its order: only the training part is shuffled, in an order of its own");
+    let (mut head_train, mut tail_val) = (head, tail);
+    let explicit = run(&mut explicit_model, &mut ws, &mut head_train, Some(&mut tail_val));
+    assert!(by_split.get("val_loss").iter().all(Option::is_some));
+    assert_eq!(by_split.get("val_loss"), explicit.get("val_loss"), "the same validation data");
+    assert_eq!(by_split.get("loss"), explicit.get("loss"), "the same training data, shuffled the same way");
+    assert_eq!(split_model.params.as_flat(), explicit_model.params.as_flat());
+}
+
+#[test]
+fn a_validation_split_that_leaves_a_side_empty_is_an_error() {
+    let mut model = Model::<Blobs>::new(0);
+    let before = model.params;
+    let mut ws = Workspace::<Blobs, 8>::new();
+    let mut sgd = Sgd::new(0.1);
+    let mut train = blobs(20, 1);
+    for fraction in [0.0, 1.0, -0.2, 1.5, f64::NAN, 0.99, 1e-17] {
+        let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+            .verbose(0)
+            .validation_split(fraction)
+            .run(&mut train)
+            .unwrap_err();
+        assert!(matches!(err, FitError::ValidationSplit { samples: 60, .. }), "{fraction}: {err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "validation_split {fraction} of 60 samples: it must be between 0 and 1 (exclusive) and leave at least one training and one validation sample"
+            )
+        );
+    }
+    let mut val = blobs(2, 2);
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+        .verbose(0)
+        .validation_data(&mut val)
+        .validation_split(0.2)
+        .run(&mut train)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "validation_split cannot be used with validation_data: pass the validation samples as validation_data"
+    );
+    let mut buffers = staticnet::train::BatchBuffers::<2, usize, 8>::default();
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+        .validation_split(0.2)
+        .run_in(&mut train, &mut buffers, &mut staticnet::train::callbacks::History::new())
+        .unwrap_err();
+    assert!(matches!(err, FitError::ValidationSplitWith { with: "run_in" }), "{err:?}");
+    assert_eq!(model.params.as_flat(), before.as_flat(), "nothing trained");
+}
