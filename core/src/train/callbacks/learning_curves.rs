@@ -28,8 +28,12 @@ const BEST: RGBColor = RGBColor(44, 160, 44);
 /// The font of every label: DejaVu Sans, printable ASCII only (see `core/fonts/LICENSE`).
 static FONT: &[u8] = include_bytes!("../../../fonts/DejaVuSans-ascii.ttf");
 
-/// Registers [`FONT`] as plotters' `sans-serif`, once.
-fn register_font() -> Result<(), String> {
+/// Registers the font the learning curves are drawn with (DejaVu Sans, printable ASCII)
+/// as plotters' `sans-serif`, once per program. The history's plots call it; a program
+/// that draws its own plotters charts in the same build calls it first, since plotters'
+/// `ab_glyph` text engine (enabled by the `plot` feature) knows no font until one is
+/// registered.
+pub fn register_plot_font() -> Result<(), String> {
     static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok());
     if ok { Ok(()) } else { Err("the plot's built-in font does not load".to_string()) }
@@ -91,7 +95,7 @@ impl History {
 
     /// Draws the panels on `root`.
     fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>) -> Result<(), String> {
-        register_font()?;
+        register_plot_font()?;
         let names = self.plotted();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let panels = root.split_evenly((1, names.len().max(1)));
