@@ -4,7 +4,9 @@
 //! One panel per metric (`loss` first, then the others in logging order; `lr` is left
 //! out), each with the training curve and, when logged, the validation curve (`val_*`)
 //! against the epoch counted from 1. The epoch set by [`History::set_best_epoch`] (the
-//! one early stopping restored) is marked with a vertical line in every panel.
+//! one early stopping restored) is marked with a vertical line in every panel. The legend
+//! sits top right for a value that falls (losses), bottom right for one that rises
+//! (accuracy, R²).
 //!
 //! Text in a PNG needs a font: plotters' `ab_glyph` engine with DejaVu Sans cut down to
 //! ASCII (10 KB, Bitstream Vera licence, `core/fonts/`), compiled in and registered as
@@ -134,9 +136,12 @@ impl History {
                     .label(std::format!("best epoch {}", best + 1))
                     .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], BEST.stroke_width(1)));
             }
+            // The legend where the curves end up away from: low for a value that rises.
+            let rises = super::MonitorMode::Auto.resolve(name) == super::MonitorMode::Max;
+            let corner = if rises { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight };
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
+                .position(corner)
                 .background_style(WHITE.mix(0.8))
                 .border_style(BLACK)
                 .draw()
