@@ -104,7 +104,9 @@ fn train_and_test(
     let best = early.best_epoch();
     let val_accuracy = history.get("val_accuracy")[best].unwrap_or(f64::NAN);
     match early.stopped_epoch() {
-        Some(stopped) => println!("  stopped at epoch {}, best epoch {}: val_accuracy {val_accuracy:.4}", stopped + 1, best + 1),
+        Some(stopped) => {
+            println!("  stopped at epoch {}, best epoch {}: val_accuracy {val_accuracy:.4}", stopped + 1, best + 1)
+        }
         None => println!("  trained {} epochs, best epoch {}: val_accuracy {val_accuracy:.4}", history.len(), best + 1),
     }
     history.set_best_epoch(early.restored_epoch());

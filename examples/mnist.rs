@@ -75,8 +75,8 @@ fn run(options: &Options) -> Result<(), String> {
     // Keras's validation_split=0.1, made explicit so that only the training images are
     // augmented: the last 10% validate.
     let n = mnist.train.len() - mnist.train.len() / 10;
-    let mut validation = Dataset::new(mnist.train.inputs.split_off(n), mnist.train.targets.split_off(n))
-        .map_err(|e| e.to_string())?;
+    let mut validation =
+        Dataset::new(mnist.train.inputs.split_off(n), mnist.train.targets.split_off(n)).map_err(|e| e.to_string())?;
     // Shifts of up to 2 pixels (a crop of the image padded by 2) and rotations of up to
     // 10 degrees; no flips, a mirrored digit is another symbol.
     let augmenter = Augmenter::<_, 1, 28, 28>::new(

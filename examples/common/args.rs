@@ -23,7 +23,8 @@ pub struct Args {
 /// relative to the project root) and whose default epoch count is `epochs`.
 pub fn parse(name: &str, data: &str, epochs: usize) -> Result<Args, String> {
     let usage = format!("usage: {name} [--data FILE] [--seed S] [--epochs N] [--plot FILE] [--save FILE]");
-    let mut args = Args { data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(data), seed: 0, epochs, save: None, plot: None };
+    let mut args =
+        Args { data: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(data), seed: 0, epochs, save: None, plot: None };
     let mut argv = std::env::args().skip(1);
     while let Some(flag) = argv.next() {
         let mut value = || argv.next().ok_or_else(|| format!("{flag} needs a value; {usage}"));

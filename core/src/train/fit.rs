@@ -237,7 +237,14 @@ where
         self
     }
 
-    /// The epoch to start at, for a resumed run (Keras's `initial_epoch`).
+    /// The epoch to start at, for a resumed run (Keras's `initial_epoch`). With
+    /// `shuffle`, the earlier epochs' shuffles are replayed first, so that a training
+    /// source in its original order (reloaded, or split by `validation_split`) is
+    /// visited as the uninterrupted run visited it; together with a
+    /// [`Checkpoint`](super::Checkpoint) of the model, the optimizer and the stateful
+    /// callbacks, the resumed run then trains as the uninterrupted one. Callbacks keep
+    /// their state at the start of a resumed run (see
+    /// [`Control::initial_epoch`](super::callbacks::Control::initial_epoch)); Keras resets it.
     pub fn initial_epoch(mut self, epoch: usize) -> Self {
         self.initial_epoch = epoch;
         self
@@ -383,6 +390,11 @@ where
             self.check_data(v, buffers, true)?;
         }
         let mut rng = SmallRng::seed_from_u64(self.seed);
+        if self.shuffle {
+            // A resumed run replays the earlier epochs' shuffles, so that a source in its
+            // original order gets the orders the uninterrupted run gave it.
+            (0..self.initial_epoch).for_each(|_| train.shuffle(&mut rng));
+        }
         let mut logs = Logs::new();
         self.hook(observer, |cb, run| cb.on_train_begin(run))?;
         for epoch in self.initial_epoch..self.epochs {
@@ -517,7 +529,7 @@ where
         observer: &mut dyn Callback<N>,
         mut hook: impl FnMut(&mut dyn Callback<N>, &mut Control<'_, N>) -> Result<(), CallbackError>,
     ) -> Result<bool, FitError> {
-        let mut run = Control::new(self.model, self.optimizer);
+        let mut run = Control::new(self.model, self.optimizer).starting_at(self.initial_epoch);
         for cb in self.callbacks.iter_mut() {
             hook(&mut **cb, &mut run)?;
         }

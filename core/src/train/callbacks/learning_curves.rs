@@ -236,7 +236,10 @@ mod tests {
         let pixels = &pixels[..frame.buffer_size()];
         let colour = |c: RGBColor| pixels.chunks(3).filter(|p| p == &[c.0, c.1, c.2]).count();
         assert!(pixels.chunks(3).any(|p| p == [255, 255, 255]), "a white background");
-        assert!(colour(TRAIN) > 100 && colour(VALIDATION) > 100 && colour(BEST) > 50, "the curves and the best epoch are drawn");
+        assert!(
+            colour(TRAIN) > 100 && colour(VALIDATION) > 100 && colour(BEST) > 50,
+            "the curves and the best epoch are drawn"
+        );
         // Text is drawn with the built-in font: the caption `loss`, centred above the
         // chart (rows 0..35, where nothing else is drawn), has dark pixels.
         let caption = (0..35).flat_map(|y| (150..300).map(move |x| (y * 450 + x) * 3));
@@ -247,7 +250,10 @@ mod tests {
         assert!(history.save_plot(dir.join("taken.png")).is_err(), "a directory is in the way");
         assert!(history.save_plot(dir.join("missing").join("curves.png")).is_err(), "no such directory");
         let err = history.save_plot(dir.join("curves.jpg")).unwrap_err();
-        assert_eq!(err.to_string(), std::format!("{}: a plot is written as .svg or .png", dir.join("curves.jpg").display()));
+        assert_eq!(
+            err.to_string(),
+            std::format!("{}: a plot is written as .svg or .png", dir.join("curves.jpg").display())
+        );
         let mut names: Vec<String> =
             std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
