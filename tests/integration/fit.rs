@@ -237,6 +237,18 @@ fn a_validation_split_that_leaves_a_side_empty_is_an_error() {
         err.to_string(),
         "validation_split cannot be used with validation_data: pass the validation samples as validation_data"
     );
+    // A NaN among the held-out samples is named by its row in the source, and trains nothing.
+    let mut nan = blobs(20, 1);
+    nan.inputs[55][0] = f32::NAN;
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+        .verbose(0)
+        .validation_split(0.2)
+        .run(&mut nan)
+        .unwrap_err();
+    assert!(
+        matches!(err, FitError::Data { validation: true, error: Error::NonFiniteInput { row: 55, index: 0, .. } }),
+        "{err:?}"
+    );
     let mut buffers = staticnet::train::BatchBuffers::<2, usize, 8>::default();
     let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
         .validation_split(0.2)

@@ -81,7 +81,8 @@ pub enum FitError {
     },
     /// A sample of the training or validation data is bad (a NaN, a class out of
     /// range): found by the check of every sample before the first step, so nothing
-    /// trained. Its row is the sample's position in the source's order.
+    /// trained. Its row is the sample's position in the source's order (with
+    /// `validation_split`, in the training source's, for both parts).
     Data {
         /// Whether it is the validation data.
         validation: bool,
@@ -578,7 +579,13 @@ where
         let (mut head, tail) = (Head::new(&*train, split), Tail { source: &*train, start: split });
         let steps = split.div_ceil(self.batch_size.max(1));
         let mut observer = super::progress::Progress::new(self.verbose, self.epochs, steps);
-        self.train(&mut head, Some(&tail), &mut buffers, validation_ws, &mut observer)?;
+        // A bad validation sample is named by its position in the source, as training ones are.
+        self.train(&mut head, Some(&tail), &mut buffers, validation_ws, &mut observer).map_err(|e| match e {
+            FitError::Data { validation: true, error } => {
+                FitError::Data { validation: true, error: error.offset_rows(split) }
+            }
+            e => e,
+        })?;
         Ok(observer.into_history())
     }
 }
