@@ -77,7 +77,7 @@ fn run(options: &Options) -> Result<(), String> {
     // The learning rate decays by a factor 0.75 per epoch (PyTorch's ExponentialLR).
     let schedule = Exponential::per_step(options.lr as f64, 0.75);
     println!(
-        "{} training and {} test images; {} parameters ({} KiB), workspace {} KiB, Adam state {} KiB",
+        "{} training images (the last 10% validate) and {} test images; {} parameters ({} KiB), workspace {} KiB, Adam state {} KiB",
         mnist.train.len(),
         mnist.test.len(),
         Cnn::PARAMS,
