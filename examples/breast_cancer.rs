@@ -1,9 +1,13 @@
 //! Breast cancer diagnosis (569 tumours, 30 features on very different scales): the same
-//! 30-16-2 network trained on raw and on standardised features, on a stratified 80/20 split.
+//! 30-16-2 network trained on raw and on standardised features, on a stratified 80/20 split;
+//! `fit` holds out the last 20% of the training tumours to stop early on.
 //!
 //! ```text
 //! cargo run --release --example breast_cancer -- [--data FILE] [--seed S] [--epochs N] [--save FILE]
+//!                                                 [--plot FILE]
 //! ```
+//!
+//! `--plot FILE` draws the learning curves of the standardised run.
 //!
 //! With `--save FILE` the standardised model goes to `FILE` and its scaler beside it
 //! (`FILE` with the extension `scaler.safetensors`); `load_model_and_scaler` reads both
@@ -11,6 +15,8 @@
 
 #[path = "common/args.rs"]
 mod args;
+#[path = "common/plot.rs"]
+mod plot;
 
 use std::process::ExitCode;
 
@@ -18,7 +24,9 @@ use staticnet::data::{
     CsvReader, Dataset, Scaler, StandardScaler, save_model_and_scaler, scaler_path, train_test_split,
 };
 use staticnet::prelude::*;
-use staticnet::train::{accuracy, train_epoch};
+use staticnet::train::callbacks::{EarlyStopping, History};
+use staticnet::train::metrics::Accuracy;
+use staticnet::train::{accuracy, fit};
 
 network! {
     /// Logits of benign and malignant.
@@ -53,7 +61,7 @@ fn run(args: &args::Args) -> Result<(), String> {
         (data.select(&split.train).map_err(|e| e.to_string())?, data.select(&split.test).map_err(|e| e.to_string())?);
     println!("{} tumours: {} train, {} test (stratified, seed {})", data.len(), train.len(), test.len(), args.seed);
 
-    let (raw, _) = fit(train.clone(), &test, args)?;
+    let (raw, _, _) = train_and_test(train.clone(), &test, args)?;
     println!("raw features:          test accuracy {raw:.4}");
 
     // Statistics of the training split only, applied unchanged to the test split.
@@ -61,8 +69,9 @@ fn run(args: &args::Args) -> Result<(), String> {
     let (mut train_s, mut test_s) = (train, test);
     scaler.transform_all(&mut train_s.inputs);
     scaler.transform_all(&mut test_s.inputs);
-    let (scaled, model) = fit(train_s, &test_s, args)?;
+    let (scaled, model, history) = train_and_test(train_s, &test_s, args)?;
     println!("standardised features: test accuracy {scaled:.4}");
+    plot::save(&history, args.plot.as_deref())?;
     if let Some(path) = &args.save {
         save_model_and_scaler(&model, &scaler, path).map_err(|e| e.to_string())?;
         println!("saved the model to {} and its scaler to {}", path.display(), scaler_path(path).display());
@@ -71,14 +80,35 @@ fn run(args: &args::Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Trains a fresh network on `train` with Adam and returns its accuracy on `test`.
-fn fit(mut train: Dataset<30>, test: &Dataset<30>, args: &args::Args) -> Result<(f64, Model<Mlp>), String> {
+/// Trains a fresh network on `train` with Adam, stopping when the validation loss has not
+/// improved for 10 epochs (the best epoch's weights kept), and returns its accuracy on
+/// `test`, the model and its history.
+fn train_and_test(
+    mut train: Dataset<30>,
+    test: &Dataset<30>,
+    args: &args::Args,
+) -> Result<(f64, Model<Mlp>, History), String> {
     let mut model = Model::<Mlp>::new(args.seed);
     let mut ws = Workspace::<Mlp, BATCH>::new_boxed();
     let mut adam = Adam::<Mlp>::new(1e-3);
-    for epoch in 0..args.epochs {
-        train.shuffle(args.seed.wrapping_mul(1000).wrapping_add(epoch as u64));
-        train_epoch(&mut ws, &mut model, &train, &CrossEntropyLoss, &mut adam).map_err(|e| e.to_string())?;
+    let mut early = EarlyStopping::new("val_loss").patience(10).restore_best_weights(true);
+    let mut history = fit(&mut model, &mut ws, &mut adam, &CrossEntropyLoss)
+        .epochs(args.epochs)
+        .seed(args.seed)
+        .validation_split(0.2)
+        .verbose(0)
+        .metrics(&mut [&mut Accuracy::new()])
+        .callbacks(&mut [&mut early])
+        .run(&mut train)
+        .map_err(|e| e.to_string())?;
+    let best = early.best_epoch();
+    let val_accuracy = history.get("val_accuracy")[best].unwrap_or(f64::NAN);
+    match early.stopped_epoch() {
+        Some(stopped) => {
+            println!("  stopped at epoch {}, best epoch {}: val_accuracy {val_accuracy:.4}", stopped + 1, best + 1)
+        }
+        None => println!("  trained {} epochs, best epoch {}: val_accuracy {val_accuracy:.4}", history.len(), best + 1),
     }
-    Ok((accuracy(&mut ws, &model, test).map_err(|e| e.to_string())?, model))
+    history.set_best_epoch(early.restored_epoch());
+    Ok((accuracy(&mut ws, &model, test).map_err(|e| e.to_string())?, model, history))
 }

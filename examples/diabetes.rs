@@ -4,21 +4,26 @@
 //! ordinary least squares (scikit-learn's `LinearRegression`) on the same split.
 //!
 //! ```text
-//! cargo run --release --example diabetes -- [--data FILE] [--seed S] [--epochs N]
+//! cargo run --release --example diabetes -- [--data FILE] [--seed S] [--epochs N] [--plot FILE]
 //! ```
 //!
 //! Split: 20% test; of the rest, a quarter (20% of all) is held out as validation to
 //! pick the number of epochs while the network trains on 60%; then a fresh network trains
 //! on the whole 80% for as many updates. The linear baseline fits on the same 80%.
+//! `--plot FILE` draws the learning curves of the first stage.
 
 #[path = "common/args.rs"]
 mod args;
+#[path = "common/plot.rs"]
+mod plot;
 
 use std::process::ExitCode;
 
 use staticnet::data::{CsvReader, Dataset, Scaler, StandardScaler, train_test_split};
 use staticnet::prelude::*;
-use staticnet::train::{evaluate_loss, predict_all, train_epoch_loss};
+use staticnet::train::callbacks::{Callback, EarlyStopping, History};
+use staticnet::train::metrics::R2Score;
+use staticnet::train::{fit, predict_all};
 
 network! {
     /// Scaled progression from scaled features.
@@ -71,7 +76,9 @@ fn run(args: &args::Args) -> Result<(), String> {
     // Scalers see the training split only.
     let (x_scaler, y_scaler) = fit_scalers(&train)?;
     let scaled = |set: &Dataset<10, [f32; 1]>| scale(set, &x_scaler, &y_scaler);
-    let (_, epochs) = train_network(&scaled(&train), Some(&scaled(&validation)), args)?;
+    let (_, history) = train_network(&scaled(&train), Some(&scaled(&validation)), args)?;
+    plot::save(&history, args.plot.as_deref())?;
+    let epochs = history.best_epoch().map_or(args.epochs, |best| best + 1);
 
     // Stage 2: retrain on training and validation samples together (as the baseline has
     // them) for as many updates, with scalers fitted on them.
@@ -113,35 +120,40 @@ fn scale(set: &Dataset<10, [f32; 1]>, x: &StandardScaler<10>, y: &StandardScaler
 
 /// Trains a fresh network with Adam and MSE for `args.epochs` epochs; with a validation
 /// set, stops [`PATIENCE`] epochs after the best validation loss and returns the model of
-/// that epoch and the epoch.
+/// that epoch, whose index the history holds as its best epoch.
 fn train_network(
     train: &Dataset<10, [f32; 1]>,
     validation: Option<&Dataset<10, [f32; 1]>>,
     args: &args::Args,
-) -> Result<(Model<Mlp>, usize), String> {
+) -> Result<(Model<Mlp>, History), String> {
     let mut train = train.clone();
     let mut model = Model::<Mlp>::new(args.seed);
     let mut ws = Workspace::<Mlp, BATCH>::new();
     let mut adam = Adam::<Mlp>::new(1e-3).weight_decay(WEIGHT_DECAY);
-    let (mut best, mut best_epoch, mut best_params) = (f64::INFINITY, args.epochs, model.params);
-    for epoch in 1..=args.epochs {
-        train.shuffle(args.seed.wrapping_mul(10_000).wrapping_add(epoch as u64));
-        let loss = train_epoch_loss(&mut ws, &mut model, &train, &MseLoss, &mut adam).map_err(|e| err(&e))?;
-        let Some(validation) = validation else { continue };
-        let val = evaluate_loss(&mut ws, &model, validation, &MseLoss).map_err(|e| err(&e))?;
-        if val < best {
-            (best, best_epoch, best_params) = (val, epoch, model.params);
-        } else if epoch - best_epoch >= PATIENCE {
-            println!(
-                "early stop at epoch {epoch}: best validation MSE {best:.4} (scaled) at epoch {best_epoch}, train MSE {loss:.4}"
-            );
-            break;
+    let mut early = EarlyStopping::new("val_loss").patience(PATIENCE).restore_best_weights(true);
+    let mut r2 = R2Score::new();
+    let setup = fit(&mut model, &mut ws, &mut adam, &MseLoss).epochs(args.epochs).seed(args.seed).verbose(0);
+    let mut history = match validation {
+        Some(validation) => {
+            let mut validation = validation.clone();
+            let callbacks: &mut [&mut dyn Callback<Mlp>] = &mut [&mut early];
+            setup.validation_data(&mut validation).metrics(&mut [&mut r2]).callbacks(callbacks).run(&mut train)
         }
+        None => setup.run(&mut train),
     }
-    if validation.is_some() {
-        model.params = best_params;
+    .map_err(|e| err(&e))?;
+    if let Some(stopped) = early.stopped_epoch() {
+        let best = early.best_epoch();
+        println!(
+            "early stop at epoch {}: best validation MSE {:.4} (scaled targets), r2 {:.4}, at epoch {}",
+            stopped + 1,
+            early.best().unwrap_or(f64::NAN),
+            history.get("val_r2")[best].unwrap_or(f64::NAN),
+            best + 1
+        );
     }
-    Ok((model, best_epoch))
+    history.set_best_epoch(early.restored_epoch());
+    Ok((model, history))
 }
 
 /// R² `1 - Σ (y - ŷ)² / Σ (y - ȳ)²` and RMSE `sqrt(Σ (y - ŷ)² / n)` of `pred` on `test`.

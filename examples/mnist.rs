@@ -1,25 +1,33 @@
-//! Trains a 784-128-10 perceptron on MNIST with SGD and momentum 0.9, and reports its
+//! Trains a 784-128-10 perceptron on MNIST with SGD and momentum 0.9 using `fit`, with the
+//! last 10% of the training images as validation data for early stopping, and reports its
 //! test accuracy.
 //!
 //! ```text
 //! cargo run --release --example mnist -- [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE]
-//!                                         [--subset N] [--augment]
+//!                                         [--subset N] [--augment] [--plot FILE]
 //! ```
 //!
 //! Without `--data` it uses the subset bundled with staticnet (7,500 training and 1,500
 //! test images). `DIR` holds the standard MNIST file names, each optionally gzipped.
 //! `--subset N` trains on the first `N` training images only; `--augment` trains on
 //! copies shifted by up to 2 pixels and rotated by up to 10 degrees, drawn afresh for
-//! every batch.
+//! every batch (the validation images are left as they are). `--plot FILE` writes the
+//! learning curves (SVG or PNG by the extension; needs `--features plot`).
 
+#[path = "common/plot.rs"]
+mod plot;
+
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use staticnet::augment::{Augmenter, RandomCrop, RandomRotation};
-use staticnet::data::Mnist;
+use staticnet::augment::{Augment, Augmenter, RandomCrop, RandomRotation};
+use staticnet::batches::BatchSource;
+use staticnet::data::{Dataset, Mnist};
 use staticnet::prelude::*;
-use staticnet::train::{accuracy, train_epoch, train_epoch_augmented};
+use staticnet::train::callbacks::EarlyStopping;
+use staticnet::train::metrics::Accuracy;
+use staticnet::train::{accuracy, fit};
 
 network! {
     /// A two-layer perceptron for 28x28 digits.
@@ -42,10 +50,11 @@ struct Options {
     save: Option<PathBuf>,
     subset: Option<usize>,
     augment: bool,
+    plot: Option<PathBuf>,
 }
 
 const USAGE: &str =
-    "usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE] [--subset N] [--augment]";
+    "usage: mnist [--data DIR] [--epochs N] [--seed S] [--lr LR] [--save FILE] [--subset N] [--augment] [--plot FILE]";
 
 fn main() -> ExitCode {
     match parse_args().and_then(|options| run(&options)) {
@@ -63,43 +72,45 @@ fn run(options: &Options) -> Result<(), String> {
         mnist.train.inputs.truncate(n);
         mnist.train.targets.truncate(n);
     }
+    // Keras's validation_split=0.1, made explicit so that only the training images are
+    // augmented: the last 10% validate.
+    let n = mnist.train.len() - mnist.train.len() / 10;
+    let mut validation =
+        Dataset::new(mnist.train.inputs.split_off(n), mnist.train.targets.split_off(n)).map_err(|e| e.to_string())?;
     // Shifts of up to 2 pixels (a crop of the image padded by 2) and rotations of up to
     // 10 degrees; no flips, a mirrored digit is another symbol.
-    let mut augmenter = Augmenter::<_, 1, 28, 28>::new(
+    let augmenter = Augmenter::<_, 1, 28, 28>::new(
         (RandomCrop { padding: 2, fill: 0.0 }, RandomRotation { degrees: 10.0, fill: 0.0 }),
         options.seed,
     );
-    let mut buffer = vec![[0.0f32; 784]; BATCH];
+    let mut train = Augmented { data: mnist.train, augmenter: options.augment.then_some(RefCell::new(augmenter)) };
     let mut model = Model::<Mlp>::new_boxed(options.seed);
     let mut ws = Workspace::<Mlp, BATCH>::new_boxed();
     let mut optimizer = Momentum::<Mlp>::new_boxed(options.lr, 0.9);
     println!(
-        "{} training and {} test images; {} parameters ({} KiB), workspace {} KiB, momentum {} KiB",
-        mnist.train.len(),
+        "{} training, {} validation and {} test images; {} parameters ({} KiB), workspace {} KiB, momentum {} KiB",
+        train.data.len(),
+        validation.len(),
         mnist.test.len(),
         Mlp::PARAMS,
         Mlp::PARAM_BYTES / 1024,
         Workspace::<Mlp, BATCH>::BYTES / 1024,
         Momentum::<Mlp>::STATE_BYTES / 1024,
     );
-    for epoch in 1..=options.epochs {
-        let start = Instant::now();
-        mnist.train.shuffle(options.seed.wrapping_add(epoch as u64));
-        let (train, optimizer) = (&mnist.train, optimizer.as_mut());
-        let stats = if options.augment {
-            train_epoch_augmented(&mut ws, &mut model, train, &CrossEntropyLoss, optimizer, &mut augmenter, &mut buffer)
-        } else {
-            train_epoch(&mut ws, &mut model, train, &CrossEntropyLoss, optimizer)
-        }
-        .map_err(|e| format!("epoch {epoch}: {e}"))?;
-        println!(
-            "epoch {epoch:>2}/{}  loss {:.4}  train accuracy {:.4}  time {:.2}s",
-            options.epochs,
-            stats.loss,
-            stats.accuracy,
-            start.elapsed().as_secs_f64()
-        );
+    let mut early = EarlyStopping::new("val_loss").patience(3).restore_best_weights(true);
+    let mut history = fit(&mut model, &mut ws, optimizer.as_mut(), &CrossEntropyLoss)
+        .epochs(options.epochs)
+        .seed(options.seed)
+        .validation_data(&mut validation)
+        .metrics(&mut [&mut Accuracy::new()])
+        .callbacks(&mut [&mut early])
+        .run(&mut train)
+        .map_err(|e| e.to_string())?;
+    if let Some(epoch) = early.restored_epoch() {
+        println!("restored the weights of epoch {} (the lowest val_loss)", epoch + 1);
     }
+    history.set_best_epoch(early.restored_epoch());
+    plot::save(&history, options.plot.as_deref())?;
     if let Some(path) = &options.save {
         model.save(path).map_err(|e| e.to_string())?;
         println!("saved the model to {} (safetensors: fc1.weight, fc1.bias, fc2.weight, fc2.bias)", path.display());
@@ -107,6 +118,33 @@ fn run(options: &Options) -> Result<(), String> {
     let test = accuracy(&mut ws, &model, &mnist.test).map_err(|e| e.to_string())?;
     println!("test accuracy: {test:.4}");
     Ok(())
+}
+
+/// The training images, each batch copied out shifted and rotated afresh when an
+/// augmenter is given.
+struct Augmented<A: Augment<1, 28, 28>> {
+    data: Dataset<784>,
+    augmenter: Option<RefCell<Augmenter<A, 1, 28, 28>>>,
+}
+
+impl<A: Augment<1, 28, 28>> BatchSource<784> for Augmented<A> {
+    type Target = usize;
+
+    fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    fn fill(&self, start: usize, inputs: &mut [[f32; 784]], targets: &mut [usize]) -> usize {
+        let rows = self.data.fill(start, inputs, targets);
+        if let Some(augmenter) = &self.augmenter {
+            augmenter.borrow_mut().apply_flat(&mut inputs[..rows]);
+        }
+        rows
+    }
+
+    fn shuffle(&mut self, rng: &mut dyn rand::RngCore) {
+        self.data.shuffle_with(rng);
+    }
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -118,6 +156,7 @@ fn parse_args() -> Result<Options, String> {
         save: None,
         subset: None,
         augment: false,
+        plot: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -130,6 +169,7 @@ fn parse_args() -> Result<Options, String> {
             "--save" => options.save = Some(PathBuf::from(value()?)),
             "--subset" => options.subset = Some(parse(&flag, &value()?)?),
             "--augment" => options.augment = true,
+            "--plot" => options.plot = Some(PathBuf::from(value()?)),
             "--help" | "-h" => {
                 println!("{USAGE}");
                 std::process::exit(0);

@@ -1,12 +1,18 @@
-//! Trains a small convolutional network on MNIST and reports its test accuracy; with
-//! `--mc-samples T`, also Monte-Carlo dropout predictions and their uncertainty.
+//! Trains a small convolutional network on MNIST with `fit` (the last 10% of the training
+//! images validate, early stopping restores the best epoch, the rate decays by 0.75 per
+//! epoch) and reports its test accuracy; with `--mc-samples T`, also Monte-Carlo dropout
+//! predictions and their uncertainty. `--plot FILE` writes the learning curves.
 //!
 //! ```text
 //! cargo run --release --example mnist_cnn -- [--data DIR] [--epochs N] [--seed S] [--mc-samples T]
+//!                                             [--plot FILE]
 //! ```
 //!
 //! Without `--data` it uses the subset bundled with staticnet (7,500 training and 1,500
 //! test images). `DIR` holds the standard MNIST file names, each optionally gzipped.
+
+#[path = "common/plot.rs"]
+mod plot;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,8 +21,10 @@ use std::time::Instant;
 use staticnet::data::{Dataset, Mnist};
 use staticnet::flat::reshape;
 use staticnet::prelude::*;
-use staticnet::schedule::{Exponential, Schedule};
-use staticnet::train::{accuracy, train_epoch};
+use staticnet::schedule::Exponential;
+use staticnet::train::callbacks::{EarlyStopping, LearningRateScheduler};
+use staticnet::train::metrics::Accuracy;
+use staticnet::train::{accuracy, fit};
 
 network! {
     /// conv 8 -> pool -> conv 16 -> pool -> dense 64 -> dropout -> dense 10, with batch
@@ -48,6 +56,7 @@ struct Options {
     seed: u64,
     lr: f32,
     mc_samples: usize,
+    plot: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -68,7 +77,7 @@ fn run(options: &Options) -> Result<(), String> {
     // The learning rate decays by a factor 0.75 per epoch (PyTorch's ExponentialLR).
     let schedule = Exponential::per_step(options.lr as f64, 0.75);
     println!(
-        "{} training and {} test images; {} parameters ({} KiB), workspace {} KiB, Adam state {} KiB",
+        "{} training images (the last 10% validate) and {} test images; {} parameters ({} KiB), workspace {} KiB, Adam state {} KiB",
         mnist.train.len(),
         mnist.test.len(),
         Cnn::PARAMS,
@@ -76,21 +85,21 @@ fn run(options: &Options) -> Result<(), String> {
         Workspace::<Cnn, BATCH>::BYTES / 1024,
         Adam::<Cnn>::STATE_BYTES / 1024,
     );
-    for epoch in 1..=options.epochs {
-        let start = Instant::now();
-        mnist.train.shuffle(options.seed.wrapping_add(epoch as u64));
-        schedule.apply(optimizer.as_mut(), epoch - 1);
-        let stats = train_epoch(&mut ws, &mut model, &mnist.train, &CrossEntropyLoss, optimizer.as_mut())
-            .map_err(|e| format!("epoch {epoch}: {e}"))?;
-        println!(
-            "epoch {epoch:>2}/{}  lr {:.2e}  loss {:.4}  train accuracy {:.4}  time {:.2}s",
-            options.epochs,
-            optimizer.learning_rate(),
-            stats.loss,
-            stats.accuracy,
-            start.elapsed().as_secs_f64()
-        );
+    let mut scheduler = LearningRateScheduler::per_epoch(schedule);
+    let mut early = EarlyStopping::new("val_loss").patience(2).restore_best_weights(true);
+    let mut history = fit(&mut model, &mut ws, optimizer.as_mut(), &CrossEntropyLoss)
+        .epochs(options.epochs)
+        .seed(options.seed)
+        .validation_split(0.1)
+        .metrics(&mut [&mut Accuracy::new()])
+        .callbacks(&mut [&mut scheduler, &mut early])
+        .run(&mut mnist.train)
+        .map_err(|e| e.to_string())?;
+    if let Some(epoch) = early.restored_epoch() {
+        println!("restored the weights of epoch {} (the lowest val_loss)", epoch + 1);
     }
+    history.set_best_epoch(early.restored_epoch());
+    plot::save(&history, options.plot.as_deref())?;
     if options.mc_samples > 0 {
         mc_dropout_report(&model, &mut ws, &mnist.test, options.mc_samples)?;
     }
@@ -137,13 +146,14 @@ fn mc_dropout_report(
 }
 
 fn parse_args() -> Result<Options, String> {
-    let usage = "usage: mnist_cnn [--data DIR] [--epochs N] [--seed S] [--lr LR] [--mc-samples T]";
+    let usage = "usage: mnist_cnn [--data DIR] [--epochs N] [--seed S] [--lr LR] [--mc-samples T] [--plot FILE]";
     let mut options = Options {
         data: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist")),
         epochs: 10,
         seed: 42,
         lr: 3e-3,
         mc_samples: 0,
+        plot: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -154,6 +164,7 @@ fn parse_args() -> Result<Options, String> {
             "--seed" => options.seed = parse(&flag, &value()?)?,
             "--lr" => options.lr = parse(&flag, &value()?)?,
             "--mc-samples" => options.mc_samples = parse(&flag, &value()?)?,
+            "--plot" => options.plot = Some(PathBuf::from(value()?)),
             "--help" | "-h" => {
                 println!("{usage}");
                 std::process::exit(0);

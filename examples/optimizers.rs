@@ -154,6 +154,8 @@ fn csv(records: &[Record]) -> String {
 
 /// Training loss (log scale) and test accuracy per epoch, one line per optimizer.
 fn plot(records: &[Record], epochs: usize) -> Result<String, String> {
+    // plotters' text engine (ab_glyph) needs a font: staticnet's, registered once.
+    staticnet::train::callbacks::register_plot_font()?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (1100, 450)).into_drawing_area();

@@ -2,7 +2,7 @@
 //! losses and metrics per epoch, stops early, validates, and refuses bad set-ups.
 
 use staticnet::prelude::*;
-use staticnet::train::callbacks::EarlyStopping;
+use staticnet::train::callbacks::{Callback, EarlyStopping, History, LambdaCallback, ReduceLROnPlateau};
 use staticnet::train::metrics::{Accuracy, MeanSquaredError, R2Score};
 use staticnet::train::{FitError, fit, train_epoch_loss};
 
@@ -171,4 +171,169 @@ fn bad_set_ups_and_bad_data_are_errors_that_leave_the_model_as_it_was() {
     assert!(matches!(err, FitError::Step { epoch: 0, batch: 1, validation: false, .. }), "{err:?}");
     assert!(err.to_string().starts_with("epoch 1, batch 2: "), "{err}");
     assert_eq!(line.params.as_flat(), first_only.params.as_flat());
+}
+
+#[test]
+fn validation_split_holds_out_the_last_samples_as_keras_does() {
+    // 60 samples, 0.25 validate: the first 45 train, the last 15 validate, exactly as
+    // training on the first 45 with the last 15 as validation data.
+    let data = blobs(20, 6);
+    let (head, tail) =
+        (data.select(&(0..45).collect::<Vec<_>>()).unwrap(), data.select(&(45..60).collect::<Vec<_>>()).unwrap());
+    let (mut split_model, mut explicit_model) = (Model::<Blobs>::new(1), Model::<Blobs>::new(1));
+    let mut ws = Workspace::<Blobs, 8>::new();
+    let run = |model: &mut Model<Blobs>,
+               ws: &mut Workspace<Blobs, 8>,
+               train: &mut Dataset<2, usize>,
+               val: Option<&mut Dataset<2, usize>>| {
+        let mut sgd = Sgd::new(0.1);
+        let setup = fit(model, ws, &mut sgd, &CrossEntropyLoss).epochs(3).seed(4).verbose(0);
+        match val {
+            Some(val) => setup.validation_data(val).run(train),
+            None => setup.validation_split(0.25).run(train),
+        }
+        .unwrap()
+    };
+    let mut train = data.clone();
+    let by_split = run(&mut split_model, &mut ws, &mut train, None);
+    assert_eq!(train, data, "the source keeps its order: only the training part is shuffled, in an order of its own");
+    let (mut head_train, mut tail_val) = (head, tail);
+    let explicit = run(&mut explicit_model, &mut ws, &mut head_train, Some(&mut tail_val));
+    assert!(by_split.get("val_loss").iter().all(Option::is_some));
+    assert_eq!(by_split.get("val_loss"), explicit.get("val_loss"), "the same validation data");
+    assert_eq!(by_split.get("loss"), explicit.get("loss"), "the same training data, shuffled the same way");
+    assert_eq!(split_model.params.as_flat(), explicit_model.params.as_flat());
+}
+
+#[test]
+fn a_validation_split_that_leaves_a_side_empty_is_an_error() {
+    let mut model = Model::<Blobs>::new(0);
+    let before = model.params;
+    let mut ws = Workspace::<Blobs, 8>::new();
+    let mut sgd = Sgd::new(0.1);
+    let mut train = blobs(20, 1);
+    for fraction in [0.0, 1.0, -0.2, 1.5, f64::NAN, 0.99, 1e-17] {
+        let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+            .verbose(0)
+            .validation_split(fraction)
+            .run(&mut train)
+            .unwrap_err();
+        assert!(matches!(err, FitError::ValidationSplit { samples: 60, .. }), "{fraction}: {err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "validation_split {fraction} of 60 samples: it must be between 0 and 1 (exclusive) and leave at least one training and one validation sample"
+            )
+        );
+    }
+    let mut val = blobs(2, 2);
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+        .verbose(0)
+        .validation_data(&mut val)
+        .validation_split(0.2)
+        .run(&mut train)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "validation_split cannot be used with validation_data: pass the validation samples as validation_data"
+    );
+    // A NaN among the held-out samples is named by its row in the source, and trains nothing.
+    let mut nan = blobs(20, 1);
+    nan.inputs[55][0] = f32::NAN;
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+        .verbose(0)
+        .validation_split(0.2)
+        .run(&mut nan)
+        .unwrap_err();
+    assert!(
+        matches!(err, FitError::Data { validation: true, error: Error::NonFiniteInput { row: 55, index: 0, .. } }),
+        "{err:?}"
+    );
+    let mut buffers = staticnet::train::BatchBuffers::<2, usize, 8>::default();
+    let err = fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss)
+        .validation_split(0.2)
+        .run_in(&mut train, &mut buffers, &mut staticnet::train::callbacks::History::new())
+        .unwrap_err();
+    assert!(matches!(err, FitError::ValidationSplitWith { with: "run_in" }), "{err:?}");
+    assert_eq!(model.params.as_flat(), before.as_flat(), "nothing trained");
+}
+
+/// `epochs` of Adam on `blobs(15, 8)` with a quarter held out, from `initial_epoch`.
+fn plateau_run<'a>(
+    ws: &'a mut Workspace<Blobs, 8>,
+    model: &'a mut Model<Blobs>,
+    adam: &'a mut Adam<Blobs>,
+    callbacks: &'a mut [&'a mut dyn Callback<Blobs>],
+    epochs: (usize, usize),
+) -> History {
+    let mut data = blobs(15, 8);
+    fit(model, ws, adam, &CrossEntropyLoss)
+        .initial_epoch(epochs.0)
+        .epochs(epochs.1)
+        .seed(5)
+        .verbose(0)
+        .validation_split(0.25)
+        .callbacks(callbacks)
+        .run(&mut data)
+        .unwrap()
+}
+
+#[test]
+fn a_run_resumed_from_a_checkpoint_stops_and_reduces_where_the_uninterrupted_run_does() {
+    use staticnet::train::{Checkpoint, Progress};
+    let early = || EarlyStopping::new("val_loss").min_delta(0.02).patience(4).restore_best_weights(true);
+    let plateau = || ReduceLROnPlateau::new("val_loss").patience(1).factor(0.5).min_delta(0.02);
+    let fresh = |seed| (Model::<Blobs>::new(seed), Adam::<Blobs>::new(0.05), early(), plateau());
+    let (mut model, mut adam, mut stop, mut cut) = fresh(2);
+    let whole = plateau_run(&mut Workspace::new(), &mut model, &mut adam, &mut [&mut stop, &mut cut], (0, 60));
+    let stopped = stop.stopped_epoch().expect("the uninterrupted run stops early");
+    let lrs: Vec<f64> = whole.get("lr").into_iter().map(Option::unwrap).collect();
+    assert!(lrs.last() < lrs.first(), "the rate was cut: {lrs:?}");
+    // Interrupted two epochs before it stopped, with wait and the plateau counters
+    // running: the checkpoint holds the weights as they were at the interruption (the
+    // first callback copies them before early stopping restores the best ones).
+    let cut_at = stopped - 1;
+    assert!(stop.best_epoch() < cut_at, "the best epoch is before the interruption");
+    let (mut first, mut adam1, mut stop1, mut cut1) = fresh(2);
+    let mut at_interruption = first.params;
+    let mut keep = LambdaCallback::new().with_train_end(|_, run| {
+        at_interruption = run.model.params;
+        Ok(())
+    });
+    plateau_run(&mut Workspace::new(), &mut first, &mut adam1, &mut [&mut keep, &mut stop1, &mut cut1], (0, cut_at));
+    drop(keep);
+    assert_eq!(stop1.stopped_epoch(), None);
+    first.params = at_interruption;
+    let mut ws = Workspace::<Blobs, 8>::new();
+    let mut progress = Progress { epoch: cut_at as u64, step: 0 };
+    let bytes = Checkpoint::new(&mut first, &mut ws, &mut adam1, &mut progress)
+        .with("early_stopping", &mut stop1)
+        .with("reduce_lr", &mut cut1)
+        .to_bytes()
+        .unwrap();
+    // A new process: fresh model, optimizer and callbacks, all restored from the bytes.
+    let resume = |with_callbacks: bool| {
+        let (mut model, mut adam, mut stop, mut cut) = fresh(9);
+        let (mut ws, mut progress) = (Workspace::<Blobs, 8>::new(), Progress::default());
+        Checkpoint::new(&mut model, &mut ws, &mut adam, &mut progress)
+            .with("early_stopping", &mut stop)
+            .with("reduce_lr", &mut cut)
+            .load_bytes(&bytes, std::path::Path::new("run.ckpt"))
+            .unwrap();
+        assert_eq!(progress.epoch as usize, cut_at);
+        if !with_callbacks {
+            (stop, cut) = (early(), plateau());
+        }
+        let callbacks: &mut [&mut dyn Callback<Blobs>] = &mut [&mut stop, &mut cut];
+        let history = plateau_run(&mut ws, &mut model, &mut adam, callbacks, (progress.epoch as usize, 60));
+        (model, history, stop.stopped_epoch(), stop.restored_epoch())
+    };
+    let (resumed, rest, stopped_again, restored) = resume(true);
+    assert_eq!(stopped_again, Some(stopped), "stops at the same epoch");
+    assert_eq!(restored, stop.restored_epoch(), "restores the same best epoch");
+    assert_eq!(rest.get("lr"), whole.get("lr")[cut_at..].to_vec(), "the same rates");
+    assert_eq!(rest.get("val_loss"), whole.get("val_loss")[cut_at..].to_vec());
+    assert_eq!(resumed.params.as_flat(), model.params.as_flat(), "bit-identical final weights");
+    // The same resumption with the callbacks starting afresh stops elsewhere.
+    assert_ne!(resume(false).2, Some(stopped));
 }

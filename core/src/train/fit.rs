@@ -81,7 +81,8 @@ pub enum FitError {
     },
     /// A sample of the training or validation data is bad (a NaN, a class out of
     /// range): found by the check of every sample before the first step, so nothing
-    /// trained. Its row is the sample's position in the source's order.
+    /// trained. Its row is the sample's position in the source's order (with
+    /// `validation_split`, in the training source's, for both parts).
     Data {
         /// Whether it is the validation data.
         validation: bool,
@@ -90,6 +91,20 @@ pub enum FitError {
     },
     /// Validation without `std` needs an inference workspace from the caller.
     NoValidationWorkspace,
+    /// `validation_split` is not in (0, 1), or leaves no training or no validation
+    /// sample.
+    ValidationSplit {
+        /// The fraction asked for.
+        fraction: f64,
+        /// The training source's samples.
+        samples: usize,
+    },
+    /// Both `validation_split` and `validation_data` were given, or `validation_split`
+    /// with [`Fit::run_in`] (it needs `std`: without, pass the split as validation data).
+    ValidationSplitWith {
+        /// What it was given with: `"validation_data"` or `"run_in"`.
+        with: &'static str,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -111,6 +126,13 @@ impl fmt::Display for FitError {
             }
             FitError::NoValidationWorkspace => {
                 write!(f, "validation without std needs an InferenceWorkspace: pass one with `validation_workspace`")
+            }
+            FitError::ValidationSplit { fraction, samples } => write!(
+                f,
+                "validation_split {fraction} of {samples} samples: it must be between 0 and 1 (exclusive) and leave at least one training and one validation sample"
+            ),
+            FitError::ValidationSplitWith { with } => {
+                write!(f, "validation_split cannot be used with {with}: pass the validation samples as validation_data")
             }
         }
     }
@@ -148,6 +170,7 @@ pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T> {
     shuffle: bool,
     seed: u64,
     validation_freq: usize,
+    validation_split: Option<f64>,
     verbose: u8,
 }
 
@@ -183,6 +206,7 @@ where
         shuffle: true,
         seed: 0,
         validation_freq: 1,
+        validation_split: None,
         verbose: 1,
     }
 }
@@ -214,7 +238,14 @@ where
         self
     }
 
-    /// The epoch to start at, for a resumed run (Keras's `initial_epoch`).
+    /// The epoch to start at, for a resumed run (Keras's `initial_epoch`). With
+    /// `shuffle`, the earlier epochs' shuffles are replayed first, so that a training
+    /// source in its original order (reloaded, or split by `validation_split`) is
+    /// visited as the uninterrupted run visited it; together with a
+    /// [`Checkpoint`](super::Checkpoint) of the model, the optimizer and the stateful
+    /// callbacks, the resumed run then trains as the uninterrupted one. Callbacks keep
+    /// their state at the start of a resumed run (see
+    /// [`Control::initial_epoch`](super::callbacks::Control::initial_epoch)); Keras resets it.
     pub fn initial_epoch(mut self, epoch: usize) -> Self {
         self.initial_epoch = epoch;
         self
@@ -283,8 +314,22 @@ where
             shuffle: self.shuffle,
             seed: self.seed,
             validation_freq: self.validation_freq,
+            validation_split: self.validation_split,
             verbose: self.verbose,
         }
+    }
+
+    /// Keras's `validation_split` (with `std`, in [`Fit::run`]): the LAST `fraction` of the
+    /// training source's samples, in its order at the call and before any shuffling,
+    /// become the validation data; the first `floor(len · (1 − fraction))` train, shuffled
+    /// among themselves every epoch (the source itself is not reordered). Shuffle the
+    /// source first if its order is sorted (by class, by date). A fraction outside (0, 1),
+    /// a split leaving either side empty, or a split together with `validation_data` is
+    /// [`FitError::ValidationSplit`] / [`FitError::ValidationSplitWith`] (Keras lets
+    /// `validation_data` win silently).
+    pub fn validation_split(mut self, fraction: f64) -> Self {
+        self.validation_split = Some(fraction);
+        self
     }
 
     /// The forward-only workspace validation runs in. With `std`, [`Fit::run`] allocates
@@ -306,21 +351,26 @@ where
         S: BatchSource<IN, Target = T>,
         V: BatchSource<IN, Target = T>,
     {
+        if self.validation_split.is_some() {
+            return Err(FitError::ValidationSplitWith { with: "run_in" });
+        }
         let validation_ws = self.validation_ws.take();
-        self.train(train, buffers, validation_ws, observer)
+        let validation = self.validation.take();
+        self.train(train, validation.as_deref(), buffers, validation_ws, observer)
     }
 
-    /// The loop of [`Fit::run_in`], validating in `validation_ws`.
-    fn train<S, const IN: usize>(
+    /// The loop of [`Fit::run_in`], validating on `validation` in `validation_ws`.
+    fn train<S, W, const IN: usize>(
         mut self,
         train: &mut S,
+        validation: Option<&W>,
         buffers: &mut BatchBuffers<IN, T, B>,
         mut validation_ws: Option<&mut InferenceWorkspace<N, B>>,
         observer: &mut dyn Callback<N>,
     ) -> Result<Logs, FitError>
     where
         S: BatchSource<IN, Target = T>,
-        V: BatchSource<IN, Target = T>,
+        W: BatchSource<IN, Target = T>,
     {
         if self.batch_size == 0 || self.batch_size > B {
             return Err(FitError::BatchSize { asked: self.batch_size, capacity: B });
@@ -328,7 +378,7 @@ where
         if train.is_empty() {
             return Err(FitError::Empty { validation: false });
         }
-        if let Some(v) = &self.validation {
+        if let Some(v) = validation {
             if v.is_empty() {
                 return Err(FitError::Empty { validation: true });
             }
@@ -337,12 +387,15 @@ where
             }
         }
         self.check_data(&*train, buffers, false)?;
-        if let Some(v) = self.validation.take() {
-            let checked = self.check_data(&*v, buffers, true);
-            self.validation = Some(v);
-            checked?;
+        if let Some(v) = validation {
+            self.check_data(v, buffers, true)?;
         }
         let mut rng = SmallRng::seed_from_u64(self.seed);
+        if self.shuffle {
+            // A resumed run replays the earlier epochs' shuffles, so that a source in its
+            // original order gets the orders the uninterrupted run gave it.
+            (0..self.initial_epoch).for_each(|_| train.shuffle(&mut rng));
+        }
         let mut logs = Logs::new();
         self.hook(observer, |cb, run| cb.on_train_begin(run))?;
         for epoch in self.initial_epoch..self.epochs {
@@ -351,8 +404,10 @@ where
             }
             self.hook(observer, |cb, run| cb.on_epoch_begin(epoch, run))?;
             let stopped = self.train_epoch(epoch, train, buffers, observer, &mut logs)?;
-            if let (Some(ws), true) = (validation_ws.as_deref_mut(), (epoch + 1) % self.validation_freq == 0) {
-                self.validate(epoch, buffers, ws, &mut logs)?;
+            if let (Some(data), Some(ws), true) =
+                (validation, validation_ws.as_deref_mut(), (epoch + 1) % self.validation_freq == 0)
+            {
+                self.validate(epoch, data, buffers, ws, &mut logs)?;
             }
             logs.set("lr", f64::from(self.optimizer.learning_rate()))?;
             let epoch_stopped = self.hook(observer, |cb, run| cb.on_epoch_end(epoch, &mut logs, run))?;
@@ -437,17 +492,14 @@ where
     }
 
     /// The validation loss and metrics, in evaluation mode through the forward-only path.
-    fn validate<const IN: usize>(
+    fn validate<W: BatchSource<IN, Target = T>, const IN: usize>(
         &mut self,
         epoch: usize,
+        data: &W,
         buffers: &mut BatchBuffers<IN, T, B>,
         ws: &mut InferenceWorkspace<N, B>,
         logs: &mut Logs,
-    ) -> Result<(), FitError>
-    where
-        V: BatchSource<IN, Target = T>,
-    {
-        let Some(data) = self.validation.as_deref() else { return Ok(()) };
+    ) -> Result<(), FitError> {
         self.metrics.iter_mut().for_each(|m| m.reset());
         let (mut loss_sum, mut seen, mut batch) = (0.0f64, 0usize, 0usize);
         loop {
@@ -478,7 +530,7 @@ where
         observer: &mut dyn Callback<N>,
         mut hook: impl FnMut(&mut dyn Callback<N>, &mut Control<'_, N>) -> Result<(), CallbackError>,
     ) -> Result<bool, FitError> {
-        let mut run = Control::new(self.model, self.optimizer);
+        let mut run = Control::new(self.model, self.optimizer).starting_at(self.initial_epoch);
         for cb in self.callbacks.iter_mut() {
             hook(&mut **cb, &mut run)?;
         }
@@ -503,16 +555,37 @@ where
         S: BatchSource<IN, Target = T>,
         V: BatchSource<IN, Target = T>,
     {
+        use super::validation_split::{Head, Tail, training_samples};
         use crate::flat::boxed_zeroed;
         let mut buffers = boxed_zeroed::<BatchBuffers<IN, T, B>>();
-        let mut own_ws = match (&self.validation, &self.validation_ws) {
-            (Some(_), None) => Some(InferenceWorkspace::<N, B>::new_boxed()),
+        let validates = self.validation.is_some() || self.validation_split.is_some();
+        let mut own_ws = match (validates, &self.validation_ws) {
+            (true, None) => Some(InferenceWorkspace::<N, B>::new_boxed()),
             _ => None,
         };
         let validation_ws = self.validation_ws.take().or(own_ws.as_deref_mut());
-        let steps = train.len().div_ceil(self.batch_size.max(1));
+        let validation = self.validation.take();
+        let Some(fraction) = self.validation_split else {
+            let steps = train.len().div_ceil(self.batch_size.max(1));
+            let mut observer = super::progress::Progress::new(self.verbose, self.epochs, steps);
+            self.train(train, validation.as_deref(), &mut buffers, validation_ws, &mut observer)?;
+            return Ok(observer.into_history());
+        };
+        if validation.is_some() {
+            return Err(FitError::ValidationSplitWith { with: "validation_data" });
+        }
+        let samples = train.len();
+        let split = training_samples(fraction, samples).ok_or(FitError::ValidationSplit { fraction, samples })?;
+        let (mut head, tail) = (Head::new(&*train, split), Tail { source: &*train, start: split });
+        let steps = split.div_ceil(self.batch_size.max(1));
         let mut observer = super::progress::Progress::new(self.verbose, self.epochs, steps);
-        self.train(train, &mut buffers, validation_ws, &mut observer)?;
+        // A bad validation sample is named by its position in the source, as training ones are.
+        self.train(&mut head, Some(&tail), &mut buffers, validation_ws, &mut observer).map_err(|e| match e {
+            FitError::Data { validation: true, error } => {
+                FitError::Data { validation: true, error: error.offset_rows(split) }
+            }
+            e => e,
+        })?;
         Ok(observer.into_history())
     }
 }

@@ -14,6 +14,8 @@ mod fit;
 pub mod metrics;
 #[cfg(feature = "std")]
 mod progress;
+#[cfg(feature = "std")]
+mod validation_split;
 
 #[cfg(feature = "std")]
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, CheckpointError, Progress};

@@ -26,17 +26,26 @@ pub(super) struct Progress {
     bar: Option<ProgressBar>,
     message_at: Instant,
     epoch_start: Instant,
+    /// Where the per-epoch lines go (standard output).
+    out: std::boxed::Box<dyn Write>,
 }
 
 impl Progress {
     /// Progress of a run to epoch `epochs` (shown as `Epoch e/epochs`), `steps` steps each.
     pub(super) fn new(verbose: u8, epochs: usize, steps: usize) -> Self {
+        let terminal = std::io::stdout().is_terminal();
+        Self::with_output(verbose, epochs, steps, std::boxed::Box::new(std::io::stdout()), terminal)
+    }
+
+    /// Progress written to `out`, which is a terminal (the bar is drawn on standard
+    /// output) or not (verbose 1 becomes 2: plain lines).
+    fn with_output(verbose: u8, epochs: usize, steps: usize, out: std::boxed::Box<dyn Write>, terminal: bool) -> Self {
         let verbose = match verbose {
-            1 if !std::io::stdout().is_terminal() => 2,
+            1 if !terminal => 2,
             v => v.min(2),
         };
         let now = Instant::now();
-        Progress { history: History::new(), verbose, epochs, steps, bar: None, message_at: now, epoch_start: now }
+        Progress { history: History::new(), verbose, epochs, steps, bar: None, message_at: now, epoch_start: now, out }
     }
 
     /// The history recorded.
@@ -100,7 +109,73 @@ impl<N: Layer> Callback<N> for Progress {
             (None, 2) => {}
             _ => return Callback::<N>::on_epoch_end(&mut self.history, epoch, logs, run),
         }
-        let _ = writeln!(std::io::stdout(), "{line}");
+        let _ = writeln!(self.out, "{line}");
         Callback::<N>::on_epoch_end(&mut self.history, epoch, logs, run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::Dense;
+    use crate::model::Model;
+    use crate::optim::Sgd;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::vec::Vec;
+
+    /// A writer whose bytes the test reads afterwards.
+    #[derive(Clone, Default)]
+    struct Shared(Rc<RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Drives `progress` through 3 epochs of 4 batches, as `fit` does; returns the output.
+    fn drive(verbose: u8) -> (String, usize) {
+        let out = Shared::default();
+        let mut progress = Progress::with_output(verbose, 3, 4, std::boxed::Box::new(out.clone()), false);
+        let (mut model, mut sgd) = (Model::<Dense<1, 1>>::new(0), Sgd::new(0.1));
+        let mut run = Control::new(&mut model, &mut sgd);
+        let p: &mut dyn Callback<Dense<1, 1>> = &mut progress;
+        p.on_train_begin(&mut run).unwrap();
+        for epoch in 0..3 {
+            p.on_epoch_begin(epoch, &mut run).unwrap();
+            let mut logs = Logs::new();
+            for batch in 0..4 {
+                logs.set("loss", 1.0 / (batch + 1) as f64).unwrap();
+                p.on_train_batch_end(batch, &logs, &mut run).unwrap();
+            }
+            logs.set_validation("loss", 0.5).unwrap();
+            p.on_epoch_end(epoch, &mut logs, &mut run).unwrap();
+        }
+        p.on_train_end(&Logs::new(), &mut run).unwrap();
+        let epochs = progress.into_history().len();
+        let text = String::from_utf8(out.0.borrow().clone()).unwrap();
+        (text, epochs)
+    }
+
+    #[test]
+    fn a_non_terminal_gets_one_plain_line_per_epoch_at_verbose_1_and_2_and_nothing_at_0() {
+        for verbose in [1, 2] {
+            let (text, epochs) = drive(verbose);
+            assert_eq!(epochs, 3);
+            assert!(!text.contains('\x1b') && !text.contains('\r'), "no escape codes: {text:?}");
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 3, "one line per epoch: {text:?}");
+            for (epoch, line) in lines.iter().enumerate() {
+                let head = std::format!("Epoch {}/3 - ", epoch + 1);
+                assert!(line.starts_with(&head) && line.ends_with(" s - loss: 0.2500 - val_loss: 0.5000"), "{line}");
+            }
+        }
+        let (text, epochs) = drive(0);
+        assert_eq!((text.as_str(), epochs), ("", 3), "silent, and the history recorded");
     }
 }

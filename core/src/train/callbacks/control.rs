@@ -14,12 +14,27 @@ pub struct Control<'a, N: Layer> {
     /// Its optimizer.
     pub optimizer: &'a mut dyn Optimizer<N>,
     stop: bool,
+    initial_epoch: usize,
 }
 
 impl<'a, N: Layer> Control<'a, N> {
     /// A run of `model` with `optimizer`, not stopped.
     pub fn new(model: &'a mut Model<N>, optimizer: &'a mut dyn Optimizer<N>) -> Self {
-        Control { model, optimizer, stop: false }
+        Control { model, optimizer, stop: false, initial_epoch: 0 }
+    }
+
+    /// The same run, resumed at `epoch` (Keras's `initial_epoch`).
+    pub fn starting_at(mut self, epoch: usize) -> Self {
+        self.initial_epoch = epoch;
+        self
+    }
+
+    /// The epoch the run started at: 0, or a resumed run's `initial_epoch`. Stateful
+    /// callbacks keep their state (restored from a
+    /// [`Checkpoint`](crate::train::Checkpoint), or left by the previous run) at the start
+    /// of a resumed run instead of resetting it.
+    pub fn initial_epoch(&self) -> usize {
+        self.initial_epoch
     }
 
     /// Asks the loop to stop after the current batch or epoch.

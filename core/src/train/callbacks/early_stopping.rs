@@ -5,6 +5,7 @@ use super::error::CallbackError;
 use super::logs::Logs;
 use super::monitor::MonitorMode;
 use crate::layer::Layer;
+use crate::state::{Resumable, StateVisitor};
 
 /// Keras's `EarlyStopping`: stops training when `monitor` has not improved by more than
 /// `min_delta` for `patience` epochs, and optionally restores the weights of the best
@@ -29,6 +30,12 @@ use crate::layer::Layer;
 /// a monitor missing from the logs is an error (Keras warns and never stops), and
 /// `restore_best_weights` needs the `alloc` feature (the copy is a heap block the size of
 /// the model's parameters and state).
+///
+/// Resuming: a run that starts at `initial_epoch > 0` keeps the state (Keras resets it at
+/// every `fit`), and the state is [`Resumable`]: a [`Checkpoint`](crate::train::Checkpoint)
+/// part holding `wait`, `best`, `best_epoch`, `stopped_epoch` and, with
+/// `restore_best_weights`, the best weights, so that a resumed run stops and restores
+/// where the uninterrupted run does.
 pub struct EarlyStopping<N: Layer> {
     /// The value watched (`val_loss`).
     pub monitor: &'static str,
@@ -171,7 +178,11 @@ impl<N: Layer> EarlyStopping<N> {
 }
 
 impl<N: Layer> Callback<N> for EarlyStopping<N> {
-    fn on_train_begin(&mut self, _: &mut Control<'_, N>) -> Result<(), CallbackError> {
+    fn on_train_begin(&mut self, run: &mut Control<'_, N>) -> Result<(), CallbackError> {
+        if run.initial_epoch() > 0 {
+            self.restored = false;
+            return Ok(());
+        }
         (self.wait, self.best, self.best_epoch, self.stopped_epoch, self.restored) = (0, None, 0, 0, false);
         #[cfg(feature = "alloc")]
         {
@@ -220,5 +231,38 @@ impl<N: Layer> Callback<N> for EarlyStopping<N> {
         }
         let _ = run;
         Ok(())
+    }
+}
+
+impl<N: Layer> Resumable for EarlyStopping<N> {
+    /// `wait`, `best` (NaN while unset), `best_epoch`, `stopped_epoch`, and with
+    /// `restore_best_weights` the kept weights, `best_params` and `best_state` (zeros
+    /// until an epoch was watched).
+    fn visit_state(&mut self, visitor: &mut dyn StateVisitor) {
+        let mut count = |name, value: &mut usize| {
+            let mut v = *value as u64;
+            visitor.count(name, &mut v);
+            *value = usize::try_from(v).unwrap_or(usize::MAX);
+        };
+        count("wait", &mut self.wait);
+        count("best_epoch", &mut self.best_epoch);
+        count("stopped_epoch", &mut self.stopped_epoch);
+        let mut best = self.best.unwrap_or(f64::NAN);
+        visitor.real("best", &mut best);
+        self.best = (!best.is_nan()).then_some(best);
+        #[cfg(feature = "alloc")]
+        if self.restore_best_weights {
+            use crate::flat::Flat;
+            let kept = self.best_weights.is_some();
+            let weights =
+                self.best_weights.get_or_insert_with(|| (crate::flat::boxed_zeroed(), crate::flat::boxed_zeroed()));
+            let mut has = u64::from(kept);
+            visitor.count("has_best_weights", &mut has);
+            crate::state::visit_buffer(visitor, "best_params", weights.0.as_flat_mut());
+            crate::state::visit_buffer(visitor, "best_state", weights.1.as_flat_mut());
+            if has == 0 {
+                self.best_weights = None;
+            }
+        }
     }
 }

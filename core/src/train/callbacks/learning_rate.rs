@@ -72,6 +72,9 @@ impl<N: Layer, S: Schedule> Callback<N> for LearningRateScheduler<S> {
 /// without improvement EXCEED `patience` (Keras cuts when they reach it), so
 /// `patience = p` here waits one epoch longer than Keras's `p`; staticnet keeps one
 /// plateau rule for both the schedule and the callback.
+///
+/// A run that starts at `initial_epoch > 0` keeps the schedule's state (Keras resets
+/// it), which is [`Resumable`] for a [`Checkpoint`](crate::train::Checkpoint).
 #[derive(Clone, Debug)]
 pub struct ReduceLROnPlateau {
     /// The value watched.
@@ -146,23 +149,38 @@ impl ReduceLROnPlateau {
     pub fn schedule(&self) -> Option<&ReduceLrOnPlateau> {
         self.schedule.as_ref()
     }
-}
 
-impl<N: Layer> Callback<N> for ReduceLROnPlateau {
-    fn on_train_begin(&mut self, run: &mut Control<'_, N>) -> Result<(), CallbackError> {
+    /// The schedule of these settings, starting at rate `lr`.
+    fn plateau(&self, lr: f64) -> ReduceLrOnPlateau {
         let mode = match self.mode.resolve(self.monitor) {
             MonitorMode::Max => PlateauMode::Max,
             _ => PlateauMode::Min,
         };
-        self.schedule = Some(
-            ReduceLrOnPlateau::new(f64::from(run.learning_rate()))
-                .mode(mode)
-                .factor(self.factor)
-                .patience(self.patience)
-                .threshold(self.min_delta, ThresholdMode::Abs)
-                .cooldown(self.cooldown)
-                .min_lr(self.min_lr),
-        );
+        ReduceLrOnPlateau::new(lr)
+            .mode(mode)
+            .factor(self.factor)
+            .patience(self.patience)
+            .threshold(self.min_delta, ThresholdMode::Abs)
+            .cooldown(self.cooldown)
+            .min_lr(self.min_lr)
+    }
+}
+
+impl Resumable for ReduceLROnPlateau {
+    /// The schedule's running state: the rate, the best value, the bad epochs and the
+    /// cooldown left (see [`ReduceLrOnPlateau::visit_state`]). Restored into a callback
+    /// that has not trained yet, it makes the schedule a resumed run continues with.
+    fn visit_state(&mut self, visitor: &mut dyn StateVisitor) {
+        let plateau = self.plateau(0.0);
+        self.schedule.get_or_insert(plateau).visit_state(visitor);
+    }
+}
+
+impl<N: Layer> Callback<N> for ReduceLROnPlateau {
+    fn on_train_begin(&mut self, run: &mut Control<'_, N>) -> Result<(), CallbackError> {
+        if run.initial_epoch() == 0 || self.schedule.is_none() {
+            self.schedule = Some(self.plateau(f64::from(run.learning_rate())));
+        }
         Ok(())
     }
 

@@ -39,6 +39,8 @@ pub use error::CallbackError;
 pub use history::History;
 #[cfg(feature = "alloc")]
 pub use lambda::LambdaCallback;
+#[cfg(feature = "plot")]
+pub use learning_curves::register_plot_font;
 pub use learning_rate::{LearningRateScheduler, ReduceLROnPlateau};
 pub use logs::{Key, LOGS_CAPACITY, Logs, LogsFull};
 #[cfg(feature = "std")]
