@@ -35,6 +35,8 @@ pub mod optim;
 pub mod placement;
 pub mod regularize;
 pub mod schedule;
+#[cfg(feature = "std")]
+pub mod search;
 pub mod state;
 pub mod tensors;
 pub mod train;
