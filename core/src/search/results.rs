@@ -8,7 +8,7 @@ use std::time::Duration;
 use std::vec::Vec;
 
 use super::error::SearchError;
-use super::params::Params;
+use super::params::{Params, Value};
 use super::trial::TrialMemory;
 use crate::train::callbacks::{History, MonitorMode};
 
@@ -123,13 +123,26 @@ impl SearchResults {
     }
 }
 
+/// A value to 4 significant digits: `0.001234`, `1.234e-5`, `12.35`.
+fn short(v: Value) -> String {
+    match v {
+        Value::Float(x) if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e4) => format!("{x:.3e}"),
+        Value::Float(x) if x != 0.0 => {
+            let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+            format!("{x:.digits$}")
+        }
+        other => format!("{other}"),
+    }
+}
+
 /// A CSV cell, quoted when it holds a comma, a quote or a line break.
 fn csv_cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { String::from(s) }
 }
 
 impl fmt::Display for SearchResults {
-    /// An aligned table, the best trial marked with `*`.
+    /// An aligned table, the best trial marked with `*`, floats to 4 significant digits
+    /// (the CSV has them all).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let best = self.best().index;
         writeln!(f, "{:>5}  {:>7}  {:<14}  {:>6}  {:>10}  {:>9}  parameters", "trial", "bracket", "status", "epochs", self.objective, "memory")?;
@@ -145,7 +158,7 @@ impl fmt::Display for SearchResults {
                 t.epochs,
                 t.score,
                 memory,
-                t.params
+                t.params.iter().map(|(n, v)| format!("{n}={}", short(v))).collect::<Vec<_>>().join(", ")
             )?;
         }
         Ok(())

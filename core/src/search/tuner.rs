@@ -121,6 +121,15 @@ impl<S: Sampler> Tuner<S> {
         self.pruner.brackets(self.sampler.len())
     }
 
+    /// Calls `f` with the trial of `result` as the search ran it last: the same index,
+    /// parameters, budget and seed, without folds (so train on all the training data),
+    /// its reports ignored. Trials are reproducible, so this is how to get the best
+    /// trial's model back and save it: the search itself keeps no models.
+    pub fn rerun<R>(&self, result: &TrialResult, f: impl FnOnce(&mut Trial<'_>) -> R) -> R {
+        let seed = stream(self.seed, result.index as u64);
+        f(&mut Trial::new(result.index, &result.params, result.epochs, None, seed, self.objective))
+    }
+
     /// Runs every trial and returns their results in index order. The first error of a
     /// trial (the lowest index among those that failed before the workers stopped) ends
     /// the search.
@@ -257,7 +266,7 @@ struct Plan {
     /// Per bracket: the scores of the current rung's finished runs, and how many are left.
     rung_scores: Vec<Vec<(usize, f64)>>,
     pending: Vec<usize>,
-    /// Per bracket: the epochs of its rungs from the current one on (the priority).
+    /// Runs whose rung has started and that no worker has taken.
     ready: Vec<Job>,
     results: Vec<Option<TrialResult>>,
     finished: usize,
