@@ -20,30 +20,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use staticnet::data::{CsvReader, Dataset, Scaler, StandardScaler, train_test_split};
-use staticnet::prelude::*;
-use staticnet::search::{
-    GridSearch, Params, Pruner, RandomSearch, SearchResults, SearchSpace, Trial, TrialMemory, Tuner,
-};
+use digits_search::{Data, defaults, load, space, trial};
+use staticnet::search::{GridSearch, Pruner, RandomSearch, SearchResults, SearchSpace, Tuner};
 use staticnet::train::callbacks::{History, MonitorMode};
-use staticnet::train::fit;
-use staticnet::train::metrics::Accuracy;
 
-network! {
-    /// 16 hidden units.
-    pub struct Small { input: [64], fc1: Dense(16, init = HeUniform), Relu, drop: Dropout(0.0), fc2: Dense(10) }
-}
-network! {
-    /// 32 hidden units.
-    pub struct Medium { input: [64], fc1: Dense(32, init = HeUniform), Relu, drop: Dropout(0.0), fc2: Dense(10) }
-}
-network! {
-    /// 64 hidden units.
-    pub struct Large { input: [64], fc1: Dense(64, init = HeUniform), Relu, drop: Dropout(0.0), fc2: Dense(10) }
-}
-
-/// The workspace's capacity: the largest batch size searched.
-const BATCH: usize = 64;
+#[path = "common/digits_search.rs"]
+mod digits_search;
 
 struct Args {
     data: PathBuf,
@@ -91,102 +73,6 @@ fn parse() -> Result<Args, String> {
     Ok(args)
 }
 
-/// The splits, standardised with the training split's statistics.
-struct Data {
-    train: Dataset<64>,
-    val: Dataset<64>,
-    test: Dataset<64>,
-}
-
-fn load(args: &Args) -> Result<Data, Box<dyn std::error::Error>> {
-    let data: Dataset<64> = CsvReader::new().target("label").read(&args.data)?.classes(10)?;
-    let split = train_test_split(data.len(), 0.2, 0.2, Some(&data.targets), args.seed)?;
-    let (mut train, mut val, mut test) = (data.select(&split.train)?, data.select(&split.validation)?, data.select(&split.test)?);
-    let scaler = StandardScaler::fit(&train.inputs)?;
-    for part in [&mut train, &mut val, &mut test] {
-        scaler.transform_all(&mut part.inputs);
-    }
-    Ok(Data { train, val, test })
-}
-
-type TrialError = Box<dyn std::error::Error + Send + Sync>;
-
-/// One trial: network `N` with the trial's dropout rate, AdamW with its learning rate and
-/// weight decay, `fit` with its batch size for its budget, reporting `val_loss` every
-/// epoch. Allocates the model, workspace and optimizer once. With `save`, also returns the
-/// model's test accuracy and saves it.
-fn train<N>(trial: &mut Trial<'_>, data: &Data, save: Option<&PathBuf>) -> Result<(History, f64), TrialError>
-where
-    N: Layer<Input = [f32; 64], Output = [f32; 10]> + Default + WithDropout,
-{
-    let p = trial.params();
-    let (lr, decay, dropout, batch) =
-        (p.get_f32("lr")?, p.get_f32("weight_decay")?, p.get_f32("dropout")?, p.get_usize("batch_size")?);
-    let mut model = Model::<N>::new_boxed(trial.seed());
-    model.net.set_dropout(dropout);
-    let mut ws = Workspace::<N, BATCH>::new_boxed();
-    let mut adamw = AdamW::<N>::new_boxed(lr);
-    adamw.weight_decay = decay;
-    trial.set_memory(TrialMemory::of::<N, AdamW<N>, BATCH>());
-    let (mut train, mut val) = (data.train.clone(), data.val.clone());
-    let (epochs, seed) = (trial.epochs(), trial.seed());
-    let mut accuracy = Accuracy::new();
-    let mut report = trial.callback();
-    let history = fit(&mut *model, &mut ws, &mut *adamw, &CrossEntropyLoss)
-        .epochs(epochs)
-        .batch_size(batch)
-        .seed(seed)
-        .verbose(0)
-        .metrics(&mut [&mut accuracy])
-        .callbacks(&mut [&mut report])
-        .validation_data(&mut val)
-        .run(&mut train)?;
-    let test = staticnet::train::accuracy(&mut ws, &model, &data.test)?;
-    if let Some(path) = save {
-        model.save(path)?;
-    }
-    Ok((history, test))
-}
-
-/// A network whose dropout rate is set at run time (`Dropout::p` is a field of the layer).
-trait WithDropout {
-    fn set_dropout(&mut self, p: f32);
-}
-
-macro_rules! with_dropout {
-    ($($net:ty),*) => {$(
-        impl WithDropout for $net {
-            fn set_dropout(&mut self, p: f32) {
-                self.drop.p = p;
-            }
-        }
-    )*};
-}
-with_dropout!(Small, Medium, Large);
-
-/// The trial for any configuration: the architecture by its width.
-fn trial(trial: &mut Trial<'_>, data: &Data, save: Option<&PathBuf>) -> Result<(History, f64), TrialError> {
-    match trial.params().get_i64("hidden")? {
-        16 => train::<Small>(trial, data, save),
-        32 => train::<Medium>(trial, data, save),
-        _ => train::<Large>(trial, data, save),
-    }
-}
-
-fn space() -> SearchSpace {
-    SearchSpace::new()
-        .log_float("lr", 1e-4, 3e-2)
-        .log_float("weight_decay", 1e-5, 1e-1)
-        .float("dropout", 0.0, 0.5)
-        .choice("batch_size", [16, 32, 64])
-        .choice("hidden", [16, 32, 64])
-}
-
-/// The default configuration, as a one-point grid of the same dimensions.
-fn defaults() -> Params {
-    Params::new().set("lr", 1e-3).set("weight_decay", 0.01).set("dropout", 0.0).set("batch_size", 32).set("hidden", 32)
-}
-
 fn search(args: &Args, data: &Data, threads: usize) -> Result<(SearchResults, f64), Box<dyn std::error::Error>> {
     let pruner = Pruner::Hyperband { max_epochs: args.max_epochs, factor: 3, hyperband_iterations: args.iterations };
     let tuner = Tuner::new(RandomSearch::new(space(), args.seed), pruner)
@@ -195,12 +81,12 @@ fn search(args: &Args, data: &Data, threads: usize) -> Result<(SearchResults, f6
         .threads(threads)
         .verbose(1);
     let started = Instant::now();
-    let results = tuner.run(|t| trial(t, data, None).map(|(history, _)| history))?;
+    let results = tuner.run(|t| trial(t, data, None, false).map(|(history, _)| history))?;
     Ok((results, started.elapsed().as_secs_f64()))
 }
 
 fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
-    let data = load(args)?;
+    let data = load(&args.data, args.seed)?;
     println!(
         "{} digits: {} train, {} validation, {} test (stratified, seed {})",
         data.train.len() + data.val.len() + data.test.len(),
@@ -243,7 +129,7 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         .objective("val_loss", MonitorMode::Min)
         .seed(args.seed)
         .verbose(0);
-    let default = default_tuner.run(|t| trial(t, &data, None).map(|(history, _)| history))?;
+    let default = default_tuner.run(|t| trial(t, &data, None, false).map(|(history, _)| history))?;
     let default_score = default.best().score;
 
     let best = results.best();
@@ -260,9 +146,9 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     // seeded alike) for its test accuracy, and save it.
     let pruner = Pruner::Hyperband { max_epochs: args.max_epochs, factor: 3, hyperband_iterations: args.iterations };
     let tuner = Tuner::new(RandomSearch::new(space(), args.seed), pruner).objective("val_loss", MonitorMode::Min).seed(args.seed);
-    let (_, test) = tuner.rerun(best, |t| trial(t, &data, args.save.as_ref())).map_err(|e| e.to_string())?;
+    let (_, test) = tuner.rerun(best, |t| trial(t, &data, args.save.as_ref(), false)).map_err(|e| e.to_string())?;
     let (_, default_test) =
-        default_tuner.rerun(&default.trials[0], |t| trial(t, &data, None)).map_err(|e| e.to_string())?;
+        default_tuner.rerun(&default.trials[0], |t| trial(t, &data, None, false)).map_err(|e| e.to_string())?;
     if let Some(path) = &args.save {
         println!("best model saved to {}", path.display());
     }
