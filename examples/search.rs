@@ -145,7 +145,9 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     // The search keeps no models: train the best configuration again (the same model,
     // seeded alike) for its test accuracy, and save it.
     let pruner = Pruner::Hyperband { max_epochs: args.max_epochs, factor: 3, hyperband_iterations: args.iterations };
-    let tuner = Tuner::new(RandomSearch::new(space(), args.seed), pruner).objective("val_loss", MonitorMode::Min).seed(args.seed);
+    let tuner = Tuner::new(RandomSearch::new(space(), args.seed), pruner)
+        .objective("val_loss", MonitorMode::Min)
+        .seed(args.seed);
     let (_, test) = tuner.rerun(best, |t| trial(t, &data, args.save.as_ref(), false)).map_err(|e| e.to_string())?;
     let (_, default_test) =
         default_tuner.rerun(&default.trials[0], |t| trial(t, &data, None, false)).map_err(|e| e.to_string())?;
@@ -154,7 +156,11 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     }
     println!("test accuracy: best configuration {test:.4}, default configuration {default_test:.4}");
     let ok = best.score <= default_score;
-    println!("search val_loss {:.4} vs default {default_score:.4}: {}", best.score, if ok { "at least as good" } else { "WORSE" });
+    println!(
+        "search val_loss {:.4} vs default {default_score:.4}: {}",
+        best.score,
+        if ok { "at least as good" } else { "WORSE" }
+    );
     Ok(ok)
 }
 

@@ -54,10 +54,9 @@ fn parse(text: &str) -> Result<(Params, usize, u64, PathBuf), String> {
             "seed" => seed = count()?,
             "data" => data = PathBuf::from(value.as_str().ok_or(format!("`data` must be a string, not {value}"))?),
             _ => {
-                let (name, dim) = space
-                    .dimensions()
-                    .find(|(name, _)| name == key)
-                    .ok_or_else(|| format!("unknown key `{key}` (the space has {})", space.names().collect::<Vec<_>>().join(", ")))?;
+                let (name, dim) = space.dimensions().find(|(name, _)| name == key).ok_or_else(|| {
+                    format!("unknown key `{key}` (the space has {})", space.names().collect::<Vec<_>>().join(", "))
+                })?;
                 params = params.set(name, value_in(name, dim, value)?);
             }
         }

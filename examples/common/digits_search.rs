@@ -37,7 +37,8 @@ pub struct Data {
 pub fn load(path: &Path, seed: u64) -> Result<Data, Box<dyn std::error::Error>> {
     let data: Dataset<64> = CsvReader::new().target("label").read(path)?.classes(10)?;
     let split = train_test_split(data.len(), 0.2, 0.2, Some(&data.targets), seed)?;
-    let (mut train, mut val, mut test) = (data.select(&split.train)?, data.select(&split.validation)?, data.select(&split.test)?);
+    let (mut train, mut val, mut test) =
+        (data.select(&split.train)?, data.select(&split.validation)?, data.select(&split.test)?);
     let scaler = StandardScaler::fit(&train.inputs)?;
     for part in [&mut train, &mut val, &mut test] {
         scaler.transform_all(&mut part.inputs);
@@ -52,7 +53,12 @@ pub type TrialError = Box<dyn std::error::Error + Send + Sync>;
 /// epoch. Allocates the model, workspace and optimizer once. With `save`, also returns the
 /// model's test accuracy and saves it; with `print`, prints `epoch <n> val_loss <x>` after
 /// every epoch.
-fn train<N>(trial: &mut Trial<'_>, data: &Data, save: Option<&PathBuf>, print: bool) -> Result<(History, f64), TrialError>
+fn train<N>(
+    trial: &mut Trial<'_>,
+    data: &Data,
+    save: Option<&PathBuf>,
+    print: bool,
+) -> Result<(History, f64), TrialError>
 where
     N: Layer<Input = [f32; 64], Output = [f32; 10]> + Default + WithDropout,
 {
@@ -102,7 +108,12 @@ macro_rules! with_dropout {
 with_dropout!(Small, Medium, Large);
 
 /// The trial for any configuration: the architecture by its width.
-pub fn trial(trial: &mut Trial<'_>, data: &Data, save: Option<&PathBuf>, print: bool) -> Result<(History, f64), TrialError> {
+pub fn trial(
+    trial: &mut Trial<'_>,
+    data: &Data,
+    save: Option<&PathBuf>,
+    print: bool,
+) -> Result<(History, f64), TrialError> {
     match trial.params().get_i64("hidden")? {
         16 => train::<Small>(trial, data, save, print),
         32 => train::<Medium>(trial, data, save, print),
@@ -123,7 +134,6 @@ pub fn space() -> SearchSpace {
 pub fn defaults() -> Params {
     Params::new().set("lr", 1e-3).set("weight_decay", 0.01).set("dropout", 0.0).set("batch_size", 32).set("hidden", 32)
 }
-
 
 /// Prints `epoch <n> val_loss <x>` after every epoch when on: the trial binary's
 /// intermediate values.

@@ -18,7 +18,9 @@ fn points() -> Dataset<2> {
     Dataset::new(inputs, targets).unwrap()
 }
 
-fn train<N: Layer<Input = [f32; 2], Output = [f32; 2]> + Default>(trial: &mut Trial<'_>) -> Result<History, Box<dyn std::error::Error + Send + Sync>> {
+fn train<N: Layer<Input = [f32; 2], Output = [f32; 2]> + Default>(
+    trial: &mut Trial<'_>,
+) -> Result<History, Box<dyn std::error::Error + Send + Sync>> {
     let p = trial.params();
     let (lr, batch) = (p.get_f32("lr")?, p.get_usize("batch_size")?);
     let mut data = points();

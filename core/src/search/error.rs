@@ -100,7 +100,10 @@ impl fmt::Display for SearchError {
             SearchError::Trial { trial, fold: None, source } => write!(f, "trial {trial}: {source}"),
             SearchError::Trial { trial, fold: Some(k), source } => write!(f, "trial {trial}, fold {k}: {source}"),
             SearchError::NoReports { trial, objective } => {
-                write!(f, "trial {trial} reported no value of `{objective}` (report it every epoch, or use Trial::callback)")
+                write!(
+                    f,
+                    "trial {trial} reported no value of `{objective}` (report it every epoch, or use Trial::callback)"
+                )
             }
             SearchError::Io { path, source } => write!(f, "{}: {source}", path.display()),
         }

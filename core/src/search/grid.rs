@@ -48,7 +48,7 @@ impl Sampler for GridSearch {
     }
 
     /// The product of the axes' lengths.
-    fn len(&self) -> Option<usize> {
+    fn configurations(&self) -> Option<usize> {
         Some(self.axes().iter().map(|(_, v)| v.len()).product())
     }
 
@@ -66,7 +66,10 @@ impl Sampler for GridSearch {
     fn check(&self) -> Result<(), SearchError> {
         self.space.check()?;
         if self.points == 0 {
-            return Err(SearchError::BadSetting { setting: "points", why: "a grid needs at least 1 point per dimension".into() });
+            return Err(SearchError::BadSetting {
+                setting: "points",
+                why: "a grid needs at least 1 point per dimension".into(),
+            });
         }
         Ok(())
     }

@@ -187,7 +187,10 @@ mod tests {
     #[test]
     fn getters_check_names_and_kinds() {
         let p = Params::new().set("lr", 0.01).set("width", 32usize).set("arch", "wide").set("lr", 0.02);
-        assert_eq!((p.get_f64("lr").unwrap(), p.get_usize("width").unwrap(), p.get_str("arch").unwrap()), (0.02, 32, "wide"));
+        assert_eq!(
+            (p.get_f64("lr").unwrap(), p.get_usize("width").unwrap(), p.get_str("arch").unwrap()),
+            (0.02, 32, "wide")
+        );
         assert_eq!(p.len(), 3);
         assert_eq!(p.to_string(), "lr=0.02, width=32, arch=wide");
         let e = p.get_f32("rate").unwrap_err().to_string();

@@ -75,7 +75,9 @@ impl Pruner {
         };
         match *self {
             Pruner::None { epochs: 0 } => bad("epochs", "a trial needs at least 1 epoch"),
-            Pruner::None { epochs } => Ok(std::vec![Bracket { rungs: std::vec![Rung { trials: need_trials(trials)?, epochs }] }]),
+            Pruner::None { epochs } => {
+                Ok(std::vec![Bracket { rungs: std::vec![Rung { trials: need_trials(trials)?, epochs }] }])
+            }
             Pruner::SuccessiveHalving { factor, .. } | Pruner::Hyperband { factor, .. } if factor < 2 => {
                 bad("factor", "the reduction factor must be at least 2")
             }

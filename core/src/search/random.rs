@@ -42,7 +42,7 @@ impl Sampler for RandomSearch {
         &self.space
     }
 
-    fn len(&self) -> Option<usize> {
+    fn configurations(&self) -> Option<usize> {
         self.max_trials
     }
 
@@ -54,7 +54,10 @@ impl Sampler for RandomSearch {
     fn check(&self) -> Result<(), SearchError> {
         self.space.check()?;
         if self.max_trials == Some(0) {
-            return Err(SearchError::BadSetting { setting: "max_trials", why: "a search needs at least 1 trial".into() });
+            return Err(SearchError::BadSetting {
+                setting: "max_trials",
+                why: "a search needs at least 1 trial".into(),
+            });
         }
         Ok(())
     }

@@ -99,7 +99,8 @@ impl SearchResults {
     /// column per parameter; one row per trial, in index order. Times are left out, so
     /// the table is the same on any number of threads.
     pub fn to_csv(&self) -> String {
-        let names: Vec<&str> = self.trials.first().map(|t| t.params.iter().map(|(n, _)| n).collect()).unwrap_or_default();
+        let names: Vec<&str> =
+            self.trials.first().map(|t| t.params.iter().map(|(n, _)| n).collect()).unwrap_or_default();
         let mut out = format!("trial,bracket,status,epochs,{},memory_bytes", self.objective);
         names.iter().for_each(|n| out.push_str(&format!(",{n}")));
         out.push('\n');
@@ -145,7 +146,11 @@ impl fmt::Display for SearchResults {
     /// (the CSV has them all).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let best = self.best().index;
-        writeln!(f, "{:>5}  {:>7}  {:<14}  {:>6}  {:>10}  {:>9}  parameters", "trial", "bracket", "status", "epochs", self.objective, "memory")?;
+        writeln!(
+            f,
+            "{:>5}  {:>7}  {:<14}  {:>6}  {:>10}  {:>9}  parameters",
+            "trial", "bracket", "status", "epochs", self.objective, "memory"
+        )?;
         for t in &self.trials {
             let memory = t.memory.map(|m| format!("{}", m.total())).unwrap_or_else(|| String::from("-"));
             let mark = if t.index == best { "*" } else { " " };

@@ -13,7 +13,7 @@ pub trait Sampler: Sync {
     fn space(&self) -> &SearchSpace;
     /// How many configurations there are: the grid's size, a random search's
     /// `max_trials`; `None` for as many as the pruner asks for.
-    fn len(&self) -> Option<usize>;
+    fn configurations(&self) -> Option<usize>;
     /// The parameters of trial `trial` (for a grid, `trial < len`).
     fn params(&self, trial: usize) -> Params;
     /// The space's mistakes, or this sampler's settings'.

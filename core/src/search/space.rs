@@ -76,7 +76,9 @@ impl Dimension {
                 .collect()
         };
         match *self {
-            Dimension::Float { low, high, log } => spaced(low, high, log, points).into_iter().map(Value::Float).collect(),
+            Dimension::Float { low, high, log } => {
+                spaced(low, high, log, points).into_iter().map(Value::Float).collect()
+            }
             Dimension::Int { low, high, .. } if ((high - low) as u64) < points as u64 => {
                 (low..=high).map(Value::Int).collect()
             }
@@ -114,10 +116,12 @@ impl Dimension {
                 }
             }
             Dimension::Choice(ref values) if values.is_empty() => Err(SearchError::EmptyChoice { name }),
-            Dimension::Choice(ref values) => match values.iter().find(|v| matches!(v, Value::Float(x) if !x.is_finite())) {
-                Some(&Value::Float(x)) => bad(x, x, "choices must be finite"),
-                _ => Ok(()),
-            },
+            Dimension::Choice(ref values) => {
+                match values.iter().find(|v| matches!(v, Value::Float(x) if !x.is_finite())) {
+                    Some(&Value::Float(x)) => bad(x, x, "choices must be finite"),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 }

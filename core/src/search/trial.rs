@@ -138,7 +138,11 @@ pub struct TrialMemory {
 impl TrialMemory {
     /// The memory of training network `N` with optimizer `O` in a workspace of `B` rows.
     pub const fn of<N: Layer, O, const B: usize>() -> Self {
-        TrialMemory { model: Model::<N>::BYTES, workspace: Workspace::<N, B>::BYTES, optimizer: core::mem::size_of::<O>() }
+        TrialMemory {
+            model: Model::<N>::BYTES,
+            workspace: Workspace::<N, B>::BYTES,
+            optimizer: core::mem::size_of::<O>(),
+        }
     }
 
     /// Everything.

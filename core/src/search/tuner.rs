@@ -118,7 +118,7 @@ impl<S: Sampler> Tuner<S> {
     /// The brackets this search will run: check the cost before running it.
     pub fn brackets(&self) -> Result<Vec<Bracket>, SearchError> {
         self.sampler.check()?;
-        self.pruner.brackets(self.sampler.len())
+        self.pruner.brackets(self.sampler.configurations())
     }
 
     /// Calls `f` with the trial of `result` as the search ran it last: the same index,
@@ -140,7 +140,10 @@ impl<S: Sampler> Tuner<S> {
     {
         let brackets = self.brackets()?;
         if self.folds.iter().any(|f| f.train.is_empty() || f.test.is_empty()) {
-            return Err(SearchError::BadSetting { setting: "folds", why: "every fold needs training and test samples".into() });
+            return Err(SearchError::BadSetting {
+                setting: "folds",
+                why: "every fold needs training and test samples".into(),
+            });
         }
         let direction = self.direction.resolve(self.objective);
         let mut plan = Plan::new(&brackets, &self.sampler);
@@ -235,9 +238,10 @@ impl<S: Sampler> Tuner<S> {
         }
         let values: Vec<f64> = sums.iter().map(|s| s / folds.len() as f64).collect();
         let direction = self.direction.resolve(self.objective);
-        let score = values.iter().copied().fold(f64::NAN, |best, v| {
-            if SearchResults::ranks_before(direction, v, best) { v } else { best }
-        });
+        let score = values
+            .iter()
+            .copied()
+            .fold(f64::NAN, |best, v| if SearchResults::ranks_before(direction, v, best) { v } else { best });
         Ok(Run { score, values, memory, histories })
     }
 }
@@ -324,11 +328,14 @@ impl Plan {
     fn finish(&mut self, job: Job, run: Run, time: Duration) {
         self.finished += 1;
         let direction = self.direction;
-        if job.epochs > self.best.1 || (job.epochs == self.best.1 && SearchResults::ranks_before(direction, run.score, self.best.2)) {
+        if job.epochs > self.best.1
+            || (job.epochs == self.best.1 && SearchResults::ranks_before(direction, run.score, self.best.2))
+        {
             self.best = (job.trial, job.epochs, run.score);
         }
         if let Some(r) = self.results[job.trial].as_mut() {
-            (r.score, r.values, r.epochs, r.memory, r.histories) = (run.score, run.values, job.epochs, run.memory, run.histories);
+            (r.score, r.values, r.epochs, r.memory, r.histories) =
+                (run.score, run.values, job.epochs, run.memory, run.histories);
             r.time += time;
         }
         let b = job.bracket;

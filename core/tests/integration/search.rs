@@ -17,12 +17,9 @@ type Result<T> = std::result::Result<T, SearchError>;
 
 #[test]
 fn grid_search_enumerates_exactly_the_cartesian_product() {
-    let space = SearchSpace::new()
-        .log_float("lr", 1e-3, 1e-1)
-        .choice("arch", ["narrow", "wide"])
-        .int("layers", 1, 2);
+    let space = SearchSpace::new().log_float("lr", 1e-3, 1e-1).choice("arch", ["narrow", "wide"]).int("layers", 1, 2);
     let grid = GridSearch::new(space).points(3);
-    assert_eq!(grid.len(), Some(12));
+    assert_eq!(grid.configurations(), Some(12));
     let seen = Mutex::new(Vec::new());
     let results = Tuner::new(grid, Pruner::None { epochs: 1 })
         .threads(2)
@@ -59,7 +56,9 @@ fn grid_search_enumerates_exactly_the_cartesian_product() {
 
 /// A scripted objective: trial `i` reports `i / 2` (pairs tie) after every epoch, less
 /// a little per epoch; it records which budgets each trial ran with.
-fn scripted(calls: &Mutex<Vec<(usize, usize)>>) -> impl Fn(&mut staticnet_core::search::Trial<'_>) -> Result<History> + Sync + '_ {
+fn scripted(
+    calls: &Mutex<Vec<(usize, usize)>>,
+) -> impl Fn(&mut staticnet_core::search::Trial<'_>) -> Result<History> + Sync + '_ {
     move |trial| {
         calls.lock().unwrap().push((trial.index(), trial.epochs()));
         for epoch in 0..trial.epochs() {
@@ -90,13 +89,16 @@ fn successive_halving_keeps_the_best_third_per_rung_ties_to_the_lower_index() {
     assert_eq!(at(9), (0..3).collect());
     assert_eq!(calls.len(), 27 + 9 + 3);
     let status = |i: usize| results.trials[i].status;
-    assert_eq!((status(0), status(2), status(3), status(8), status(9)), (
-        TrialStatus::Complete,
-        TrialStatus::Complete,
-        TrialStatus::Pruned { epochs: 3 },
-        TrialStatus::Pruned { epochs: 3 },
-        TrialStatus::Pruned { epochs: 1 }
-    ));
+    assert_eq!(
+        (status(0), status(2), status(3), status(8), status(9)),
+        (
+            TrialStatus::Complete,
+            TrialStatus::Complete,
+            TrialStatus::Pruned { epochs: 3 },
+            TrialStatus::Pruned { epochs: 3 },
+            TrialStatus::Pruned { epochs: 1 }
+        )
+    );
     assert_eq!(results.trials[1].values.len(), 9);
     assert_eq!(results.trials[20].values.len(), 1);
     // The best value over the epochs: the last one here, 0 - 0.008.
