@@ -132,7 +132,7 @@ impl<S: Sampler> Tuner<S> {
 
     /// Runs every trial and returns their results in index order. The first error of a
     /// trial (the lowest index among those that failed before the workers stopped) ends
-    /// the search.
+    /// the search; a trial that panics fails with the panic's message.
     pub fn run<F, E>(&self, objective: F) -> Result<SearchResults, SearchError>
     where
         F: Fn(&mut Trial<'_>) -> Result<History, E> + Sync,
@@ -185,7 +185,21 @@ impl<S: Sampler> Tuner<S> {
                 }
             };
             let started = Instant::now();
-            let outcome = self.run_job(&job, objective, &self.sampler.params(job.trial));
+            // A panicking trial becomes its error, so that the other workers do not wait
+            // for its rung forever.
+            let run = || self.run_job(&job, objective, &self.sampler.params(job.trial));
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| std::string::String::from(*s))
+                    .or_else(|| panic.downcast_ref::<std::string::String>().cloned())
+                    .unwrap_or_else(|| "a panic".into());
+                Err(SearchError::Trial {
+                    trial: job.trial,
+                    fold: None,
+                    source: std::format!("panicked: {message}").into(),
+                })
+            });
             let mut plan = lock.lock().unwrap_or_else(|e| e.into_inner());
             match outcome {
                 Ok(run) => {
@@ -328,9 +342,10 @@ impl Plan {
     fn finish(&mut self, job: Job, run: Run, time: Duration) {
         self.finished += 1;
         let direction = self.direction;
-        if job.epochs > self.best.1
-            || (job.epochs == self.best.1 && SearchResults::ranks_before(direction, run.score, self.best.2))
-        {
+        // The best so far (for the display): the longest budget, then the score.
+        let (longer, same) = (job.epochs > self.best.1, job.epochs == self.best.1);
+        let better = same && SearchResults::ranks_before(direction, run.score, self.best.2);
+        if !run.score.is_nan() && (longer || better || self.best.2.is_nan()) {
             self.best = (job.trial, job.epochs, run.score);
         }
         if let Some(r) = self.results[job.trial].as_mut() {

@@ -224,3 +224,18 @@ proptest! {
         prop_assert!((ilow..=ilow + span).contains(&c) && (-ilow..=ilow + span).contains(&d));
     }
 }
+
+#[test]
+fn a_panicking_trial_is_an_error_and_the_search_ends() {
+    let results = Tuner::new(GridSearch::new(SearchSpace::new().int("n", 0, 5)).points(6), Pruner::None { epochs: 1 })
+        .threads(2)
+        .verbose(0)
+        .run(|trial| {
+            if trial.index() == 3 {
+                panic!("trial three fails");
+            }
+            trial.report(0.0);
+            Ok::<_, SearchError>(History::new())
+        });
+    assert_eq!(results.unwrap_err().to_string(), "trial 3: panicked: trial three fails");
+}
