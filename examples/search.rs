@@ -100,7 +100,7 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     let trials: usize = brackets.iter().map(|b| b.rungs[0].trials).sum();
     let epochs: usize = brackets.iter().flat_map(|b| b.rungs.iter().map(|r| r.trials * r.epochs)).sum();
     println!(
-        "Hyperband(max_epochs {}, factor 3, {} iterations): {} brackets, {trials} trials, {epochs} epochs in all",
+        "Hyperband(max_epochs {}, factor 3, hyperband_iterations {}): {} brackets, {trials} trials, {epochs} epochs in all",
         args.max_epochs,
         args.iterations,
         brackets.len()
@@ -112,7 +112,8 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         results.save_csv(path)?;
         println!("table saved to {}", path.display());
     }
-    println!("search wall time: {seconds:.2} s on {} threads", args.threads);
+    let plural = if args.threads == 1 { "" } else { "s" };
+    println!("search wall time: {seconds:.2} s on {} thread{plural}", args.threads);
     if let Some((one, one_seconds)) = &single {
         println!("search wall time: {one_seconds:.2} s on 1 thread");
         println!("speedup: {:.2}x on {} threads", one_seconds / seconds, args.threads);
@@ -148,7 +149,11 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
     let tuner = Tuner::new(RandomSearch::new(space(), args.seed), pruner)
         .objective("val_loss", MonitorMode::Min)
         .seed(args.seed);
-    let (_, test) = tuner.rerun(best, |t| trial(t, &data, args.save.as_ref(), false)).map_err(|e| e.to_string())?;
+    let (history, test) =
+        tuner.rerun(best, |t| trial(t, &data, args.save.as_ref(), false)).map_err(|e| e.to_string())?;
+    if history.get("val_loss") != best.histories[0].get("val_loss") {
+        return Err("training the best configuration again gave another model".into());
+    }
     let (_, default_test) =
         default_tuner.rerun(&default.trials[0], |t| trial(t, &data, None, false)).map_err(|e| e.to_string())?;
     if let Some(path) = &args.save {
