@@ -161,8 +161,7 @@ impl<S: Sampler> Tuner<S> {
         if let Some((_, error)) = plan.error {
             return Err(error);
         }
-        let trials = plan.results.into_iter().map(|r| r.expect("every trial ran")).collect();
-        Ok(SearchResults { trials, objective: self.objective, direction })
+        Ok(SearchResults { trials: plan.results, objective: self.objective, direction })
     }
 
     fn worker<F, E>(&self, shared: &(Mutex<Plan>, Condvar), objective: &F, progress: &SearchProgress, total: usize)
@@ -286,7 +285,7 @@ struct Plan {
     pending: Vec<usize>,
     /// Runs whose rung has started and that no worker has taken.
     ready: Vec<Job>,
-    results: Vec<Option<TrialResult>>,
+    results: Vec<TrialResult>,
     finished: usize,
     best: (usize, usize, f64),
     error: Option<(usize, SearchError)>,
@@ -302,7 +301,7 @@ impl Plan {
             let rung = bracket.rungs[0];
             for trial in first..first + rung.trials {
                 ready.push(Job { trial, bracket: b, rung: 0, epochs: rung.epochs });
-                results.push(Some(TrialResult {
+                results.push(TrialResult {
                     index: trial,
                     bracket: b,
                     params: sampler.params(trial),
@@ -313,7 +312,7 @@ impl Plan {
                     memory: None,
                     histories: Vec::new(),
                     time: Duration::ZERO,
-                }));
+                });
             }
             first += rung.trials;
         }
@@ -348,11 +347,10 @@ impl Plan {
         if !run.score.is_nan() && (longer || better || self.best.2.is_nan()) {
             self.best = (job.trial, job.epochs, run.score);
         }
-        if let Some(r) = self.results[job.trial].as_mut() {
-            (r.score, r.values, r.epochs, r.memory, r.histories) =
-                (run.score, run.values, job.epochs, run.memory, run.histories);
-            r.time += time;
-        }
+        let r = &mut self.results[job.trial];
+        (r.score, r.values, r.epochs, r.memory, r.histories) =
+            (run.score, run.values, job.epochs, run.memory, run.histories);
+        r.time += time;
         let b = job.bracket;
         self.rung_scores[b].push((job.trial, run.score));
         self.pending[b] -= 1;
@@ -371,9 +369,7 @@ impl Plan {
         });
         let Some(next) = self.brackets[b].rungs.get(job.rung + 1).copied() else { return };
         for &(trial, _) in &scores[next.trials.min(scores.len())..] {
-            if let Some(r) = self.results[trial].as_mut() {
-                r.status = TrialStatus::Pruned { epochs: job.epochs };
-            }
+            self.results[trial].status = TrialStatus::Pruned { epochs: job.epochs };
         }
         for &(trial, _) in &scores[..next.trials.min(scores.len())] {
             self.ready.push(Job { trial, bracket: b, rung: job.rung + 1, epochs: next.epochs });
