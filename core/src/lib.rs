@@ -2,7 +2,7 @@
 //!
 //! Most users depend on the `staticnet` facade, which re-exports this crate together with
 //! the `network!` macro. This crate is `no_std`; the `alloc` feature adds boxed
-//! constructors and `std` adds data loading.
+//! constructors and `std` adds data loading and hyperparameter search.
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
@@ -36,6 +36,8 @@ pub mod optim;
 pub mod placement;
 pub mod regularize;
 pub mod schedule;
+#[cfg(feature = "std")]
+pub mod search;
 pub mod state;
 pub mod tensors;
 pub mod train;

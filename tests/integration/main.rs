@@ -24,5 +24,6 @@ mod optimizer_state;
 mod pytorch_aliases;
 mod pytorch_models;
 mod regularization;
+mod search;
 mod sequences;
 mod xor;

@@ -20,3 +20,4 @@ mod reference_rnn;
 mod reference_soft_losses;
 mod regularize;
 mod schedules;
+mod search;
