@@ -125,7 +125,7 @@ fn parse_args() -> Result<Options, String> {
     const USAGE: &str = "usage: mnist_rows [--data DIR] [--epochs N] [--seed S] [--lr LR] [--gru]";
     let mut options = Options {
         data: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist")),
-        epochs: 8,
+        epochs: 10,
         seed: 42,
         lr: 2e-3,
         gru: false,
