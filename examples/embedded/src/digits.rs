@@ -1,28 +1,49 @@
-//! The UCI 8x8 handwritten digits in flash, and their fixed train/test split as batch
-//! sources (both digit firmwares train on them).
+//! The UCI 8x8 handwritten digits in flash, and their fixed splits as batch sources (the
+//! digit firmwares train on them).
 //!
 //! The data (`data/digits.csv`, 1,797 images) is turned into [`DIGITS`] and [`LABELS`] by
 //! `build.rs`. Every fifth row (rows 4, 9, 14, ...) is a test row, 359 in all; the other
-//! 1,438 train. Each split is a [`BatchSource`] over the table: an order of row numbers in
-//! RAM, grey levels 0..=16 scaled to [0, 1] as `v / 16` as a batch is filled.
+//! 1,438 train ([`is_train`]). Of those, rows 3, 13, 23, ... (180) can be held out for
+//! validation ([`is_validation`]), leaving 1,258 ([`is_fit_train`]). Each split is a
+//! [`BatchSource`] over the table: an order of row numbers in RAM, grey levels 0..=16
+//! scaled to [0, 1] as `v / 16` as a batch is filled.
 
-use staticnet::RngCore;
-use staticnet::prelude::BatchSource;
+use staticnet::flat::reshape;
+use staticnet::prelude::*;
+use staticnet::train::BatchBuffers;
+use staticnet::{Flat, RngCore};
 
 include!(concat!(env!("OUT_DIR"), "/digits.rs"));
 
-/// Rows `r` with `r % TEST_EVERY == TEST_EVERY - 1` are test rows.
-const TEST_EVERY: usize = 5;
 /// Rows in the table.
 const ROWS: usize = LABELS.len();
-/// Rows of the test split.
-pub const TEST: usize = ROWS / TEST_EVERY;
-/// Rows of the training split.
+/// Rows of the test split: every fifth of 1,797.
+pub const TEST: usize = ROWS / 5;
+/// Rows of the training split (validation rows included).
 pub const TRAIN: usize = ROWS - TEST;
+/// Rows of the validation split: rows 3, 13, ..., 1793.
+pub const VALIDATION: usize = (ROWS + 6) / 10;
+/// Rows of the training split without the validation rows.
+pub const FIT_TRAIN: usize = TRAIN - VALIDATION;
 
-/// Whether row `row` belongs to the test split.
-const fn is_test(row: usize) -> bool {
-    row % TEST_EVERY == TEST_EVERY - 1
+/// Whether row `row` is a test row: every fifth.
+pub const fn is_test(row: usize) -> bool {
+    row % 5 == 4
+}
+
+/// Whether row `row` is a training row: not a test row.
+pub const fn is_train(row: usize) -> bool {
+    !is_test(row)
+}
+
+/// Whether row `row` is held out for validation: every tenth, from row 3.
+pub const fn is_validation(row: usize) -> bool {
+    row % 10 == 3
+}
+
+/// Whether row `row` trains when validation rows are held out.
+pub const fn is_fit_train(row: usize) -> bool {
+    is_train(row) && !is_validation(row)
 }
 
 /// The `M` rows of one split of the table in flash, as row numbers in RAM (2 bytes each).
@@ -31,12 +52,18 @@ pub struct Split<const M: usize> {
 }
 
 impl<const M: usize> Split<M> {
-    /// The test rows (`test`) or the training rows, in table order.
-    pub fn new(test: bool) -> Self {
+    /// The rows that `belongs` selects, in table order: [`is_test`], [`is_train`],
+    /// [`is_validation`] or [`is_fit_train`], with `M` the matching count.
+    pub fn new(belongs: fn(usize) -> bool) -> Self {
         let mut rows = [0u16; M];
-        for (slot, row) in rows.iter_mut().zip((0..ROWS).filter(|&r| is_test(r) == test)) {
+        let mut selected = (0..ROWS).filter(|&r| belongs(r));
+        let mut n = 0;
+        for (slot, row) in rows.iter_mut().zip(&mut selected) {
             *slot = row as u16;
+            n += 1;
         }
+        // A programming error (a count that does not match its selector), not bad data.
+        assert!(n == M && selected.next().is_none(), "the selector does not pick {M} rows");
         Split { rows }
     }
 }
@@ -91,5 +118,31 @@ impl RngCore for XorShift {
             let bytes = self.next_u32().to_le_bytes();
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
+    }
+}
+
+/// The share of `split`'s rows that `model` classifies right, evaluated in batches of up
+/// to `B` in `ws`, filled into `buffers` (each row of 64 grey levels seen as the network's
+/// input, `[f32; 64]` or 8 rows of 8).
+pub fn accuracy<N, const B: usize, const M: usize>(
+    ws: &mut Workspace<N, B>,
+    model: &Model<N>,
+    split: &Split<M>,
+    buffers: &mut BatchBuffers<64, usize, B>,
+) -> Result<f32, Error>
+where
+    N: Layer<Output = [f32; 10]>,
+    N::Input: Flat,
+{
+    let BatchBuffers { inputs, targets } = buffers;
+    let (mut correct, mut start) = (0, 0);
+    loop {
+        let n = split.fill(start, inputs, targets);
+        if n == 0 {
+            return Ok(correct as f32 / M as f32);
+        }
+        let logits = ws.forward(model, reshape(&inputs[..n]), Mode::Eval)?;
+        correct += logits.iter().zip(&targets[..n]).filter(|&(l, &label)| argmax(l) == label).count();
+        start += n;
     }
 }

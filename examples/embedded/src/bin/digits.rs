@@ -1,6 +1,6 @@
 //! The UCI 8x8 handwritten digits on a Cortex-M4F: a 64-32-10 network trained on the board
-//! from a byte table in flash, with its model, workspace and Adam state in `static` memory
-//! and no allocator.
+//! from a byte table in flash with `fit`, early stopping on held-out validation rows, its
+//! model, workspaces and Adam state in `static` memory and no allocator.
 //!
 //! The data and its fixed train/test split are `staticnet_embedded::digits`: a byte table
 //! in flash, each split a `BatchSource` over it.
@@ -15,7 +15,11 @@ use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
 use staticnet::StaticSlot;
 use staticnet::prelude::*;
-use staticnet_embedded::digits::{DIGITS, LABELS, Split, TEST, TRAIN, XorShift};
+use staticnet::train::callbacks::{Callback, CallbackError, Control, EarlyStopping, Logs};
+use staticnet::train::{BatchBuffers, FitError, fit};
+use staticnet_embedded::digits::{
+    DIGITS, FIT_TRAIN, LABELS, Split, TEST, VALIDATION, accuracy, is_fit_train, is_test, is_validation,
+};
 use staticnet_embedded::{exit, fail, stack_used};
 
 network! {
@@ -29,7 +33,10 @@ network! {
 }
 
 const BATCH: usize = 32;
-const EPOCHS: usize = 30;
+/// At most; early stopping ends the run when the validation loss has not improved for
+/// `PATIENCE` epochs.
+const EPOCHS: usize = 60;
+const PATIENCE: usize = 5;
 const LEARNING_RATE: f32 = 3e-3;
 const SEED: u64 = 1;
 /// The firmware fails (QEMU exits with an error) below this test accuracy.
@@ -39,63 +46,83 @@ const REQUIRED: f32 = 0.93;
 static MODEL: StaticSlot<Model<Digits>> = StaticSlot::new();
 static WORKSPACE: StaticSlot<Workspace<Digits, BATCH>> = StaticSlot::new();
 static ADAM: StaticSlot<Adam<Digits>> = StaticSlot::new();
+static VALIDATION_WS: StaticSlot<InferenceWorkspace<Digits, BATCH>> = StaticSlot::new();
+static BUFFERS: StaticSlot<BatchBuffers<64, usize, BATCH>> = StaticSlot::new();
 
 #[entry]
 fn main() -> ! {
-    hprintln!("staticnet on a Cortex-M4F: digits 64-32-10, Adam, batch {}, {} train / {} test", BATCH, TRAIN, TEST);
     hprintln!(
-        "compile-time memory: parameters {} B, model {} B, workspace {} B, Adam state {} B, data in flash {} B",
+        "staticnet on a Cortex-M4F: digits 64-32-10, Adam, batch {}, {} train / {} validation / {} test",
+        BATCH,
+        FIT_TRAIN,
+        VALIDATION,
+        TEST
+    );
+    hprintln!(
+        "compile-time memory: parameters {} B, model {} B, workspace {} B, validation workspace {} B, Adam state {} B, batch buffers {} B, data in flash {} B",
         Digits::PARAM_BYTES,
         Model::<Digits>::BYTES,
         Workspace::<Digits, BATCH>::BYTES,
+        InferenceWorkspace::<Digits, BATCH>::BYTES,
         Adam::<Digits>::STATE_BYTES,
+        core::mem::size_of::<BatchBuffers<64, usize, BATCH>>(),
         core::mem::size_of_val(&DIGITS) + core::mem::size_of_val(&LABELS)
     );
 
     let model = Model::new_in(MODEL.take().expect("the model slot is taken once"), SEED);
     let ws = Workspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
     let adam = Adam::new_in(ADAM.take().expect("the Adam slot is taken once"), LEARNING_RATE);
+    let validation_ws = InferenceWorkspace::new_in(VALIDATION_WS.take().expect("the slot is taken once"));
+    let buffers = BUFFERS.take().expect("the buffer slot is taken once").write(BatchBuffers::default());
 
-    let mut train = Split::<TRAIN>::new(false);
-    let test = Split::<TEST>::new(true);
-    let mut rng = XorShift(0x9E37_79B9);
-    // The batch buffers, allocated once.
-    let mut inputs = [[0.0f32; 64]; BATCH];
-    let mut targets = [0usize; BATCH];
-    for epoch in 1..=EPOCHS {
-        train.shuffle(&mut rng);
-        let mut total = 0.0;
-        let mut start = 0;
-        loop {
-            let n = train.fill(start, &mut inputs, &mut targets);
-            if n == 0 {
-                break;
-            }
-            match ws.train_step(model, &inputs[..n], &targets[..n], &CrossEntropyLoss, adam) {
-                Ok(loss) => total += loss * n as f32,
-                Err(e) => fail(e),
-            }
-            start += n;
+    let mut train = Split::<FIT_TRAIN>::new(is_fit_train);
+    let mut validation = Split::<VALIDATION>::new(is_validation);
+    let mut early = EarlyStopping::new("val_loss").patience(PATIENCE);
+    let run = fit(model, ws, adam, &CrossEntropyLoss)
+        .epochs(EPOCHS)
+        .seed(SEED)
+        .verbose(0)
+        .validation_data(&mut validation)
+        .validation_workspace(validation_ws)
+        .callbacks(&mut [&mut early])
+        .run_in(&mut train, buffers, &mut PrintEpochs);
+    match run {
+        Ok(_) => {}
+        Err(FitError::Step { error, .. }) => fail(error),
+        Err(e) => {
+            hprintln!("error: {}", e);
+            exit(debug::EXIT_FAILURE)
         }
-        hprintln!("epoch {:2}  loss {:.4}", epoch, total / TRAIN as f32);
+    }
+    match early.stopped_epoch() {
+        Some(epoch) => hprintln!(
+            "early stopping: stopped after epoch {} (best val_loss {:.4} at epoch {})",
+            epoch + 1,
+            early.best().unwrap_or(f64::NAN),
+            early.best_epoch() + 1
+        ),
+        None => hprintln!("trained all {} epochs", EPOCHS),
     }
 
-    let mut correct = 0;
-    let mut start = 0;
-    loop {
-        let n = test.fill(start, &mut inputs, &mut targets);
-        if n == 0 {
-            break;
-        }
-        let logits = match ws.forward(model, &inputs[..n], Mode::Eval) {
-            Ok(logits) => logits,
-            Err(e) => fail(e),
-        };
-        correct += logits.iter().zip(&targets[..n]).filter(|&(l, &label)| argmax(l) == label).count();
-        start += n;
-    }
-    let accuracy = correct as f32 / TEST as f32;
+    let test = Split::<TEST>::new(is_test);
+    let accuracy = accuracy(ws, model, &test, buffers).unwrap_or_else(|e| fail(e));
     hprintln!("stack used: {} B", stack_used());
     hprintln!("digits test accuracy: {:.4}", accuracy);
     exit(if accuracy >= REQUIRED { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE })
+}
+
+/// Prints each epoch's training and validation loss over semihosting.
+struct PrintEpochs;
+
+impl Callback<Digits> for PrintEpochs {
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        logs: &mut Logs,
+        _: &mut Control<'_, Digits>,
+    ) -> Result<(), CallbackError> {
+        let (loss, val_loss) = (logs.get("loss").unwrap_or(f64::NAN), logs.get("val_loss").unwrap_or(f64::NAN));
+        hprintln!("epoch {:2}  loss {:.4}  val_loss {:.4}", epoch + 1, loss, val_loss);
+        Ok(())
+    }
 }

@@ -15,7 +15,8 @@ use panic_semihosting as _;
 use staticnet::StaticSlot;
 use staticnet::flat::reshape;
 use staticnet::prelude::*;
-use staticnet_embedded::digits::{Split, TEST, TRAIN, XorShift};
+use staticnet::train::BatchBuffers;
+use staticnet_embedded::digits::{Split, TEST, TRAIN, XorShift, accuracy, is_test, is_train};
 use staticnet_embedded::{exit, fail, stack_used};
 
 network! {
@@ -54,18 +55,18 @@ fn main() -> ! {
     let ws = Workspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
     let adam = Adam::new_in(ADAM.take().expect("the Adam slot is taken once"), LEARNING_RATE);
 
-    let mut train = Split::<TRAIN>::new(false);
-    let test = Split::<TEST>::new(true);
+    let mut train = Split::<TRAIN>::new(is_train);
+    let test = Split::<TEST>::new(is_test);
     let mut rng = XorShift(0x9E37_79B9);
     // The batch buffers, allocated once: a sample is 64 values, seen as [[f32; 8]; 8].
-    let mut inputs = [[0.0f32; 64]; BATCH];
-    let mut targets = [0usize; BATCH];
+    let mut buffers = BatchBuffers::<64, usize, BATCH>::default();
+    let BatchBuffers { inputs, targets } = &mut buffers;
     for epoch in 1..=EPOCHS {
         train.shuffle(&mut rng);
         let mut total = 0.0;
         let mut start = 0;
         loop {
-            let n = train.fill(start, &mut inputs, &mut targets);
+            let n = train.fill(start, inputs, targets);
             if n == 0 {
                 break;
             }
@@ -79,21 +80,7 @@ fn main() -> ! {
         hprintln!("epoch {:2}  loss {:.4}", epoch, total / TRAIN as f32);
     }
 
-    let mut correct = 0;
-    let mut start = 0;
-    loop {
-        let n = test.fill(start, &mut inputs, &mut targets);
-        if n == 0 {
-            break;
-        }
-        let logits = match ws.forward(model, reshape(&inputs[..n]), Mode::Eval) {
-            Ok(logits) => logits,
-            Err(e) => fail(e),
-        };
-        correct += logits.iter().zip(&targets[..n]).filter(|&(l, &label)| argmax(l) == label).count();
-        start += n;
-    }
-    let accuracy = correct as f32 / TEST as f32;
+    let accuracy = accuracy(ws, model, &test, &mut buffers).unwrap_or_else(|e| fail(e));
     hprintln!("stack used: {} B", stack_used());
     hprintln!("digits rows (GRU) test accuracy: {:.4}", accuracy);
     exit(if accuracy >= REQUIRED { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE })
