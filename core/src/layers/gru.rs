@@ -58,7 +58,7 @@ pub struct GruSteps<const T: usize, const H: usize> {
 unsafe impl<const T: usize, const H: usize> Zeroable for GruSteps<T, H> {}
 
 /// The memory of a [`Gru`] stepping `B` sequences together (its training cache and its
-/// inference scratch): the shared [`SequenceBatch`], the candidate gate's recurrent term,
+/// inference scratch): every step's gates and states, the candidate gate's recurrent term,
 /// and one step's input-side gate gradients.
 pub struct GruCache<const T: usize, const F: usize, const H: usize, const B: usize> {
     batch: SequenceBatch<3, T, F, H, B>,

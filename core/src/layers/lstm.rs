@@ -76,7 +76,7 @@ pub struct LstmSteps<const T: usize, const H: usize> {
 unsafe impl<const T: usize, const H: usize> Zeroable for LstmSteps<T, H> {}
 
 /// The memory of an [`Lstm`] stepping `B` sequences together (its training cache and its
-/// inference scratch): the shared [`SequenceBatch`] and the cell states.
+/// inference scratch): every step's gates and states, with the cell states.
 pub struct LstmCache<const T: usize, const F: usize, const H: usize, const B: usize> {
     batch: SequenceBatch<4, T, F, H, B>,
     /// `c_t` of each sequence after step `t`.

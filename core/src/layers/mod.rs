@@ -30,6 +30,6 @@ pub use gru::{Gru, GruCache, GruSteps};
 pub use lstm::{Lstm, LstmCache, LstmState, LstmSteps};
 pub use max_pool2d::{MaxPool2d, MaxPool2dCache};
 pub use pool1d::{AvgPool1d, MaxPool1d};
-pub use recurrent::{Gates, LastStep, Recurrent, RecurrentParams, Returns, Sequence, SequenceBatch};
+pub use recurrent::{Gates, LastStep, Recurrent, RecurrentParams, Returns, Sequence};
 pub use residual::{Residual, ResidualCache};
 pub use rnn::{Rnn, RnnCache, RnnNonlinearity, RnnSteps};

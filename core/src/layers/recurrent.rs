@@ -12,7 +12,7 @@
 //! with `T`-row products and `dh_{t-1}` one row at a time.
 //!
 //! In training and inference ([`Layer`](crate::Layer) and [`Forward`]), a layer steps the
-//! sequences of a batch together, in a [`SequenceBatch`]: the input products cover the whole
+//! sequences of a batch together, in a `SequenceBatch`: the input products cover the whole
 //! batch at once (`B·T` rows), and at each step the recurrent products are `B`-row matrix
 //! products the kernels block in registers, rather than `B` matrix-vector products. The
 //! single-sequence forms (`forward_sequence`, `backward_sequence`) take an initial state and
@@ -33,7 +33,7 @@ pub type Gates<const G: usize, const T: usize, const H: usize> = [[[f32; H]; T];
 /// What a recurrent layer keeps while it steps `B` sequences together: each sequence's
 /// per-step record (gates, states), the transposed recurrent weights, and one step's rows
 /// for the batch's products. `G` gates, `T` steps, `F` features, `H` hidden units.
-pub struct SequenceBatch<const G: usize, const T: usize, const F: usize, const H: usize, const B: usize> {
+pub(crate) struct SequenceBatch<const G: usize, const T: usize, const F: usize, const H: usize, const B: usize> {
     /// `[g][b][t]`: the input-side pre-activations, then the activated gates.
     pub(crate) gates: [[[[f32; H]; T]; B]; G],
     /// `h_t` of each sequence after step `t`.
