@@ -14,6 +14,8 @@ pub mod prelude {
     pub use staticnet_core::loss::*;
     pub use staticnet_core::optim::*;
     #[cfg(feature = "std")]
+    pub use staticnet_core::parallel::ParallelWorkspace;
+    #[cfg(feature = "std")]
     pub use staticnet_core::train::{accuracy, train_epoch, train_epoch_loss};
     pub use staticnet_core::{
         Error, Flat, Forward, GradMode, InferenceWorkspace, Init, Layer, Mode, Model, Workspace, argmax, softmax,

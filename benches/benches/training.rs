@@ -327,6 +327,44 @@ fn conv<const C: usize, const H: usize, const W: usize, const OC: usize, const O
     group.finish();
 }
 
+/// One Adam step of network `N` at batch `B` on one thread (a [`Workspace`]) and with the
+/// batch split over 1 and 2 threads ([`ParallelWorkspace`]): the speedup of every core,
+/// and the cost of a thread where it does not pay (which sets `default_threads`).
+fn threads<N, const B: usize>(c: &mut Criterion, name: &str)
+where
+    N: Layer<Output = [f32; 10]> + Default,
+{
+    let x: Vec<N::Input> = (0..B).map(|r| sample::<N>(r)).collect();
+    let y: Vec<usize> = (0..B).map(|r| r % 10).collect();
+    let mut group = c.benchmark_group(format!("threads/{name}/batch{B}/adam"));
+    let mut model = Model::<N>::new_boxed(0);
+    let mut adam = Adam::<N>::new_boxed(1e-4);
+    let mut ws = Workspace::<N, B>::new_boxed();
+    group.bench_function("workspace", |b| {
+        b.iter(|| ws.train_step(&mut model, black_box(&x), &y, &CrossEntropyLoss, &mut *adam).unwrap())
+    });
+    group.bench_function("workspace_half", |b| {
+        b.iter(|| ws.compute_gradients(&mut model, black_box(&x[..B / 2]), &y[..B / 2], &CrossEntropyLoss).unwrap())
+    });
+    group.bench_function("workspace_grads", |b| {
+        b.iter(|| ws.compute_gradients(&mut model, black_box(&x), &y, &CrossEntropyLoss).unwrap())
+    });
+    for threads in [1, 2] {
+        let mut ws = ParallelWorkspace::<N, B>::new_boxed(threads).unwrap();
+        group.bench_function(format!("parallel_{threads}"), |b| {
+            b.iter(|| ws.train_step(&mut model, black_box(&x), &y, &CrossEntropyLoss, &mut *adam).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn parallel(c: &mut Criterion) {
+    threads::<Wide, 128>(c, "784-512-512-10");
+    threads::<Mnist128, 32>(c, "784-128-10");
+    threads::<Small, 16>(c, "64-32-10");
+    threads::<Cnn, 32>(c, "mnist_cnn");
+}
+
 fn benches(c: &mut Criterion) {
     train_step::<Mnist128, 32>(c, "784-128-10", &[784, 128, 10]);
     train_step::<Small, 16>(c, "64-32-10", &[64, 32, 10]);
@@ -338,6 +376,6 @@ fn benches(c: &mut Criterion) {
 criterion_group! {
     name = training;
     config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
-    targets = benches, cnn, optimizers
+    targets = benches, cnn, optimizers, parallel
 }
 criterion_main!(training);

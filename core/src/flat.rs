@@ -4,11 +4,12 @@
 //! nested arrays or `#[repr(C)]` structs of them. [`Flat`] views any of them as one
 //! contiguous `&[f32]` of length [`Flat::LEN`], which is what optimizers and kernels loop over.
 
-/// A value that is valid when every byte is zero.
+/// A value that is valid when every byte is zero: plain data, which threads may send and
+/// share (so that workspaces and models can be trained on several threads).
 ///
 /// # Safety
 /// The all-zero bit pattern must be a valid value of the type.
-pub unsafe trait Zeroable: Sized {}
+pub unsafe trait Zeroable: Sized + Send + Sync {}
 
 /// A contiguous block of `LEN` `f32` values with no padding.
 ///

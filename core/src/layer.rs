@@ -56,7 +56,7 @@ impl GradMode {
 /// Batches are slices of samples (`&[[f32; 784]]`, one row per sample). Their length is
 /// the number of rows in use, at most the capacity `B`; the caller guarantees that `x` and
 /// `y` have that length.
-pub trait Forward {
+pub trait Forward: Send + Sync {
     /// One input sample, e.g. `[f32; 784]`.
     type Input: Flat;
     /// One output sample.

@@ -33,6 +33,8 @@ pub mod model;
 #[cfg(feature = "std")]
 pub mod model_file;
 pub mod optim;
+#[cfg(feature = "std")]
+pub mod parallel;
 pub mod placement;
 pub mod regularize;
 pub mod schedule;

@@ -151,6 +151,26 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         loss: &L,
         mode: GradMode,
     ) -> Result<f32, Error> {
+        let value = self.loss_gradients(model, inputs, targets, loss, mode)?;
+        let value = check_loss(value + model.net.regularize(&model.params, &mut self.grads))?;
+        check_gradients(&self.grads)?;
+        // Last, so that an error leaves the running statistics as they were too.
+        self.update_state(model);
+        Ok(value)
+    }
+
+    /// Checks the batch, runs forward, the loss and backward: the loss's gradients (no
+    /// penalties) go into `grads` as `mode` says, and the mean loss is returned. The model
+    /// is not changed: a [`ParallelWorkspace`](crate::parallel::ParallelWorkspace) calls
+    /// this on every shard of a batch at once.
+    pub(crate) fn loss_gradients<T, L: LossFor<N::Output, T>>(
+        &mut self,
+        model: &Model<N>,
+        inputs: &[N::Input],
+        targets: &[T],
+        loss: &L,
+        mode: GradMode,
+    ) -> Result<f32, Error> {
         let targets = L::targets(targets);
         let rows = check_rows::<B>(inputs.len())?;
         if targets.len() != rows {
@@ -164,11 +184,12 @@ impl<N: Layer, const B: usize> Workspace<N, B> {
         model.net.forward::<B>(params, &model.state, inputs, output, &mut self.cache, Mode::Train);
         let value = check_loss(loss.loss_and_grad(output, targets, grad_output)?)?;
         model.net.backward::<B>(params, inputs, output, grad_output, &mut self.cache, None, &mut self.grads, mode);
-        let value = check_loss(value + model.net.regularize(params, &mut self.grads))?;
-        check_gradients(&self.grads)?;
-        // Last, so that an error leaves the running statistics as they were too.
-        model.net.update_state::<B>(&mut model.state, &self.cache);
         Ok(value)
+    }
+
+    /// Folds the last training forward pass's batch statistics into the model's state.
+    pub(crate) fn update_state(&self, model: &mut Model<N>) {
+        model.net.update_state::<B>(&mut model.state, &self.cache);
     }
 
     /// Multiplies the held gradients by `factor` (`1 / k` after `k` accumulated batches).

@@ -337,3 +337,40 @@ fn a_run_resumed_from_a_checkpoint_stops_and_reduces_where_the_uninterrupted_run
     // The same resumption with the callbacks starting afresh stops elsewhere.
     assert_ne!(resume(false).2, Some(stopped));
 }
+
+/// Parameters, loss history and accuracy history after 3 epochs of `fit` on `threads`.
+fn fit_on(threads: usize) -> (Vec<f32>, Vec<f64>, Vec<f64>) {
+    let mut train = blobs(40, 2);
+    let mut model = Model::<Blobs>::new(5);
+    let mut ws = Workspace::<Blobs, 24>::new();
+    let mut adam = Adam::<Blobs>::new(1e-2);
+    let mut accuracy = Accuracy::new();
+    let history = fit(&mut model, &mut ws, &mut adam, &CrossEntropyLoss)
+        .epochs(3)
+        .seed(9)
+        .threads(threads)
+        .metrics(&mut [&mut accuracy])
+        .verbose(0)
+        .run(&mut train)
+        .unwrap();
+    let values = |key: &str| history.get(key).into_iter().map(Option::unwrap).collect();
+    (model.params.as_flat().to_vec(), values("loss"), values("accuracy"))
+}
+
+#[test]
+fn fit_on_several_threads_repeats_and_agrees_with_one_thread_within_rounding() {
+    let (one, one_loss, one_accuracy) = fit_on(1);
+    let (two, two_loss, two_accuracy) = fit_on(3);
+    assert_eq!(fit_on(3).0, two, "three threads repeat bit for bit");
+    assert_ne!(one, two, "shards summed separately round differently");
+    for (a, b) in two.iter().zip(&one) {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    for (a, b) in two_loss.iter().zip(&one_loss) {
+        assert!((a - b).abs() <= 1e-5 * b.abs(), "epoch loss {a} vs {b}");
+    }
+    // The metrics see every row's output, in order, from the shards.
+    assert_eq!(two_accuracy, one_accuracy);
+    // The blobs network is small: the default keeps it on one thread, bit for bit.
+    assert_eq!(fit_on(0).0, one);
+}

@@ -21,6 +21,7 @@ mod nan_never_corrupts;
 pub mod network;
 mod network_in_macro_rules;
 mod optimizer_state;
+mod parallel;
 mod pytorch_aliases;
 mod pytorch_models;
 mod regularization;

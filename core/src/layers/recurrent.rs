@@ -270,7 +270,7 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
 /// Which outputs a recurrent layer returns, Keras's `return_sequences`: [`Sequence`] (every
 /// step's hidden state, `[[f32; H]; T]`, for stacking recurrent layers) or [`LastStep`]
 /// (`h_T` only, `[f32; H]`, for a head on the last step; Keras's default).
-pub trait Returns: Copy + Default + core::fmt::Debug + 'static {
+pub trait Returns: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     /// One output sample.
     type Output<const T: usize, const H: usize>: Flat;
     /// Writes the output from the hidden states `h[t]` after each step.

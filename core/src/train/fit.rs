@@ -29,6 +29,8 @@ use crate::layer::Layer;
 use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::Optimizer;
+#[cfg(feature = "std")]
+use crate::parallel::{ParallelWorkspace, TrainSteps};
 use crate::workspace::Workspace;
 
 /// Buffers for one batch of `B` samples of `IN` values with targets `T`, filled from a
@@ -105,6 +107,11 @@ pub enum FitError {
         /// What it was given with: `"validation_data"` or `"run_in"`.
         with: &'static str,
     },
+    /// The operating system refused the worker threads [`Fit::threads`] asked for.
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -134,6 +141,7 @@ impl fmt::Display for FitError {
             FitError::ValidationSplitWith { with } => {
                 write!(f, "validation_split cannot be used with {with}: pass the validation samples as validation_data")
             }
+            FitError::Threads { threads } => write!(f, "could not start {threads} training threads"),
         }
     }
 }
@@ -172,6 +180,11 @@ pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T> {
     validation_freq: usize,
     validation_split: Option<f64>,
     verbose: u8,
+    /// Threads [`Fit::run`] trains on; 0 for [`default_threads`](crate::parallel::default_threads).
+    threads: usize,
+    /// The parallel workspace [`Fit::run`] trains in when it uses more than one thread.
+    #[cfg(feature = "std")]
+    parallel: Option<std::boxed::Box<dyn TrainSteps<N, T, L, O> + 'a>>,
 }
 
 /// Keras's `model.fit`: trains `model` with `optimizer` on `loss`, in batches of up to `B`
@@ -208,6 +221,9 @@ where
         validation_freq: 1,
         validation_split: None,
         verbose: 1,
+        threads: 0,
+        #[cfg(feature = "std")]
+        parallel: None,
     }
 }
 
@@ -316,6 +332,9 @@ where
             validation_freq: self.validation_freq,
             validation_split: self.validation_split,
             verbose: self.verbose,
+            threads: self.threads,
+            #[cfg(feature = "std")]
+            parallel: self.parallel,
         }
     }
 
@@ -464,10 +483,18 @@ where
             }
             stopped |= self.hook(observer, |cb, run| cb.on_train_batch_begin(batch, run))?;
             let (inputs, targets) = (&inputs[..rows], &targets[..rows]);
-            let loss = self
-                .ws
-                .train_step(self.model, reshape(inputs), targets, self.loss, self.optimizer)
-                .map_err(|error| FitError::Step { epoch, batch, validation: false, error })?;
+            let loss = self.step(reshape(inputs), targets).map_err(|error| FitError::Step {
+                epoch,
+                batch,
+                validation: false,
+                error,
+            })?;
+            #[cfg(feature = "std")]
+            let outputs = match self.parallel.as_ref() {
+                Some(parallel) => parallel.outputs(),
+                None => self.ws.outputs(),
+            };
+            #[cfg(not(feature = "std"))]
             let outputs = self.ws.outputs();
             self.metrics.iter_mut().for_each(|m| m.update(outputs, targets));
             loss_sum += f64::from(loss) * rows as f64;
@@ -489,6 +516,15 @@ where
             logs.set(m.name(), m.result())?;
         }
         Ok(stopped)
+    }
+
+    /// One training step, on the parallel workspace if [`Fit::run`] made one.
+    fn step(&mut self, inputs: &[N::Input], targets: &[T]) -> Result<f32, Error> {
+        #[cfg(feature = "std")]
+        if let Some(parallel) = self.parallel.as_mut() {
+            return parallel.train_step(self.model, inputs, targets, self.loss, self.optimizer);
+        }
+        self.ws.train_step(self.model, inputs, targets, self.loss, self.optimizer)
     }
 
     /// The validation loss and metrics, in evaluation mode through the forward-only path.
@@ -542,11 +578,25 @@ where
 #[cfg(feature = "std")]
 impl<'a, N, O, L, V, T, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T>
 where
-    N: Layer<Output = [f32; OUT]>,
+    N: Layer<Output = [f32; OUT]> + 'a,
     O: Optimizer<N>,
-    L: LossFor<[f32; OUT], T>,
+    L: LossFor<[f32; OUT], T> + Sync,
     T: Zeroable,
 {
+    /// Threads [`Fit::run`] splits each batch over (see
+    /// [`ParallelWorkspace`](crate::parallel::ParallelWorkspace)): `1` trains in the
+    /// workspace given to [`fit`], on this thread; the default, `0`, picks
+    /// [`default_threads`](crate::parallel::default_threads), which is 1 for small networks
+    /// and batches. [`Fit::run_in`] always trains on one thread. With more than one, batch
+    /// norm normalises each shard with its own statistics, the dropout streams are the
+    /// parallel workspace's (a checkpoint does not hold them), and the result differs from
+    /// one thread's by rounding: use `threads(1)` for runs that must repeat bit for bit on
+    /// machines with different numbers of cores.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
     /// Trains on `train` and returns the [`History`](super::callbacks::History): every
     /// epoch's loss, metrics, validation values, learning rate and time. Allocates the
     /// batch buffers (and the validation workspace, if none was given) once.
@@ -565,6 +615,14 @@ where
         };
         let validation_ws = self.validation_ws.take().or(own_ws.as_deref_mut());
         let validation = self.validation.take();
+        let threads = match self.threads {
+            0 => crate::parallel::default_threads::<N, B>(),
+            n => n,
+        };
+        if threads > 1 {
+            let parallel = ParallelWorkspace::<N, B>::new_boxed(threads).map_err(|_| FitError::Threads { threads })?;
+            self.parallel = Some(parallel);
+        }
         let Some(fraction) = self.validation_split else {
             let steps = train.len().div_ceil(self.batch_size.max(1));
             let mut observer = super::progress::Progress::new(self.verbose, self.epochs, steps);
