@@ -328,7 +328,7 @@ fn conv<const C: usize, const H: usize, const W: usize, const OC: usize, const O
 }
 
 /// One Adam step of network `N` at batch `B` on one thread (a [`Workspace`]) and with the
-/// batch split over 1 and 2 threads ([`ParallelWorkspace`]): the speedup of every core,
+/// batch split over 1 thread and every core ([`ParallelWorkspace`]): the speedup of every core,
 /// and the cost of a thread where it does not pay (which sets `default_threads`).
 fn threads<N, const B: usize>(c: &mut Criterion, name: &str)
 where
@@ -343,13 +343,8 @@ where
     group.bench_function("workspace", |b| {
         b.iter(|| ws.train_step(&mut model, black_box(&x), &y, &CrossEntropyLoss, &mut *adam).unwrap())
     });
-    group.bench_function("workspace_half", |b| {
-        b.iter(|| ws.compute_gradients(&mut model, black_box(&x[..B / 2]), &y[..B / 2], &CrossEntropyLoss).unwrap())
-    });
-    group.bench_function("workspace_grads", |b| {
-        b.iter(|| ws.compute_gradients(&mut model, black_box(&x), &y, &CrossEntropyLoss).unwrap())
-    });
-    for threads in [1, 2] {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    for threads in if cores > 1 { vec![1, cores] } else { vec![1] } {
         let mut ws = ParallelWorkspace::<N, B>::new_boxed(threads).unwrap();
         group.bench_function(format!("parallel_{threads}"), |b| {
             b.iter(|| ws.train_step(&mut model, black_box(&x), &y, &CrossEntropyLoss, &mut *adam).unwrap())

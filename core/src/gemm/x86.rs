@@ -60,13 +60,23 @@ pub fn matmul_nt_avx2<const K: usize, const N: usize>(
     }
 }
 
-/// [`super::matmul`]: blocks of 4 rows by 16 columns (8 rows for strips of 8).
+/// Rows from which the AVX2 gradient products take blocks of 6 rows (12 of the 16 vector
+/// registers as accumulators) rather than 4: below, the rows left over after the blocks
+/// of 6 cost more than the larger blocks save (measured with `cargo bench --bench gemm`).
+const AVX2_ROWS_6: usize = 48;
+
+/// [`super::matmul`]: blocks of 6 rows by 16 columns for many rows, 4 for few (8 rows for
+/// strips of 8).
 #[target_feature(enable = "avx2,fma")]
 pub fn matmul_avx2<A: Flat, T: Flat>(start: Start<'_>, a: &[A], b: &[T], c: &mut [T]) {
-    broadcast::matmul::<Fused, A, T, 4, 8, 16, 8>(start, a, b, c)
+    if a.len() >= AVX2_ROWS_6 {
+        broadcast::matmul::<Fused, A, T, 6, 8, 16, 8>(start, a, b, c)
+    } else {
+        broadcast::matmul::<Fused, A, T, 4, 8, 16, 8>(start, a, b, c)
+    }
 }
 
-/// [`super::matmul_tn`]: blocks of 4 rows by 16 columns.
+/// [`super::matmul_tn`]: blocks of 6 rows by 16 columns for many rows of `C`, 4 for few.
 #[target_feature(enable = "avx2,fma")]
 pub fn matmul_tn_avx2<const N: usize, const K: usize>(
     start: Start<'_>,
@@ -74,7 +84,11 @@ pub fn matmul_tn_avx2<const N: usize, const K: usize>(
     b: &[[f32; K]],
     c: &mut [[f32; K]; N],
 ) {
-    outer::matmul_tn::<Fused, 16, 8, 4, N, K>(start, a, b, c)
+    if N >= AVX2_ROWS_6 {
+        outer::matmul_tn::<Fused, 16, 8, 6, N, K>(start, a, b, c)
+    } else {
+        outer::matmul_tn::<Fused, 16, 8, 4, N, K>(start, a, b, c)
+    }
 }
 
 /// Runs `f` inside a function compiled for AVX-512: where `f` is inlined (a closure called

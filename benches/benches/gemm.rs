@@ -1,0 +1,74 @@
+//! The three matrix products of a dense layer at the layer shapes of the benchmark MLPs,
+//! on every kernel set this processor runs (`portable`, `avx2`, `avx512`), in GFLOP/s
+//! (criterion's elements per second are floating-point operations, `2·rows·in·out`):
+//!
+//! - `forward`: `y = x Wᵀ + b` ([`matmul_nt_with`]);
+//! - `input_grad`: `dx = dy W` ([`matmul_with`]);
+//! - `weight_grad`: `dW = dyᵀ x` ([`matmul_tn_with`]).
+//!
+//! `benches/compare/compare.py` runs numpy's OpenBLAS, one thread, on the same shapes next
+//! to this bench and prints the ratios.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use staticnet::gemm::{Kernel, Start, matmul_nt_with, matmul_tn_with, matmul_with};
+use std::hint::black_box;
+
+/// Deterministic values in [-1, 1).
+fn filled<const R: usize, const C: usize>(seed: usize) -> Box<[[f32; C]; R]> {
+    let mut m: Box<[[f32; C]; R]> = staticnet::flat::boxed_zeroed();
+    for (i, row) in m.iter_mut().enumerate() {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = (((i * 31 + j * 17 + seed) % 101) as f32) / 50.5 - 1.0;
+        }
+    }
+    m
+}
+
+/// The three products of a layer from `K` inputs to `N` outputs on a batch of `R` rows.
+fn layer<const R: usize, const K: usize, const N: usize>(c: &mut Criterion) {
+    let x = filled::<R, K>(1);
+    let w = filled::<N, K>(2);
+    let dy = filled::<R, N>(3);
+    let bias = [0.5f32; N];
+    let mut y = filled::<R, N>(0);
+    let mut dx = filled::<R, K>(0);
+    let mut dw = filled::<N, K>(0);
+    let mut group = c.benchmark_group(format!("gemm/{R}x{K}x{N}"));
+    group.throughput(Throughput::Elements((2 * R * K * N) as u64));
+    for kernel in Kernel::available() {
+        let name = kernel.name();
+        group.bench_function(format!("forward/{name}"), |b| {
+            b.iter(|| matmul_nt_with(kernel, black_box(&x[..]), &w, &bias, &mut y[..]))
+        });
+        group.bench_function(format!("input_grad/{name}"), |b| {
+            b.iter(|| matmul_with(kernel, Start::Zero, black_box(&dy[..]), &w[..], &mut dx[..]))
+        });
+        group.bench_function(format!("weight_grad/{name}"), |b| {
+            b.iter(|| matmul_tn_with(kernel, Start::Zero, black_box(&dy[..]), &x[..], &mut dw))
+        });
+    }
+    group.finish();
+}
+
+fn shapes(c: &mut Criterion) {
+    // 784-128-10 at batch 32.
+    layer::<32, 784, 128>(c);
+    layer::<32, 128, 10>(c);
+    // 64-32-10 at batch 16.
+    layer::<16, 64, 32>(c);
+    layer::<16, 32, 10>(c);
+    // 784-512-512-10 at batch 128.
+    layer::<128, 784, 512>(c);
+    layer::<128, 512, 512>(c);
+    layer::<128, 512, 10>(c);
+}
+
+criterion_group! {
+    name = gemm;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(std::time::Duration::from_millis(200))
+        .measurement_time(std::time::Duration::from_millis(600));
+    targets = shapes
+}
+criterion_main!(gemm);
