@@ -34,6 +34,7 @@ pub mod model;
 pub mod model_file;
 pub mod optim;
 pub mod placement;
+pub mod quantize;
 pub mod regularize;
 pub mod schedule;
 #[cfg(feature = "std")]

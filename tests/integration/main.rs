@@ -23,6 +23,7 @@ mod network_in_macro_rules;
 mod optimizer_state;
 mod pytorch_aliases;
 mod pytorch_models;
+mod quantize;
 mod regularization;
 mod search;
 mod sequences;

@@ -1,0 +1,138 @@
+//! The int8 form of [`Conv2d`](crate::layers::Conv2d).
+
+use super::fold::{ChannelFold, quantize_bias, quantize_channel};
+use super::params::QuantParams;
+use super::requantize::Requantize;
+use crate::error::Error;
+use crate::layers::Conv2dParams;
+use crate::layers::conv2d::valid_columns;
+
+/// An int8 2-D convolution (the const parameters as [`Conv2d`](crate::layers::Conv2d)'s):
+/// weights per output channel symmetric int8, bias i32, i32 accumulation and fixed-point
+/// requantization (see [the module](super)):
+///
+/// `acc[o][i][j] = bias[o] + Σ_{c, u, v} weight[o][c][u][v] · (xpad[c][i·SH + u][j·SW + v] - input_zero_point)`,
+/// `y[o][i][j] = clamp(output_zero_point + requantize[o].apply(acc[o][i][j]), min, 127)`,
+///
+/// where the padding is real 0, the input code `input_zero_point`, so padded positions add
+/// nothing and are skipped. The loops run over output columns innermost, which the
+/// compiler vectorises; no column buffer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuantizedConv2d<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const OC: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+> {
+    /// `[out_channels, in_channels, kh, kw]` int8 weights.
+    pub weight: [[[[i8; KW]; KH]; C]; OC],
+    /// The real value of one weight step, per output channel.
+    pub weight_scale: [f32; OC],
+    /// i32 bias at scale `input_scale · weight_scale[o]`.
+    pub bias: [i32; OC],
+    /// `input_scale · weight_scale[o] / output_scale` in fixed point, per output channel.
+    pub requantize: [Requantize; OC],
+    /// The code of real 0 in the input.
+    pub input_zero_point: i32,
+    /// The code of real 0 in the output.
+    pub output_zero_point: i32,
+    /// The smallest output code: the output zero point with a fused ReLU, else -128.
+    pub min: i8,
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const OC: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+> QuantizedConv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>
+{
+    /// Every accumulator fits an i32 (as for [`QuantizedDense`](super::QuantizedDense)).
+    const ACCUMULATOR_FITS: () =
+        assert!(C * KH * KW * 127 * 255 < 1 << 30, "Conv2d: too large a window for int8 with an i32 accumulator");
+
+    /// Bytes of the int8 weights alone (a quarter of the f32 weights').
+    pub const WEIGHT_BYTES: usize = OC * C * KH * KW;
+
+    /// Quantizes the convolution `layer` with `params`, its output passed through `fold`
+    /// (a batch norm, or the identity) and, when `relu`, a ReLU, for inputs quantized by
+    /// `input` and outputs by `output`.
+    pub fn new(
+        layer: &'static str,
+        params: &Conv2dParams<C, OC, KH, KW>,
+        fold: &ChannelFold<OC>,
+        input: QuantParams,
+        output: QuantParams,
+        relu: bool,
+    ) -> Result<Self, Error> {
+        let () = Self::ACCUMULATOR_FITS;
+        let mut q = QuantizedConv2d {
+            weight: [[[[0; KW]; KH]; C]; OC],
+            weight_scale: [0.0; OC],
+            bias: [0; OC],
+            requantize: [Requantize { multiplier: 0, shift: 0 }; OC],
+            input_zero_point: input.zero_point,
+            output_zero_point: output.zero_point,
+            min: if relu { output.zero_point as i8 } else { i8::MIN },
+        };
+        for o in 0..OC {
+            let w = params.weight[o].as_flattened().as_flattened();
+            let scale = quantize_channel(w, fold.factor[o], q.weight[o].as_flattened_mut().as_flattened_mut());
+            let bias = fold.factor[o] * params.bias[o] + fold.shift[o];
+            q.weight_scale[o] = scale;
+            q.bias[o] = quantize_bias(layer, bias, input.scale, scale)?;
+            q.requantize[o] = Requantize::from_real(layer, input.scale as f64 * scale as f64 / output.scale as f64)?;
+        }
+        Ok(q)
+    }
+
+    /// `y` from `x`, one sample.
+    pub fn infer(&self, x: &[[[i8; W]; H]; C], y: &mut [[[i8; OW]; OH]; OC]) {
+        let zx = self.input_zero_point;
+        for (o, y_o) in y.iter_mut().enumerate() {
+            let mut acc = [[self.bias[o]; OW]; OH];
+            for (x_c, w_c) in x.iter().zip(&self.weight[o]) {
+                for (u, w_u) in w_c.iter().enumerate() {
+                    for (v, &w) in w_u.iter().enumerate() {
+                        let Some((j0, j1, start)) = valid_columns(v, PW, SW, W, OW) else { continue };
+                        let w = w as i32;
+                        for (i, acc_row) in acc.iter_mut().enumerate() {
+                            let Some(x_row) = (i * SH + u).checked_sub(PH).and_then(|h| x_c.get(h)) else { continue };
+                            let acc_row = &mut acc_row[j0..j1];
+                            if SW == 1 {
+                                for (a, &x) in acc_row.iter_mut().zip(&x_row[start..]) {
+                                    *a += w * (x as i32 - zx);
+                                }
+                            } else {
+                                for (a, &x) in acc_row.iter_mut().zip(x_row[start..].iter().step_by(SW)) {
+                                    *a += w * (x as i32 - zx);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for (y_row, acc_row) in y_o.iter_mut().zip(&acc) {
+                for (y, &a) in y_row.iter_mut().zip(acc_row) {
+                    *y = (self.output_zero_point + self.requantize[o].apply(a)).clamp(self.min as i32, 127) as i8;
+                }
+            }
+        }
+    }
+}
