@@ -95,7 +95,10 @@ fn reference_quantize(x: &[f32], scale: f32, zero_point: i32) -> Vec<i8> {
 }
 
 /// A dense layer: `acc[o] = bias[o] + Σ_k W[o][k] (x[k] - zx)`.
-fn reference_dense<const IN: usize, const OUT: usize>(q: &staticnet::quantize::QuantizedDense<IN, OUT>, x: &[i8]) -> Vec<i8> {
+fn reference_dense<const IN: usize, const OUT: usize>(
+    q: &staticnet::quantize::QuantizedDense<IN, OUT>,
+    x: &[i8],
+) -> Vec<i8> {
     assert_eq!(x.len(), IN);
     (0..OUT)
         .map(|o| {
@@ -130,7 +133,8 @@ fn reference_conv(
                 for ci in 0..c {
                     for u in 0..k {
                         for v in 0..k {
-                            let (r, s) = ((i * stride + u) as isize - pad as isize, (j * stride + v) as isize - pad as isize);
+                            let (r, s) =
+                                ((i * stride + u) as isize - pad as isize, (j * stride + v) as isize - pad as isize);
                             if r < 0 || s < 0 || r >= h as isize || s >= w as isize {
                                 continue;
                             }
@@ -153,7 +157,9 @@ fn reference_pool(x: &[i8], [c, h, w]: [usize; 3]) -> Vec<i8> {
         for i in 0..h / 2 {
             for j in 0..w / 2 {
                 let at = |r: usize, s: usize| x[(ci * h + r) * w + s];
-                y.push(at(2 * i, 2 * j).max(at(2 * i, 2 * j + 1)).max(at(2 * i + 1, 2 * j)).max(at(2 * i + 1, 2 * j + 1)));
+                y.push(
+                    at(2 * i, 2 * j).max(at(2 * i, 2 * j + 1)).max(at(2 * i + 1, 2 * j)).max(at(2 * i + 1, 2 * j + 1)),
+                );
             }
         }
     }
@@ -183,7 +189,10 @@ fn the_int8_mlp_matches_the_integer_reference_bit_for_bit() {
         let xq_array: [i8; 12] = xq.clone().try_into().unwrap();
         assert_eq!(q.infer_int8(&xq_array, &mut scratch), &y[..]);
         assert_eq!(scratch.fc1, &h[..]);
-        assert_eq!(q.predict(&x, &mut scratch).map(f32::to_bits), logits.iter().map(|v| v.to_bits()).collect::<Vec<_>>()[..]);
+        assert_eq!(
+            q.predict(&x, &mut scratch).map(f32::to_bits),
+            logits.iter().map(|v| v.to_bits()).collect::<Vec<_>>()[..]
+        );
     }
     // The fused ReLU clamps (at its zero point, -128) and the test inputs reach the edges.
     assert_eq!(q.fc1.min as i32, q.fc1.output_zero_point);
@@ -230,7 +239,10 @@ fn the_int8_cnn_matches_the_integer_reference_bit_for_bit() {
         assert_eq!(scratch.pool1.as_flattened().as_flattened(), &p1[..]);
         assert_eq!(scratch.relu2.as_flattened().as_flattened(), &r2[..]);
         let logits = dequantize(&y, q.output.scale, q.output.zero_point);
-        assert_eq!(q.predict(&x, &mut scratch).map(f32::to_bits), logits.iter().map(|v| v.to_bits()).collect::<Vec<_>>()[..]);
+        assert_eq!(
+            q.predict(&x, &mut scratch).map(f32::to_bits),
+            logits.iter().map(|v| v.to_bits()).collect::<Vec<_>>()[..]
+        );
     }
     // The second convolution has no fused ReLU (dropout comes between): its clamp is -128,
     // and the ReLU on its own clamps at the zero point.
@@ -300,7 +312,9 @@ fn bad_calibration_and_weights_are_errors() {
     let mut broken = model.clone();
     broken.params.fc2.weight[1][2] = f32::NAN;
     let err = QMlp::quantize(&broken, &samples::<12>(16, 5)).unwrap_err();
-    assert!(matches!(err, Error::NonFiniteParameter { block: "params", index, value } if index == 16 * 12 + 16 + 16 + 2 && value.is_nan()));
+    assert!(
+        matches!(err, Error::NonFiniteParameter { block: "params", index, value } if index == 16 * 12 + 16 + 16 + 2 && value.is_nan())
+    );
 
     let mut broken = cnn_model(17);
     broken.state.bn1.running_var[2] = f32::INFINITY;

@@ -15,8 +15,10 @@ use crate::layers::conv2d::valid_columns;
 /// `y[o][i][j] = clamp(output_zero_point + requantize[o].apply(acc[o][i][j]), min, 127)`,
 ///
 /// where the padding is real 0, the input code `input_zero_point`, so padded positions add
-/// nothing and are skipped. The loops run over output columns innermost, which the
-/// compiler vectorises; no column buffer.
+/// nothing. As the f32 layer, the windows of one sample are copied into a column buffer
+/// (`x - input_zero_point` as i16, 0 in the padding) and the convolution becomes a matrix
+/// product, accumulated one row of the buffer at a time over all output pixels, a loop the
+/// compiler vectorises for the widest vectors the processor has.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QuantizedConv2d<
     const C: usize,
@@ -102,37 +104,89 @@ impl<
         Ok(q)
     }
 
-    /// `y` from `x`, one sample.
-    pub fn infer(&self, x: &[[[i8; W]; H]; C], y: &mut [[[i8; OW]; OH]; OC]) {
-        let zx = self.input_zero_point;
-        for (o, y_o) in y.iter_mut().enumerate() {
-            let mut acc = [[self.bias[o]; OW]; OH];
-            for (x_c, w_c) in x.iter().zip(&self.weight[o]) {
-                for (u, w_u) in w_c.iter().enumerate() {
-                    for (v, &w) in w_u.iter().enumerate() {
-                        let Some((j0, j1, start)) = valid_columns(v, PW, SW, W, OW) else { continue };
-                        let w = w as i32;
-                        for (i, acc_row) in acc.iter_mut().enumerate() {
-                            let Some(x_row) = (i * SH + u).checked_sub(PH).and_then(|h| x_c.get(h)) else { continue };
-                            let acc_row = &mut acc_row[j0..j1];
-                            if SW == 1 {
-                                for (a, &x) in acc_row.iter_mut().zip(&x_row[start..]) {
-                                    *a += w * (x as i32 - zx);
-                                }
-                            } else {
-                                for (a, &x) in acc_row.iter_mut().zip(x_row[start..].iter().step_by(SW)) {
-                                    *a += w * (x as i32 - zx);
-                                }
+    /// `y` from `x`, one sample, through `scratch`'s column buffer.
+    pub fn infer(
+        &self,
+        x: &[[[i8; W]; H]; C],
+        y: &mut [[[i8; OW]; OH]; OC],
+        scratch: &mut QuantizedConv2dScratch<C, KH, KW, OH, OW>,
+    ) {
+        crate::gemm::vectorised(
+            #[inline(always)]
+            || self.infer_inlined(x, y, scratch),
+        )
+    }
+
+    /// [`QuantizedConv2d::infer`]'s body, inlined into each instruction set's copy.
+    #[inline(always)]
+    fn infer_inlined(
+        &self,
+        x: &[[[i8; W]; H]; C],
+        y: &mut [[[i8; OW]; OH]; OC],
+        scratch: &mut QuantizedConv2dScratch<C, KH, KW, OH, OW>,
+    ) {
+        {
+            self.im2col(x, &mut scratch.columns);
+            let columns = scratch.columns.as_flattened().as_flattened().as_flattened().as_flattened();
+            for (o, y_o) in y.iter_mut().enumerate() {
+                // acc = bias + Σ_k W[o][k] · columns[k]: one row of columns at a time, a
+                // loop over the pixels that the compiler vectorises.
+                let mut acc = [[self.bias[o]; OW]; OH];
+                let acc = acc.as_flattened_mut();
+                for (&w, row) in self.weight[o].as_flattened().as_flattened().iter().zip(columns.chunks_exact(OH * OW))
+                {
+                    for (a, &c) in acc.iter_mut().zip(row) {
+                        *a += w as i32 * c as i32;
+                    }
+                }
+                let (r, z, min) = (self.requantize[o], self.output_zero_point, self.min as i32);
+                for (y, &a) in y_o.as_flattened_mut().iter_mut().zip(acc.iter()) {
+                    *y = (z + r.apply(a)).clamp(min, 127) as i8;
+                }
+            }
+        }
+    }
+
+    /// `col[c][u][v][i][j] = x[c][i·SH + u - PH][j·SW + v - PW] - input_zero_point`, 0 in
+    /// the padding (real 0).
+    #[inline(always)]
+    fn im2col(&self, x: &[[[i8; W]; H]; C], col: &mut [[[[[i16; OW]; OH]; KW]; KH]; C]) {
+        let centre = |x: i8| (x as i32 - self.input_zero_point) as i16;
+        for (x_c, col_c) in x.iter().zip(col.iter_mut()) {
+            for (u, col_u) in col_c.iter_mut().enumerate() {
+                for (v, col_v) in col_u.iter_mut().enumerate() {
+                    let cols = valid_columns(v, PW, SW, W, OW);
+                    for (i, row) in col_v.iter_mut().enumerate() {
+                        let source = (i * SH + u).checked_sub(PH).and_then(|h| x_c.get(h));
+                        // A whole-row store of a known size (inline vector stores, where
+                        // `fill` on the few padded columns would call memset).
+                        *row = [0; OW];
+                        let (Some(x_row), Some((j0, j1, start))) = (source, cols) else { continue };
+                        if SW == 1 {
+                            for (dst, &src) in row[j0..j1].iter_mut().zip(&x_row[start..]) {
+                                *dst = centre(src);
+                            }
+                        } else {
+                            for (dst, &src) in row[j0..j1].iter_mut().zip(x_row[start..].iter().step_by(SW)) {
+                                *dst = centre(src);
                             }
                         }
                     }
                 }
             }
-            for (y_row, acc_row) in y_o.iter_mut().zip(&acc) {
-                for (y, &a) in y_row.iter_mut().zip(acc_row) {
-                    *y = (self.output_zero_point + self.requantize[o].apply(a)).clamp(self.min as i32, 127) as i8;
-                }
-            }
         }
     }
+}
+
+/// The memory of a [`QuantizedConv2d`] pass: one sample's columns
+/// `x - input_zero_point` as i16 (`C·KH·KW·OH·OW` values).
+pub struct QuantizedConv2dScratch<const C: usize, const KH: usize, const KW: usize, const OH: usize, const OW: usize> {
+    /// `columns[c][u][v][i][j] = xpad[c][i·SH + u][j·SW + v] - input_zero_point`.
+    pub columns: [[[[[i16; OW]; OH]; KW]; KH]; C],
+}
+
+// SAFETY: an array of integers, for which all-zero bytes are valid.
+unsafe impl<const C: usize, const KH: usize, const KW: usize, const OH: usize, const OW: usize> crate::Zeroable
+    for QuantizedConv2dScratch<C, KH, KW, OH, OW>
+{
 }

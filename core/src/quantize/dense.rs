@@ -12,8 +12,9 @@ use crate::layers::DenseParams;
 /// `acc[o] = bias[o] + Σ_k weight[o][k] · (x[k] - input_zero_point)`,
 /// `y[o] = clamp(output_zero_point + requantize[o].apply(acc[o]), min, 127)`.
 ///
-/// The kernel computes the sum as `Σ W·x - input_zero_point · Σ W` (the second term kept
-/// per row), an i8 dot product the compiler vectorises.
+/// The kernel widens `x - input_zero_point` to i16 once per sample (it lies in
+/// `-255..=255`), then takes each row's dot product with it, which the compiler vectorises
+/// into multiply-adds of i16 pairs (`pmaddwd`), for the widest vectors the processor has.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct QuantizedDense<const IN: usize, const OUT: usize> {
     /// `[out, in]` int8 weights.
@@ -30,13 +31,12 @@ pub struct QuantizedDense<const IN: usize, const OUT: usize> {
     pub output_zero_point: i32,
     /// The smallest output code: the output zero point with a fused ReLU, else -128.
     pub min: i8,
-    /// `Σ_k weight[o][k]`.
-    weight_sums: [i32; OUT],
 }
 
 impl<const IN: usize, const OUT: usize> QuantizedDense<IN, OUT> {
     /// Every accumulator fits an i32: `|bias| < 2^30` and `|Σ W·(x - z)| <= IN · 127 · 255`.
-    const ACCUMULATOR_FITS: () = assert!(IN * 127 * 255 < 1 << 30, "Dense: too many inputs for int8 with an i32 accumulator");
+    const ACCUMULATOR_FITS: () =
+        assert!(IN * 127 * 255 < 1 << 30, "Dense: too many inputs for int8 with an i32 accumulator");
 
     /// Quantizes the layer `layer` with `params`, its output passed through `fold` (a
     /// batch norm, or the identity) and, when `relu`, a ReLU, for inputs quantized by
@@ -58,7 +58,6 @@ impl<const IN: usize, const OUT: usize> QuantizedDense<IN, OUT> {
             input_zero_point: input.zero_point,
             output_zero_point: output.zero_point,
             min: if relu { output.zero_point as i8 } else { i8::MIN },
-            weight_sums: [0; OUT],
         };
         for o in 0..OUT {
             let scale = quantize_channel(&params.weight[o], fold.factor[o], &mut q.weight[o]);
@@ -66,17 +65,32 @@ impl<const IN: usize, const OUT: usize> QuantizedDense<IN, OUT> {
             q.weight_scale[o] = scale;
             q.bias[o] = quantize_bias(layer, bias, input.scale, scale)?;
             q.requantize[o] = Requantize::from_real(layer, input.scale as f64 * scale as f64 / output.scale as f64)?;
-            q.weight_sums[o] = q.weight[o].iter().map(|&w| w as i32).sum();
         }
         Ok(q)
     }
 
-    /// `y` from the `IN` int8 values of `x`.
+    /// `y` from the `IN` int8 values of `x` (a shorter `x` counts as padded with its zero
+    /// point).
     pub fn infer(&self, x: &[i8], y: &mut [i8; OUT]) {
-        for (o, y) in y.iter_mut().enumerate() {
-            let dot: i32 = self.weight[o].iter().zip(x).map(|(&w, &x)| w as i32 * x as i32).sum();
-            let acc = self.bias[o] + dot - self.input_zero_point * self.weight_sums[o];
-            *y = (self.output_zero_point + self.requantize[o].apply(acc)).clamp(self.min as i32, 127) as i8;
+        crate::gemm::vectorised(
+            #[inline(always)]
+            || self.infer_inlined(x, y),
+        )
+    }
+
+    /// [`QuantizedDense::infer`]'s body, inlined into each instruction set's copy.
+    #[inline(always)]
+    fn infer_inlined(&self, x: &[i8], y: &mut [i8; OUT]) {
+        {
+            let mut centred = [0i16; IN];
+            for (c, &x) in centred.iter_mut().zip(x) {
+                *c = (x as i32 - self.input_zero_point) as i16;
+            }
+            for (o, y) in y.iter_mut().enumerate() {
+                let dot: i32 = self.weight[o].iter().zip(&centred).map(|(&w, &x)| w as i16 as i32 * x as i32).sum();
+                let acc = self.bias[o] + dot;
+                *y = (self.output_zero_point + self.requantize[o].apply(acc)).clamp(self.min as i32, 127) as i8;
+            }
         }
     }
 

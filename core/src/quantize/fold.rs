@@ -92,6 +92,9 @@ mod tests {
         assert_eq!(fold.factor, [1.0, 2.0]);
         assert_eq!(fold.shift, [-0.5, 4.0]);
         state.running_var[1] = -1.0;
-        assert!(matches!(ChannelFold::batch_norm("bn", &params, &state, 1e-5), Err(Error::NotQuantizable { layer: "bn", .. })));
+        assert!(matches!(
+            ChannelFold::batch_norm("bn", &params, &state, 1e-5),
+            Err(Error::NotQuantizable { layer: "bn", .. })
+        ));
     }
 }

@@ -35,16 +35,26 @@ impl<
     const OW: usize,
 > QuantizedMaxPool2d<C, H, W, KH, KW, SH, SW, PH, PW, OH, OW>
 {
-    /// `y` from `x`, one sample.
+    /// `y` from `x`, one sample: the maximum over each window's rows first (a loop over
+    /// whole rows, which vectorises), then over its columns.
     pub fn infer(&self, x: &[[[i8; W]; H]; C], y: &mut [[[i8; OW]; OH]; C]) {
-        for (x, y) in x.iter().zip(y.iter_mut()) {
-            for (i, y) in y.iter_mut().enumerate() {
-                let rows = x.get(window(i, SH, PH, KH, H)).unwrap_or(&[]);
-                for (j, y) in y.iter_mut().enumerate() {
-                    let cols = window(j, SW, PW, KW, W);
-                    *y = rows.iter().flat_map(|row| &row[cols.clone()]).fold(i8::MIN, |m, &v| m.max(v));
+        crate::gemm::vectorised(
+            #[inline(always)]
+            || {
+                for (x, y) in x.iter().zip(y.iter_mut()) {
+                    for (i, y) in y.iter_mut().enumerate() {
+                        let mut rows = [i8::MIN; W];
+                        for row in x.get(window(i, SH, PH, KH, H)).unwrap_or(&[]) {
+                            for (m, &v) in rows.iter_mut().zip(row) {
+                                *m = (*m).max(v);
+                            }
+                        }
+                        for (j, y) in y.iter_mut().enumerate() {
+                            *y = rows[window(j, SW, PW, KW, W)].iter().fold(i8::MIN, |m, &v| m.max(v));
+                        }
+                    }
                 }
-            }
-        }
+            },
+        )
     }
 }

@@ -49,7 +49,7 @@ mod relu;
 mod requantize;
 mod sample;
 
-pub use conv2d::QuantizedConv2d;
+pub use conv2d::{QuantizedConv2d, QuantizedConv2dScratch};
 pub use dense::QuantizedDense;
 pub use fold::ChannelFold;
 pub use max_pool2d::QuantizedMaxPool2d;

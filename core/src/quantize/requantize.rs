@@ -61,13 +61,15 @@ impl Requantize {
         // SaturatingRoundingDoublingHighMul: x · m / 2^31 nudged by ±1/2 (just under 1/2
         // below zero), then truncated toward zero, as gemmlowp's division.
         let ab = x * self.multiplier as i64;
-        let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
-        let high = (ab + nudge) / (1i64 << 31);
+        let nudged = ab + if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
+        // Division by 2^31 truncating toward zero, with shifts only (so that it vectorises):
+        // add 2^31 - 1 to negative values before the arithmetic shift.
+        let high = (nudged + ((nudged >> 63) & ((1i64 << 31) - 1))) >> 31;
         // RoundingDivideByPOT: arithmetic shift, plus one when the remainder is above half
         // (at least half for negative values).
         let mask = (1i64 << right) - 1;
         let remainder = high & mask;
-        let threshold = (mask >> 1) + i64::from(high < 0);
+        let threshold = (mask >> 1) + ((high >> 63) & 1);
         let y = (high >> right) + i64::from(remainder > threshold);
         y.clamp(i32::MIN as i64, i32::MAX as i64) as i32
     }

@@ -75,7 +75,10 @@ fn plan(layers: &[Layer]) -> Result<Vec<Step>, (String, &'static str)> {
             Kind::Activation(Activation::Relu) => steps.push(Step::Relu(k)),
             Kind::Flatten | Kind::Dropout(_) | Kind::Activation(Activation::Identity) => {}
             Kind::BatchNorm(_) => {
-                return Err((layer.field.to_string(), "a batch norm has an int8 form only right after Dense or Conv2d"));
+                return Err((
+                    layer.field.to_string(),
+                    "a batch norm has an int8 form only right after Dense or Conv2d",
+                ));
             }
             _ => {
                 return Err((
@@ -143,7 +146,13 @@ fn step_type(layers: &[Layer], step: &Step) -> TokenStream {
     }
 }
 
-fn companion(vis: &syn::Visibility, name: &Ident, layers: &[Layer], types: &[TokenStream], steps: &[Step]) -> TokenStream {
+fn companion(
+    vis: &syn::Visibility,
+    name: &Ident,
+    layers: &[Layer],
+    types: &[TokenStream],
+    steps: &[Step],
+) -> TokenStream {
     let int8 = format_ident!("{}Int8", name);
     let scratch = format_ident!("{}Int8Scratch", name);
     let q = quote!(::staticnet::quantize);
@@ -185,9 +194,26 @@ fn companion(vis: &syn::Visibility, name: &Ident, layers: &[Layer], types: &[Tok
             Kind::Activation(_) => {
                 quote!(self.#field.infer(#q::Int8Sample::as_values(#x), #q::Int8Sample::as_values_mut(&mut scratch.#field));)
             }
+            Kind::Conv2d(_) => {
+                let columns = format_ident!("c_{}", field);
+                quote!(self.#field.infer(#x, &mut scratch.#field, &mut scratch.#columns);)
+            }
             _ => quote!(self.#field.infer(#x, &mut scratch.#field);),
         }
     });
+    // A column buffer per convolution.
+    let (column_fields, column_types): (Vec<Ident>, Vec<TokenStream>) = steps
+        .iter()
+        .filter_map(|s| match &layers[s.layer()].kind {
+            Kind::Conv2d(c) => {
+                let ([ic, _, _], [_, oh, ow], [kh, kw]) = (c.input, c.output, c.kernel);
+                let ty = quote!(#q::QuantizedConv2dScratch<#ic, #kh, #kw, #oh, #ow>);
+                Some((format_ident!("c_{}", layers[s.layer()].field), ty))
+            }
+            _ => None,
+        })
+        .unzip();
+    let column_docs = column_fields.iter().map(|f| format!("The column buffer of `{}`.", &f.to_string()[2..]));
 
     // Calibration: every f32 layer on one sample at a time, its output observed where a
     // step ends.
@@ -243,16 +269,20 @@ fn companion(vis: &syn::Visibility, name: &Ident, layers: &[Layer], types: &[Tok
             Step::Relu(_) => quote!(let #field = #q::QuantizedRelu { zero_point: current.zero_point as i8 };),
         }
     });
-    let weight_bytes = steps.iter().zip(&step_types).filter(|(s, _)| matches!(s, Step::Affine { .. })).map(|(_, ty)| {
-        quote!(+ <#ty>::WEIGHT_BYTES)
-    });
+    let weight_bytes = steps
+        .iter()
+        .zip(&step_types)
+        .filter(|(s, _)| matches!(s, Step::Affine { .. }))
+        .map(|(_, ty)| quote!(+ <#ty>::WEIGHT_BYTES));
 
     let int8_doc = format!(
         "The int8 form of [`{name}`], for inference only, built by [`{name}::quantize`]: f32 samples are \
          quantized at the input, every layer runs on int8 codes with i32 accumulators, and the output \
          is dequantized (see `staticnet::quantize`)."
     );
-    let scratch_doc = format!("The int8 activations of one pass of [`{int8}`], a buffer per layer output.");
+    let scratch_doc = format!(
+        "The memory of one pass of [`{int8}`]: an int8 buffer per layer output and a column buffer per convolution."
+    );
     let quantize_doc = format!(
         "Quantizes `model` to int8 ([`{int8}`]), with activation ranges calibrated on `calibration` \
          (each tensor's minimum and maximum over the samples, run through the f32 layers one at a time). \
@@ -276,11 +306,16 @@ fn companion(vis: &syn::Visibility, name: &Ident, layers: &[Layer], types: &[Tok
         #[doc = #scratch_doc]
         #vis struct #scratch {
             #( #[doc = #buffer_docs] pub #fields: #outputs, )*
+            #( #[doc = #column_docs] pub #column_fields: #column_types, )*
         }
 
-        // SAFETY: every field is an array of i8, for which all-zero bytes are valid.
+        // SAFETY: every field is `Zeroable`, as the where clause requires.
         #[automatically_derived]
-        unsafe impl ::staticnet::Zeroable for #scratch {}
+        unsafe impl ::staticnet::Zeroable for #scratch
+        where
+            #( #outputs: ::staticnet::Zeroable, )*
+            #( #column_types: ::staticnet::Zeroable, )*
+        {}
 
         #[automatically_derived]
         impl #int8 {
