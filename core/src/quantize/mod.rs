@@ -17,13 +17,20 @@
 //!   fixed-point multiplier): `M = scale_x · scale_w[o] / scale_y = m · 2^(shift - 31)`
 //!   with `m` an i32 in `[2^30, 2^31)`, and
 //!   `q_y = clamp(zero_point_y + round(acc · m · 2^shift / 2^31), lo, 127)`, rounded as
-//!   gemmlowp (`SaturatingRoundingDoublingHighMul` then `RoundingDivideByPOT`, both to
-//!   nearest with ties away from zero). A ReLU that follows is fused as `lo = zero_point_y`
-//!   (otherwise `lo = -128`).
+//!   gemmlowp and TFLite (`SaturatingRoundingDoublingHighMul`, to nearest with ties toward
+//!   +∞, then `RoundingDivideByPOT`, to nearest with ties away from zero). A ReLU that
+//!   follows is fused as `lo = zero_point_y` (otherwise `lo = -128`).
 //!
 //! Everything after the input quantization is integer arithmetic, so the int8 outputs
-//! are bit-identical on every platform. Only the quantization of the f32 input and the
-//! dequantization of the logits use floating point.
+//! are bit-identical on every platform and instruction set (the kernels are plain Rust,
+//! compiled for the widest vectors [`Kernel::active`](crate::gemm::Kernel::active) allows).
+//! Only the quantization of the f32 input and the dequantization of the logits use
+//! floating point.
+//!
+//! Where staticnet differs: PyTorch's fbgemm backend quantizes activations to unsigned
+//! `quint8` (`0..=255`, often with `reduce_range`); staticnet uses signed int8 with a zero
+//! point, as TFLite, which is the same map shifted by 128. Calibration is one pass of
+//! minimum and maximum (PyTorch's `MinMaxObserver`), no histogram observer.
 //!
 //! # Layers
 //!
