@@ -286,7 +286,9 @@ fn companion(
     let quantize_doc = format!(
         "Quantizes `model` to int8 ([`{int8}`]), with activation ranges calibrated on `calibration` \
          (each tensor's minimum and maximum over the samples, run through the f32 layers one at a time). \
-         Batch norms are folded into the layer before them and ReLUs fused. Errors: \
+         Batch norms are folded into the layer before them and ReLUs fused. It allocates nothing: \
+         one sample's f32 output and scratch of every layer, and the int8 model it returns, live on \
+         the stack (call it on a thread with room for them, or on the host). Errors: \
          `EmptyCalibration` for no samples, `NonFiniteInput` for a NaN or infinity in a sample, \
          `NonFiniteParameter` in the model, `NonFiniteActivation` in a layer's output, `NotQuantizable` \
          for ranges or scales int8 cannot represent."
