@@ -44,6 +44,26 @@ network! {
     }
 }
 
+network! {
+    /// A dense layer with a batch norm to fold, then a ReLU.
+    struct QDenseBn {
+        input: [12],
+        fc1: Dense(16),
+        bn: BatchNorm,
+        Relu,
+        fc2: Dense(3),
+    }
+}
+
+network! {
+    /// No layer with weights: nothing to quantize.
+    struct QNoWeights {
+        input: [6],
+        Relu,
+        drop: Dropout(0.5),
+    }
+}
+
 fn samples<const N: usize>(seed: u64, n: usize) -> Vec<[f32; N]> {
     let mut rng = SmallRng::seed_from_u64(seed);
     (0..n).map(|_| core::array::from_fn(|_| rng.random_range(-1.0..2.0))).collect()
@@ -296,6 +316,20 @@ fn the_int8_networks_stay_close_to_the_f32_ones() {
     let tests: Vec<_> = samples::<162>(14, 100).iter().map(image).collect();
     let error = relative_error(&model, &q, &mut staticnet::flat::zeroed(), &tests);
     assert!(error < 0.05, "cnn: {error}");
+
+    // A batch norm after a dense layer folds as after a convolution.
+    let mut model = Model::<QDenseBn>::new(15);
+    let mut rng = SmallRng::seed_from_u64(16);
+    for c in 0..16 {
+        model.params.bn.weight[c] = rng.random_range(0.5..2.0);
+        model.params.bn.bias[c] = rng.random_range(-0.5..0.5);
+        model.state.bn.running_mean[c] = rng.random_range(-0.3..0.3);
+        model.state.bn.running_var[c] = rng.random_range(0.2..3.0);
+    }
+    let q = QDenseBn::quantize(&model, &samples::<12>(17, 200)).unwrap();
+    let error = relative_error(&model, &q, &mut staticnet::flat::zeroed(), &samples::<12>(18, 100));
+    assert!(error < 0.03, "dense + batch norm: {error}");
+    assert_eq!(q.fc1.min as i32, q.fc1.output_zero_point);
 }
 
 // ---- Bad input ----
@@ -335,6 +369,8 @@ fn a_network_without_an_int8_form_says_which_layer() {
     let err = QSeq::quantize(&model, &[[[0.5; 3]; 5]]).unwrap_err();
     assert!(matches!(err, Error::NotQuantizable { layer: "lstm", .. }), "{err:?}");
     assert!(err.to_string().starts_with("layer `lstm` cannot be quantized: it has no int8 form"), "{err}");
+    let err = QNoWeights::quantize(&Model::new(20), &[[1.0; 6]]).unwrap_err();
+    assert!(matches!(err, Error::NotQuantizable { why, .. } if why.contains("no Dense or Conv2d")), "{err:?}");
 }
 
 #[test]
