@@ -1,10 +1,10 @@
 //! The int8 companion of a network: `NetInt8` (its int8 layers and the input and output
-//! quantization), `NetInt8Scratch` (an int8 buffer per layer output) and
-//! `Net::quantize(&model, calibration)`, which calibrates the activation ranges with the
-//! f32 layers and quantizes each layer. A batch norm right after a `Dense` or `Conv2d` is
-//! folded into it, a ReLU after them (or after the batch norm) fused into its clamp;
-//! `Flatten`, `Dropout` and `Identity` are views. A network with any other layer gets a
-//! `quantize` that returns `Error::NotQuantizable` naming it.
+//! quantization), `NetInt8Scratch` (an int8 buffer per layer output, a column buffer per
+//! convolution) and `Net::quantize(&model, calibration)`, which calibrates the activation
+//! ranges with the f32 layers and quantizes each layer. A batch norm right after a `Dense`
+//! or `Conv2d` is folded into it, a ReLU after them (or after the batch norm) fused into its
+//! clamp; `Flatten`, `Dropout` and `Identity` are views. A network with any other layer
+//! gets a `quantize` that returns `Error::NotQuantizable` naming it.
 
 use crate::desc::{Activation, Kind, Layer, Shape, Width};
 use proc_macro2::{Ident, TokenStream};
