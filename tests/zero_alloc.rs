@@ -363,3 +363,42 @@ fn recurrent_training_and_streaming_allocate_nothing() {
     assert!(last < first, "the steps did train: {first} -> {last}");
     assert!(carry.h.iter().any(|&h| h != 0.0), "the stream moved");
 }
+
+network! {
+    /// A CNN with an int8 form: batch norm folded, ReLUs fused, pooling and flattening.
+    struct QuantizableCnn {
+        input: [1, 12, 12],
+        conv1: Conv2d(4, kernel_size = 3, padding = 1),
+        bn1: BatchNorm,
+        Relu,
+        pool1: MaxPool2d(2),
+        flat: Flatten,
+        fc1: Dense(16),
+        Relu,
+        fc2: Dense(10),
+    }
+}
+
+#[test]
+fn quantizing_and_int8_inference_allocate_nothing() {
+    use staticnet::quantize::QuantizedNetwork;
+    let mlp = Model::<Mlp>::new_boxed(1);
+    let cnn = Model::<QuantizableCnn>::new_boxed(2);
+    let rows: Vec<[f32; 784]> = (0..4).map(|r| core::array::from_fn(|i| ((i * 7 + r) % 13) as f32 / 13.0)).collect();
+    let images: Vec<[[[f32; 12]; 12]; 1]> =
+        (0..4).map(|r| [core::array::from_fn(|i| core::array::from_fn(|j| ((i * j + r) % 7) as f32 / 7.0))]).collect();
+    let mut mlp_scratch: Box<MlpInt8Scratch> = staticnet::flat::boxed_zeroed();
+    let mut cnn_scratch: Box<QuantizableCnnInt8Scratch> = staticnet::flat::boxed_zeroed();
+    let (allocations, bytes, predicted) = count(|| {
+        let mlp_int8 = Mlp::quantize(&mlp, &rows).unwrap();
+        let cnn_int8 = QuantizableCnn::quantize(&cnn, &images).unwrap();
+        let mut predicted = 0;
+        for (row, image) in rows.iter().zip(&images) {
+            predicted += argmax(&mlp_int8.predict(row, &mut mlp_scratch));
+            predicted += argmax(&cnn_int8.predict(image, &mut cnn_scratch));
+        }
+        predicted
+    });
+    assert_eq!((allocations, bytes), (0, 0), "quantizing or int8 inference allocated");
+    std::hint::black_box(predicted);
+}

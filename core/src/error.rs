@@ -119,6 +119,34 @@ pub enum Error {
         /// Why, as a plain phrase ("k-fold needs 2 <= k <= samples").
         what: &'static str,
     },
+    /// Quantization was given no calibration samples.
+    EmptyCalibration,
+    /// A parameter or state value (running statistic) of a model being quantized is NaN
+    /// or infinite.
+    NonFiniteParameter {
+        /// `"params"` or `"state"`: the block holding it.
+        block: &'static str,
+        /// The position in that flat block.
+        index: usize,
+        /// The value found.
+        value: f32,
+    },
+    /// A layer's output came out NaN or infinite on a calibration sample.
+    NonFiniteActivation {
+        /// The layer.
+        layer: &'static str,
+        /// The calibration sample.
+        row: usize,
+        /// The value found.
+        value: f32,
+    },
+    /// A layer that has no int8 form, or values int8 cannot represent.
+    NotQuantizable {
+        /// The layer.
+        layer: &'static str,
+        /// Why, as a plain phrase.
+        why: &'static str,
+    },
 }
 
 impl Error {
@@ -191,6 +219,14 @@ impl fmt::Display for Error {
                 write!(f, "sample index {index} is out of range for a data set of {len} samples")
             }
             Error::BadSplit { len, what } => write!(f, "cannot split {len} samples: {what}"),
+            Error::EmptyCalibration => write!(f, "quantization needs at least one calibration sample"),
+            Error::NonFiniteParameter { block, index, value } => {
+                write!(f, "{block} value {index} is {value}: a model with NaN or infinity cannot be quantized")
+            }
+            Error::NonFiniteActivation { layer, row, value } => {
+                write!(f, "layer `{layer}` output {value} on calibration sample {row}")
+            }
+            Error::NotQuantizable { layer, why } => write!(f, "layer `{layer}` cannot be quantized: {why}"),
         }
     }
 }

@@ -198,6 +198,10 @@ unsafe impl Flat for () {
 // SAFETY: zero is valid for every integer.
 unsafe impl Zeroable for u8 {}
 // SAFETY: zero is valid for every integer.
+unsafe impl Zeroable for i8 {}
+// SAFETY: zero is valid for every integer.
+unsafe impl Zeroable for i32 {}
+// SAFETY: zero is valid for every integer.
 unsafe impl Zeroable for u32 {}
 // SAFETY: zero is valid for every integer.
 unsafe impl Zeroable for u64 {}

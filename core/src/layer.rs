@@ -1,6 +1,8 @@
 //! The two halves of a layer: [`Forward`], what inference needs, and [`Layer`], what
 //! training adds. Every built-in layer and every generated network implements both; a
-//! layer that cannot train (an int8 layer) implements [`Forward`] alone.
+//! layer that cannot train implements [`Forward`] alone. (Int8 layers, whose samples are
+//! i8 codes rather than f32 blocks, have their own kernels in
+//! [`quantize`](crate::quantize), run by the generated int8 networks.)
 
 use crate::flat::{Flat, Zeroable};
 use crate::gemm::Start;

@@ -36,6 +36,7 @@ pub mod optim;
 #[cfg(feature = "std")]
 pub mod parallel;
 pub mod placement;
+pub mod quantize;
 pub mod regularize;
 pub mod schedule;
 #[cfg(feature = "std")]

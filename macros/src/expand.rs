@@ -3,6 +3,7 @@
 //! inference) and in reverse (backward), in the buffers the memory plan assigns.
 
 pub mod layer;
+pub mod quantized;
 
 use crate::desc::Layer;
 use crate::plan::{Plan, Slot, Step, Traits};
@@ -60,9 +61,11 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
         let doc = format!("The layers of residual block `{}` of [`{name}`].", n.name);
         expand(&[syn::parse_quote!(#[doc = #doc])], vis, &n.name, &n.layers)
     });
+    let quantized = quantized::expand(vis, name, layers, &types);
 
     quote! {
         #(#nested)*
+        #quantized
 
         #(#attrs)*
         #[derive(Clone, Debug)]

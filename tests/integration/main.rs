@@ -24,6 +24,7 @@ mod optimizer_state;
 mod parallel;
 mod pytorch_aliases;
 mod pytorch_models;
+mod quantize;
 mod regularization;
 mod search;
 mod sequences;

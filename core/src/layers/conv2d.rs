@@ -389,7 +389,13 @@ impl<
 /// For kernel column `v`: the output columns `j0..j1` whose input column
 /// `j·SW + v - PW` lies in `0..W`, and the input column of `j0`; `None` when there are none.
 #[inline(always)]
-fn valid_columns(v: usize, pad: usize, stride: usize, width: usize, out: usize) -> Option<(usize, usize, usize)> {
+pub(crate) fn valid_columns(
+    v: usize,
+    pad: usize,
+    stride: usize,
+    width: usize,
+    out: usize,
+) -> Option<(usize, usize, usize)> {
     let j0 = if v >= pad { 0 } else { (pad - v).div_ceil(stride) };
     let j1 = if width + pad > v { (width + pad - v).div_ceil(stride).min(out) } else { 0 };
     if j0 < j1 { Some((j0, j1, j0 * stride + v - pad)) } else { None }

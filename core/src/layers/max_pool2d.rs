@@ -78,7 +78,7 @@ pub(super) const fn pool_shapes_agree(
 /// The input rows (or columns) of window `i`: `i·stride - pad .. i·stride - pad + kernel`,
 /// clipped to `0..n`.
 #[inline(always)]
-pub(super) fn window(i: usize, stride: usize, pad: usize, kernel: usize, n: usize) -> Range<usize> {
+pub(crate) fn window(i: usize, stride: usize, pad: usize, kernel: usize, n: usize) -> Range<usize> {
     let end = (i * stride + kernel).saturating_sub(pad).min(n);
     let start = (i * stride).saturating_sub(pad).min(end);
     start..end
