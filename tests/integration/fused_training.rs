@@ -206,3 +206,135 @@ fn a_cnn_with_batch_norm_and_dropout_trains_bit_for_bit_as_unfused() {
 fn a_nested_network_with_a_residual_block_trains_bit_for_bit_as_unfused() {
     with_every_optimizer!(Nested, 4, batches::<[f32; 5], 3>(3, 4), CrossEntropyLoss);
 }
+
+#[test]
+fn the_fused_workspace_keeps_the_largest_layers_gradient_instead_of_all() {
+    // The largest layers: fc2 (12·7 + 7), fc (27·4 + 4), and the 8x8 dense layers (72).
+    assert_eq!((Mlp::PARAMS, <Mlp as Layer>::MAX_LAYER_PARAMS), (207, 91));
+    assert_eq!((Cnn::PARAMS, <Cnn as Layer>::MAX_LAYER_PARAMS), (148, 112));
+    assert_eq!(
+        (Nested::PARAMS, <Nested as Layer>::MAX_LAYER_PARAMS, <Inner as Layer>::MAX_LAYER_PARAMS),
+        (307, 72, 72)
+    );
+    assert_eq!(size_of::<<Mlp as FusedLayer>::LayerGrads>(), 91 * 4);
+    // Both workspaces are the same buffers but for the parameter gradients.
+    fn check<N: FusedLayer, const B: usize>() {
+        let parts = size_of::<N::Cache<B>>() + 2 * size_of::<[N::Output; B]>() + size_of::<usize>();
+        let align = align_of::<Workspace<N, B>>();
+        assert_eq!(Workspace::<N, B>::BYTES, (parts + 4 * N::PARAMS).next_multiple_of(align));
+        assert_eq!(FusedWorkspace::<N, B>::BYTES, (parts + 4 * N::MAX_LAYER_PARAMS).next_multiple_of(align));
+    }
+    check::<Mlp, 4>();
+    check::<Mlp, 1>();
+    check::<Cnn, 3>();
+    check::<Nested, 4>();
+    check::<Nested, 1>();
+    assert_eq!(Workspace::<Mlp, 4>::BYTES - FusedWorkspace::<Mlp, 4>::BYTES, 4 * (207 - 91));
+}
+
+network! {
+    /// Two dense layers, no activation, for gradients that overflow in one layer only.
+    struct Chain {
+        input: [2],
+        fc1: Dense(3),
+        fc2: Dense(1),
+    }
+}
+
+/// A `Chain` with every weight of `fc1` at `w1` and of `fc2` at `w2`, biases 0.
+fn chain(w1: f32, w2: f32) -> Model<Chain> {
+    let mut model = Model::<Chain>::new(0);
+    model.params.fc1.weight = [[w1; 2]; 3];
+    model.params.fc1.bias = [0.0; 3];
+    model.params.fc2.weight = [[w2; 3]];
+    model.params.fc2.bias = [0.0];
+    model
+}
+
+#[test]
+fn bad_inputs_and_a_non_finite_loss_change_nothing() {
+    let cases: [([f32; 2], f32, fn(&Error) -> bool); 2] = [
+        ([f32::NAN, 0.0], 0.0, |e| matches!(e, Error::NonFiniteInput { row: 0, index: 0, .. })),
+        // Output 6e20: its square overflows.
+        ([1e20, 1e20], 0.0, |e| matches!(e, Error::NonFiniteLoss(v) if v.is_infinite())),
+    ];
+    for (x, target, expected) in cases {
+        let mut model = chain(1.0, 1.0);
+        let before = model.clone();
+        let mut ws = FusedWorkspace::<Chain, 1>::new();
+        let mut adam = Adam::<Chain>::new(0.1);
+        let error = ws.train_step(&mut model, &[x], &[[target]], &MseLoss, &mut adam).unwrap_err();
+        assert!(expected(&error), "{error:?}");
+        assert_eq!(bits(model.params.as_flat()), bits(before.params.as_flat()));
+        assert_eq!(adam.steps(), 0);
+    }
+    let mut ws = FusedWorkspace::<Chain, 1>::new();
+    let mut model = chain(1.0, 1.0);
+    let error = ws.train_step(&mut model, &[[0.0; 2]; 2], &[[0.0]; 2], &MseLoss, &mut Sgd::new(0.1));
+    assert_eq!(error, Err(Error::BatchTooLarge { rows: 2, capacity: 1 }));
+}
+
+#[test]
+fn a_non_finite_gradient_in_the_last_layer_changes_nothing() {
+    // Hidden units 1e30, output 3, target 1e10: dL/dW2 = 2 (3 - 1e10) · 1e30 overflows.
+    let mut model = chain(1.0, 1e-30);
+    let before = model.clone();
+    let mut ws = FusedWorkspace::<Chain, 1>::new();
+    let mut adam = Adam::<Chain>::new(0.1);
+    let error = ws.train_step(&mut model, &[[1e30, 0.0]], &[[1e10]], &MseLoss, &mut adam);
+    // fc2's weight starts at value 9 of the flat block, after fc1's 6 weights and 3 biases.
+    assert_eq!(error, Err(Error::NonFiniteGradient { index: 9, value: f32::NEG_INFINITY }));
+    assert_eq!(bits(model.params.as_flat()), bits(before.params.as_flat()));
+    assert_eq!(adam.steps(), 0, "the step did not begin");
+    assert!(adam.exp_avg().as_flat().iter().all(|&m| m == 0.0));
+}
+
+#[test]
+fn a_non_finite_gradient_mid_backward_stops_after_updating_the_layers_above() {
+    // Hidden units 40, output 120, target -100: finite loss and gradients for fc2, but
+    // dL/dW1 = 440 · 2e38 overflows.
+    let (x, target) = ([2e38f32, 2e38], -100.0f32);
+    let mut model = chain(1e-37, 1.0);
+    let before = model.clone();
+    let mut ws = FusedWorkspace::<Chain, 1>::new();
+    let mut adam = Adam::<Chain>::new(0.1);
+    let error = ws.train_step(&mut model, &[x], &[[target]], &MseLoss, &mut adam);
+    assert_eq!(error, Err(Error::NonFiniteGradient { index: 0, value: f32::INFINITY }));
+    // fc2, which backward reached first, took its step; fc1 did not.
+    assert_eq!(bits(model.params.fc1.weight.as_flat()), bits(before.params.fc1.weight.as_flat()));
+    assert_eq!(bits(&model.params.fc1.bias), bits(&before.params.fc1.bias));
+    assert_ne!(bits(model.params.fc2.weight.as_flat()), bits(before.params.fc2.weight.as_flat()));
+    assert_eq!(adam.steps(), 1);
+    let exp_avg = adam.exp_avg().as_flat();
+    assert!(exp_avg[..9].iter().all(|&m| m == 0.0) && exp_avg[9..].iter().all(|&m| m != 0.0), "{exp_avg:?}");
+
+    // The unfused step finds the same gradient before changing anything.
+    let mut unfused = before.clone();
+    let mut adam = Adam::<Chain>::new(0.1);
+    let error = Workspace::<Chain, 1>::new().train_step(&mut unfused, &[x], &[[target]], &MseLoss, &mut adam);
+    assert_eq!(error, Err(Error::NonFiniteGradient { index: 0, value: f32::INFINITY }));
+    assert_eq!(bits(unfused.params.as_flat()), bits(before.params.as_flat()));
+    assert_eq!(adam.steps(), 0);
+}
+
+network! {
+    /// Within 64 KiB with SGD at batch 4 only when fused: the unfused workspace's gradients
+    /// of both 64x64 layers would take it over.
+    #[budget(ram = 64 KiB, batch = 4, optimizer = Sgd, fused)]
+    struct FitsFused {
+        input: [64],
+        fc1: Dense(64),
+        Relu,
+        fc2: Dense(64),
+        Relu,
+        fc3: Dense(10),
+    }
+}
+
+#[test]
+fn a_fused_budget_counts_the_largest_layers_gradient_only() {
+    let rest = Model::<FitsFused>::BYTES + size_of::<Sgd<FitsFused>>();
+    let (unfused, fused) = (rest + Workspace::<FitsFused, 4>::BYTES, rest + FusedWorkspace::<FitsFused, 4>::BYTES);
+    assert!(fused <= 64 * 1024 && unfused > 64 * 1024, "fused {fused}, unfused {unfused}");
+    assert_eq!(unfused - fused, 4 * (FitsFused::PARAMS - 64 * 64 - 64));
+}
