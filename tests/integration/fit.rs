@@ -337,3 +337,34 @@ fn a_run_resumed_from_a_checkpoint_stops_and_reduces_where_the_uninterrupted_run
     // The same resumption with the callbacks starting afresh stops elsewhere.
     assert_ne!(resume(false).2, Some(stopped));
 }
+
+#[test]
+fn fit_with_a_fused_workspace_trains_bit_for_bit_as_with_a_workspace() {
+    let (mut train, mut val) = (blobs(30, 4), blobs(10, 5));
+    let (mut unfused, mut fused) = (Model::<Blobs>::new(2), Model::<Blobs>::new(2));
+    let (mut ws, mut fws) = (Workspace::<Blobs, 8>::new(), FusedWorkspace::<Blobs, 8>::new());
+    let (mut adam, mut fused_adam) = (Adam::<Blobs>::new(0.05), Adam::<Blobs>::new(0.05));
+    let (mut accuracy, mut fused_accuracy) = (Accuracy::new(), Accuracy::new());
+    let history = fit(&mut unfused, &mut ws, &mut adam, &CrossEntropyLoss)
+        .epochs(4)
+        .seed(3)
+        .verbose(0)
+        .metrics(&mut [&mut accuracy])
+        .validation_data(&mut val)
+        .run(&mut train.clone())
+        .unwrap();
+    let fused_history = fit(&mut fused, &mut fws, &mut fused_adam, &CrossEntropyLoss)
+        .epochs(4)
+        .seed(3)
+        .verbose(0)
+        .metrics(&mut [&mut fused_accuracy])
+        .validation_data(&mut val)
+        .run(&mut train)
+        .unwrap();
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(fused.params.as_flat()), bits(unfused.params.as_flat()));
+    for key in ["loss", "accuracy", "val_loss", "val_accuracy"] {
+        assert_eq!(fused_history.get(key), history.get(key), "{key}");
+        assert!(history.get(key).iter().all(Option::is_some), "{key} is logged");
+    }
+}

@@ -31,6 +31,8 @@ use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::workspace::Workspace;
 
+use super::step::TrainStep;
+
 /// Buffers for one batch of `B` samples of `IN` values with targets `T`, filled from a
 /// [`BatchSource`]: `B · (4 · IN + size_of::<T>())` bytes.
 pub struct BatchBuffers<const IN: usize, T, const B: usize> {
@@ -155,9 +157,9 @@ impl From<LogsFull> for FitError {
 
 /// A training run being set up: [`fit`] starts one, the methods set Keras's arguments,
 /// [`Fit::run`] or [`Fit::run_in`] trains.
-pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T> {
+pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T, Ws = Workspace<N, B>> {
     model: &'a mut Model<N>,
-    ws: &'a mut Workspace<N, B>,
+    ws: &'a mut Ws,
     optimizer: &'a mut O,
     loss: &'a L,
     validation: Option<&'a mut V>,
@@ -175,21 +177,23 @@ pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T> {
 }
 
 /// Keras's `model.fit`: trains `model` with `optimizer` on `loss`, in batches of up to `B`
-/// rows in `ws`. Set the run up with the returned [`Fit`]'s methods, then call
-/// [`Fit::run`].
+/// rows in `ws`, a [`Workspace`] or a [`FusedWorkspace`](crate::FusedWorkspace) (fused
+/// steps, with an elementwise optimizer). Set the run up with the returned [`Fit`]'s
+/// methods, then call [`Fit::run`].
 ///
 /// Defaults as Keras's: 1 epoch, shuffled every epoch, validation (when given) after every
 /// epoch, `verbose` 1; the batch size defaults to the workspace's capacity `B` (Keras's 32).
-pub fn fit<'a, N, O, L, T, const B: usize, const OUT: usize>(
+pub fn fit<'a, N, O, L, T, Ws, const B: usize, const OUT: usize>(
     model: &'a mut Model<N>,
-    ws: &'a mut Workspace<N, B>,
+    ws: &'a mut Ws,
     optimizer: &'a mut O,
     loss: &'a L,
-) -> Fit<'a, N, O, L, NoValidation<T>, B, OUT, T>
+) -> Fit<'a, N, O, L, NoValidation<T>, B, OUT, T, Ws>
 where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T>,
+    Ws: TrainStep<N, O, B>,
 {
     Fit {
         model,
@@ -225,11 +229,12 @@ impl<const IN: usize, T> BatchSource<IN> for NoValidation<T> {
     fn shuffle(&mut self, _: &mut dyn rand::RngCore) {}
 }
 
-impl<'a, N, O, L, V, T, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T>
+impl<'a, N, O, L, V, T, Ws, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T, Ws>
 where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T>,
+    Ws: TrainStep<N, O, B>,
 {
     /// Trains until epoch `epochs` (Keras's `epochs`: with `initial_epoch`, the index to
     /// stop at, not a count).
@@ -298,7 +303,7 @@ where
 
     /// Data to evaluate on, in evaluation mode, after the epochs `validation_freq` says
     /// (Keras's `validation_data`). Its loss has no weight penalties (Keras adds them).
-    pub fn validation_data<W>(self, data: &'a mut W) -> Fit<'a, N, O, L, W, B, OUT, T> {
+    pub fn validation_data<W>(self, data: &'a mut W) -> Fit<'a, N, O, L, W, B, OUT, T, Ws> {
         Fit {
             model: self.model,
             ws: self.ws,
@@ -540,11 +545,12 @@ where
 }
 
 #[cfg(feature = "std")]
-impl<'a, N, O, L, V, T, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T>
+impl<'a, N, O, L, V, T, Ws, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T, Ws>
 where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T>,
+    Ws: TrainStep<N, O, B>,
     T: Zeroable,
 {
     /// Trains on `train` and returns the [`History`](super::callbacks::History): every

@@ -1,0 +1,63 @@
+//! What [`fit`](super::fit) trains with: a workspace that takes a training step and keeps
+//! the step's outputs.
+
+use crate::error::Error;
+use crate::fused::FusedLayer;
+use crate::fused_workspace::FusedWorkspace;
+use crate::layer::Layer;
+use crate::loss::LossFor;
+use crate::model::Model;
+use crate::optim::{ElementwiseOptimizer, Optimizer};
+use crate::workspace::Workspace;
+
+/// A training workspace of batch capacity `B` for network `N` and optimizer `O`: a
+/// [`Workspace`] (any optimizer) or a [`FusedWorkspace`] (an
+/// [`ElementwiseOptimizer`]), so that [`fit`](super::fit) trains either way.
+pub trait TrainStep<N: Layer, O: ?Sized, const B: usize> {
+    /// One training step; see [`Workspace::train_step`] and [`FusedWorkspace::train_step`].
+    fn train_step<T, L: LossFor<N::Output, T>>(
+        &mut self,
+        model: &mut Model<N>,
+        inputs: &[N::Input],
+        targets: &[T],
+        loss: &L,
+        optimizer: &mut O,
+    ) -> Result<f32, Error>;
+
+    /// The outputs of the last step, one per row.
+    fn outputs(&self) -> &[N::Output];
+}
+
+impl<N: Layer, O: Optimizer<N> + ?Sized, const B: usize> TrainStep<N, O, B> for Workspace<N, B> {
+    fn train_step<T, L: LossFor<N::Output, T>>(
+        &mut self,
+        model: &mut Model<N>,
+        inputs: &[N::Input],
+        targets: &[T],
+        loss: &L,
+        optimizer: &mut O,
+    ) -> Result<f32, Error> {
+        Workspace::train_step(self, model, inputs, targets, loss, optimizer)
+    }
+
+    fn outputs(&self) -> &[N::Output] {
+        Workspace::outputs(self)
+    }
+}
+
+impl<N: FusedLayer, O: ElementwiseOptimizer<N> + ?Sized, const B: usize> TrainStep<N, O, B> for FusedWorkspace<N, B> {
+    fn train_step<T, L: LossFor<N::Output, T>>(
+        &mut self,
+        model: &mut Model<N>,
+        inputs: &[N::Input],
+        targets: &[T],
+        loss: &L,
+        optimizer: &mut O,
+    ) -> Result<f32, Error> {
+        FusedWorkspace::train_step(self, model, inputs, targets, loss, optimizer)
+    }
+
+    fn outputs(&self) -> &[N::Output] {
+        FusedWorkspace::outputs(self)
+    }
+}
