@@ -365,6 +365,7 @@ impl Net<'_> {
             ::core::result::Result::Ok(0.0 #( + #penalties )*)
         }
     }
+
     /// What each layer's backward call reads and writes, from the last layer to the first
     /// (views have no backward call).
     fn backward_steps(&self) -> impl Iterator<Item = BackwardStep<'_>> {

@@ -1,7 +1,8 @@
 //! Fused backward and update (`FusedWorkspace::train_step`): bit for bit the unfused
-//! `Workspace::train_step` with every optimizer, on an MLP, a CNN and a network with a
-//! nested network and a residual block (with weight penalties, max-norm, batch norm and
-//! dropout); its memory; and what a NaN or infinity leaves changed.
+//! `Workspace::train_step` with every optimizer, on an MLP, a CNN, a network with a nested
+//! network and a residual block (with weight penalties, max-norm, batch norm and dropout),
+//! recurrent layers and 1-d convolutions; its memory; and what a NaN or infinity leaves
+//! changed.
 
 use staticnet::FusedLayer;
 use staticnet::prelude::*;
@@ -56,6 +57,32 @@ network! {
             proj: Dense(8, max_norm = 1.0),
         },
         head: Dense(3),
+    }
+}
+
+network! {
+    /// The recurrent layers, and PReLU.
+    struct Recurrent {
+        input: [5, 3],
+        lstm: Lstm(4, return_sequences = true),
+        gru: Gru(4, return_sequences = true),
+        rnn: Rnn(3),
+        fc: Dense(4),
+        act: Prelu,
+        out: Dense(2),
+    }
+}
+
+network! {
+    /// One-dimensional convolutions and pooling.
+    struct Signal {
+        input: [2, 12],
+        conv1: Conv1d(3, kernel_size = 3, padding = 2, dilation = 2),
+        Tanh,
+        pool: MaxPool1d(2),
+        conv2: Conv1d(4, 3, stride = 2),
+        Flatten,
+        out: Dense(2),
     }
 }
 
@@ -208,6 +235,12 @@ fn a_nested_network_with_a_residual_block_trains_bit_for_bit_as_unfused() {
 }
 
 #[test]
+fn recurrent_and_conv1d_networks_train_bit_for_bit_as_unfused() {
+    with_every_optimizer!(Recurrent, 3, batches::<[[f32; 3]; 5], 2>(3, 3), CrossEntropyLoss);
+    with_every_optimizer!(Signal, 3, batches::<[[f32; 12]; 2], 2>(3, 3), CrossEntropyLoss);
+}
+
+#[test]
 fn the_fused_workspace_keeps_the_largest_layers_gradient_instead_of_all() {
     // The largest layers: fc2 (12·7 + 7), fc (27·4 + 4), and the 8x8 dense layers (72).
     assert_eq!((Mlp::PARAMS, <Mlp as Layer>::MAX_LAYER_PARAMS), (207, 91));
@@ -251,9 +284,12 @@ fn chain(w1: f32, w2: f32) -> Model<Chain> {
     model
 }
 
+/// An input, its target, and the error it must give.
+type BadBatch = ([f32; 2], f32, fn(&Error) -> bool);
+
 #[test]
 fn bad_inputs_and_a_non_finite_loss_change_nothing() {
-    let cases: [([f32; 2], f32, fn(&Error) -> bool); 2] = [
+    let cases: [BadBatch; 2] = [
         ([f32::NAN, 0.0], 0.0, |e| matches!(e, Error::NonFiniteInput { row: 0, index: 0, .. })),
         // Output 6e20: its square overflows.
         ([1e20, 1e20], 0.0, |e| matches!(e, Error::NonFiniteLoss(v) if v.is_infinite())),

@@ -61,3 +61,22 @@ impl<N: FusedLayer, O: ElementwiseOptimizer<N> + ?Sized, const B: usize> TrainSt
         FusedWorkspace::outputs(self)
     }
 }
+
+/// A boxed workspace trains as the workspace (`fit(&mut model, &mut boxed_ws, ..)`).
+#[cfg(feature = "alloc")]
+impl<N: Layer, O: ?Sized, W: TrainStep<N, O, B> + ?Sized, const B: usize> TrainStep<N, O, B> for alloc::boxed::Box<W> {
+    fn train_step<T, L: LossFor<N::Output, T>>(
+        &mut self,
+        model: &mut Model<N>,
+        inputs: &[N::Input],
+        targets: &[T],
+        loss: &L,
+        optimizer: &mut O,
+    ) -> Result<f32, Error> {
+        (**self).train_step(model, inputs, targets, loss, optimizer)
+    }
+
+    fn outputs(&self) -> &[N::Output] {
+        (**self).outputs()
+    }
+}
