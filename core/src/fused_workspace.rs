@@ -10,6 +10,7 @@ use crate::layer::{Layer, Mode};
 use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::ElementwiseOptimizer;
+use crate::tensors::{TensorPath, TensorVisitor};
 use crate::workspace::{assert_fits_on_stack, check_rows};
 
 /// A [`Workspace`](crate::Workspace) for fused training: its [`FusedWorkspace::train_step`]
@@ -85,6 +86,12 @@ impl<N: FusedLayer, const B: usize> FusedWorkspace<N, B> {
     /// Restarts the dropout streams from `seed`, as [`Workspace::seed`](crate::Workspace::seed).
     pub fn seed(&mut self, model: &Model<N>, seed: u64) {
         model.net.reseed::<B>(&mut self.cache, seed);
+    }
+
+    /// Calls `visitor.counter` with the state of every dropout stream, as
+    /// [`Workspace::visit_streams`](crate::Workspace::visit_streams).
+    pub fn visit_streams<V: TensorVisitor>(&mut self, model: &Model<N>, visitor: &mut V) {
+        model.net.visit_streams::<B, V>(&mut self.cache, &TensorPath::ROOT, visitor);
     }
 
     /// Runs the network on `inputs` (1 to `B` rows) in `mode` and returns one output per

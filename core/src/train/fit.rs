@@ -21,6 +21,7 @@ use rand::rngs::SmallRng;
 
 use super::callbacks::{Callback, CallbackError, Control, Logs, LogsFull};
 use super::metrics::Metric;
+use super::training_workspace::TrainingWorkspace;
 use crate::batches::BatchSource;
 use crate::error::Error;
 use crate::flat::{Zeroable, reshape};
@@ -30,8 +31,6 @@ use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::Optimizer;
 use crate::workspace::Workspace;
-
-use super::step::TrainStep;
 
 /// Buffers for one batch of `B` samples of `IN` values with targets `T`, filled from a
 /// [`BatchSource`]: `B · (4 · IN + size_of::<T>())` bytes.
@@ -193,7 +192,7 @@ where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T>,
-    Ws: TrainStep<N, O, B>,
+    Ws: TrainingWorkspace<N, O, B>,
 {
     Fit {
         model,
@@ -234,7 +233,7 @@ where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T>,
-    Ws: TrainStep<N, O, B>,
+    Ws: TrainingWorkspace<N, O, B>,
 {
     /// Trains until epoch `epochs` (Keras's `epochs`: with `initial_epoch`, the index to
     /// stop at, not a count).
@@ -550,7 +549,7 @@ where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T>,
-    Ws: TrainStep<N, O, B>,
+    Ws: TrainingWorkspace<N, O, B>,
     T: Zeroable,
 {
     /// Trains on `train` and returns the [`History`](super::callbacks::History): every

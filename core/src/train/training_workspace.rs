@@ -1,5 +1,5 @@
-//! What [`fit`](super::fit) trains with: a workspace that takes a training step and keeps
-//! the step's outputs.
+//! What [`fit`](super::fit) and [`Checkpoint`](super::Checkpoint) work with: a training
+//! workspace, fused or not.
 
 use crate::error::Error;
 use crate::fused::FusedLayer;
@@ -8,12 +8,14 @@ use crate::layer::Layer;
 use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::{ElementwiseOptimizer, Optimizer};
+use crate::tensors::TensorVisitor;
 use crate::workspace::Workspace;
 
 /// A training workspace of batch capacity `B` for network `N` and optimizer `O`: a
 /// [`Workspace`] (any optimizer) or a [`FusedWorkspace`] (an
-/// [`ElementwiseOptimizer`]), so that [`fit`](super::fit) trains either way.
-pub trait TrainStep<N: Layer, O: ?Sized, const B: usize> {
+/// [`ElementwiseOptimizer`]), so that [`fit`](super::fit) trains and a
+/// [`Checkpoint`](super::Checkpoint) saves either way.
+pub trait TrainingWorkspace<N: Layer, O: ?Sized, const B: usize> {
     /// One training step; see [`Workspace::train_step`] and [`FusedWorkspace::train_step`].
     fn train_step<T, L: LossFor<N::Output, T>>(
         &mut self,
@@ -26,9 +28,13 @@ pub trait TrainStep<N: Layer, O: ?Sized, const B: usize> {
 
     /// The outputs of the last step, one per row.
     fn outputs(&self) -> &[N::Output];
+
+    /// Calls `visitor.counter` with the state of every dropout stream; see
+    /// [`Workspace::visit_streams`].
+    fn visit_streams<V: TensorVisitor>(&mut self, model: &Model<N>, visitor: &mut V);
 }
 
-impl<N: Layer, O: Optimizer<N> + ?Sized, const B: usize> TrainStep<N, O, B> for Workspace<N, B> {
+impl<N: Layer, O: Optimizer<N> + ?Sized, const B: usize> TrainingWorkspace<N, O, B> for Workspace<N, B> {
     fn train_step<T, L: LossFor<N::Output, T>>(
         &mut self,
         model: &mut Model<N>,
@@ -43,9 +49,15 @@ impl<N: Layer, O: Optimizer<N> + ?Sized, const B: usize> TrainStep<N, O, B> for 
     fn outputs(&self) -> &[N::Output] {
         Workspace::outputs(self)
     }
+
+    fn visit_streams<V: TensorVisitor>(&mut self, model: &Model<N>, visitor: &mut V) {
+        Workspace::visit_streams(self, model, visitor);
+    }
 }
 
-impl<N: FusedLayer, O: ElementwiseOptimizer<N> + ?Sized, const B: usize> TrainStep<N, O, B> for FusedWorkspace<N, B> {
+impl<N: FusedLayer, O: ElementwiseOptimizer<N> + ?Sized, const B: usize> TrainingWorkspace<N, O, B>
+    for FusedWorkspace<N, B>
+{
     fn train_step<T, L: LossFor<N::Output, T>>(
         &mut self,
         model: &mut Model<N>,
@@ -60,11 +72,17 @@ impl<N: FusedLayer, O: ElementwiseOptimizer<N> + ?Sized, const B: usize> TrainSt
     fn outputs(&self) -> &[N::Output] {
         FusedWorkspace::outputs(self)
     }
+
+    fn visit_streams<V: TensorVisitor>(&mut self, model: &Model<N>, visitor: &mut V) {
+        FusedWorkspace::visit_streams(self, model, visitor);
+    }
 }
 
 /// A boxed workspace trains as the workspace (`fit(&mut model, &mut boxed_ws, ..)`).
 #[cfg(feature = "alloc")]
-impl<N: Layer, O: ?Sized, W: TrainStep<N, O, B> + ?Sized, const B: usize> TrainStep<N, O, B> for alloc::boxed::Box<W> {
+impl<N: Layer, O: ?Sized, W: TrainingWorkspace<N, O, B> + ?Sized, const B: usize> TrainingWorkspace<N, O, B>
+    for alloc::boxed::Box<W>
+{
     fn train_step<T, L: LossFor<N::Output, T>>(
         &mut self,
         model: &mut Model<N>,
@@ -78,5 +96,9 @@ impl<N: Layer, O: ?Sized, W: TrainStep<N, O, B> + ?Sized, const B: usize> TrainS
 
     fn outputs(&self) -> &[N::Output] {
         (**self).outputs()
+    }
+
+    fn visit_streams<V: TensorVisitor>(&mut self, model: &Model<N>, visitor: &mut V) {
+        (**self).visit_streams(model, visitor);
     }
 }
