@@ -126,7 +126,14 @@ impl Parse for Budget {
         let (mut bytes, mut written, mut batch, mut optimizer, mut fused) = (None, String::new(), 1, None, false);
         while !input.is_empty() {
             let key: Ident = input.parse()?;
-            if key == "fused" && (input.is_empty() || input.peek(Token![,])) {
+            if key == "fused" {
+                // A flag: training in a `FusedWorkspace`.
+                if !input.is_empty() && !input.peek(Token![,]) {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "`fused` takes no value: `#[budget(ram = 48 KiB, fused)]`",
+                    ));
+                }
                 fused = true;
                 if !input.is_empty() {
                     input.parse::<Token![,]>()?;
