@@ -64,7 +64,8 @@ pub enum Error {
     },
     /// A parameter gradient that came out NaN or infinite (an overflow in the backward
     /// pass); the parameters, the optimizer state and the running statistics were not
-    /// updated, except, in a fused step, the layers after the one with that gradient (see
+    /// updated, except, in a fused step, the layers after the one with that gradient, which
+    /// the backward pass reached first (see
     /// [`FusedWorkspace::train_step`](crate::FusedWorkspace::train_step)).
     NonFiniteGradient {
         /// The position in the flat parameter block.
@@ -175,7 +176,7 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "parameter gradient {index} is {value} (the backward pass overflowed); the parameters were not updated \
-                     (in a fused step, those of the layers backward reached before it were)"
+                     (a fused step updated those of the layers after it)"
                 )
             }
             Error::TargetOutOfRange { row, index, value } => {
