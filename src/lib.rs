@@ -18,7 +18,8 @@ pub mod prelude {
     #[cfg(feature = "std")]
     pub use staticnet_core::train::{accuracy, train_epoch, train_epoch_loss};
     pub use staticnet_core::{
-        Error, Flat, Forward, GradMode, InferenceWorkspace, Init, Layer, Mode, Model, Workspace, argmax, softmax,
+        Error, Flat, Forward, FusedWorkspace, GradMode, InferenceWorkspace, Init, Layer, Mode, Model, Workspace,
+        argmax, softmax,
     };
     pub use staticnet_macros::network;
 }

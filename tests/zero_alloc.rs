@@ -1,6 +1,6 @@
 //! A training step and an inference call allocate nothing: checked with a counting global
-//! allocator over 20 steps of a 784-128-10 network at batch 32 (5 with each optimizer),
-//! after setup; so does an epoch of augmented batches, and an ensemble's forward pass. The
+//! allocator over 20 steps of a 784-128-10 network at batch 32 (5 with each optimizer,
+//! unfused and fused), after setup; so does an epoch of augmented batches, and an ensemble's forward pass. The
 //! step counts are small because the test profile compiles without optimisation (a fast
 //! cold build): the first step of each optimizer is where a lazy allocation would show, and
 //! later steps repeat it.
@@ -147,6 +147,34 @@ fn every_optimizer_steps_without_allocating() {
     steps_allocate_nothing("adamax", Adamax::new_boxed(2e-3));
     steps_allocate_nothing("nadam", NAdam::new_boxed(2e-3));
     steps_allocate_nothing("adamw", AdamW::<Mlp>::new_boxed(1e-3));
+}
+
+/// 5 fused steps with `optimizer` (`FusedWorkspace::train_step`), which must allocate
+/// nothing after construction.
+fn fused_steps_allocate_nothing<O: ElementwiseOptimizer<Mlp>>(name: &str, mut optimizer: Box<O>) {
+    let mut model = Model::<Mlp>::new_boxed(0);
+    let mut ws = FusedWorkspace::<Mlp, 32>::new_boxed();
+    let batches: Vec<_> = (0..5).map(batch).collect();
+    let (allocations, bytes, losses) = count(|| {
+        let mut losses = [0.0f32; 5];
+        for ((x, y), loss) in batches.iter().zip(&mut losses) {
+            *loss = ws.train_step(&mut model, x, y, &CrossEntropyLoss, optimizer.as_mut()).unwrap();
+        }
+        losses
+    });
+    assert_eq!((allocations, bytes), (0, 0), "fused {name} allocated");
+    assert!(losses.iter().all(|l| l.is_finite()), "fused {name}: {losses:?}");
+}
+
+#[test]
+fn fused_steps_allocate_nothing_with_every_kind_of_optimizer() {
+    fused_steps_allocate_nothing("sgd", Box::new(Sgd::new(0.05)));
+    fused_steps_allocate_nothing("momentum", Momentum::new_boxed(0.05, 0.9));
+    fused_steps_allocate_nothing("adagrad", Adagrad::new_boxed(0.01));
+    fused_steps_allocate_nothing("rmsprop", RmsProp::<Mlp, WithBuffer, WithBuffer>::new_boxed(1e-3));
+    fused_steps_allocate_nothing("adam", Adam::<Mlp>::new_boxed(1e-3));
+    fused_steps_allocate_nothing("adamax", Adamax::new_boxed(2e-3));
+    fused_steps_allocate_nothing("nadam", NAdam::new_boxed(2e-3));
 }
 
 network! {

@@ -41,7 +41,8 @@ pub enum Error {
         given: usize,
     },
     /// The loss came out NaN or infinite (diverged training or non-finite inputs);
-    /// the parameters were not updated.
+    /// the parameters were not updated (a fused step may have updated some when a weight
+    /// penalty is the cause: see [`FusedWorkspace::train_step`](crate::FusedWorkspace::train_step)).
     NonFiniteLoss(f32),
     /// An input value that is NaN or infinite; nothing was computed.
     NonFiniteInput {
@@ -62,7 +63,10 @@ pub enum Error {
         value: f32,
     },
     /// A parameter gradient that came out NaN or infinite (an overflow in the backward
-    /// pass); the parameters, the optimizer state and the running statistics were not updated.
+    /// pass); the parameters, the optimizer state and the running statistics were not
+    /// updated, except, in a fused step, the layers after the one with that gradient, which
+    /// the backward pass reached first (see
+    /// [`FusedWorkspace::train_step`](crate::FusedWorkspace::train_step)).
     NonFiniteGradient {
         /// The position in the flat parameter block.
         index: usize,
@@ -199,7 +203,8 @@ impl fmt::Display for Error {
             Error::NonFiniteGradient { index, value } => {
                 write!(
                     f,
-                    "parameter gradient {index} is {value} (the backward pass overflowed); the parameters were not updated"
+                    "parameter gradient {index} is {value} (the backward pass overflowed); the parameters were not updated \
+                     (a fused step updated those of the layers after it)"
                 )
             }
             Error::TargetOutOfRange { row, index, value } => {

@@ -183,6 +183,14 @@ fn reshape_flat_mut<T: Flat>(values: &mut [f32], rows: usize) -> &mut [T] {
     unsafe { core::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<T>(), rows) }
 }
 
+/// `values` (exactly `T::LEN` f32) as one block of `T`.
+///
+/// # Panics
+/// If `values` holds another number of values.
+pub(crate) fn block_mut<T: Flat>(values: &mut [f32]) -> &mut T {
+    &mut reshape_flat_mut(values, 1)[0]
+}
+
 // SAFETY: zero is a valid f32.
 unsafe impl Zeroable for f32 {}
 // SAFETY: one f32.

@@ -4,7 +4,9 @@
 //! i8 codes rather than f32 blocks, have their own kernels in
 //! [`quantize`](crate::quantize), run by the generated int8 networks.)
 
+use crate::error::Error;
 use crate::flat::{Flat, Zeroable};
+use crate::fused::LayerUpdate;
 use crate::gemm::Start;
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
@@ -113,6 +115,11 @@ pub trait Layer: Forward {
     /// Number of trainable parameters.
     const PARAMS: usize = <Self::Params as Flat>::LEN;
 
+    /// The most parameters [`Layer::backward_update`] updates at once: all of them for a
+    /// layer (the default), its largest layer's for a network. A fused training step keeps
+    /// a gradient block of this size only.
+    const MAX_LAYER_PARAMS: usize = Self::PARAMS;
+
     /// Draws initial parameters and resets the state.
     fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, state: &mut Self::State, rng: &mut R);
 
@@ -173,6 +180,38 @@ pub trait Layer: Forward {
         grads: &mut Self::Params,
         mode: GradMode,
     );
+
+    /// Fused backward and update: [`Layer::backward`] with the parameter gradients handed,
+    /// layer by layer, to `update`, which updates each layer's parameters as soon as its
+    /// gradient exists. `offset` is where `params` start in the flat parameter block of the
+    /// network being trained. Returns the layers' weight penalties (as
+    /// [`Layer::regularize`] does), or the error `update` returned, which stops the pass.
+    ///
+    /// The default treats the layer as one: [`Layer::backward`] into a block `update` lends
+    /// (so `dx` is computed with the parameters before the update), then
+    /// [`Layer::regularize`], the update, and [`Layer::constrain`]. A network (and
+    /// [`Residual`](crate::layers::Residual)) calls it on each of its layers in reverse, so
+    /// that only the largest layer's gradient is ever held; a layer that does the same for
+    /// parts of its own sets [`Layer::MAX_LAYER_PARAMS`] to its largest part.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_update<const B: usize, U: LayerUpdate>(
+        &self,
+        params: &mut Self::Params,
+        x: &[Self::Input],
+        y: &[Self::Output],
+        dy: &[Self::Output],
+        cache: &mut Self::Cache<B>,
+        dx: Option<&mut [Self::Input]>,
+        offset: usize,
+        update: &mut U,
+    ) -> Result<f32, Error> {
+        let penalty = update.update(offset, params, |params, grads| {
+            self.backward::<B>(params, x, y, dy, cache, dx, grads, GradMode::Overwrite);
+            self.regularize(params, grads)
+        })?;
+        self.constrain(params);
+        Ok(penalty)
+    }
 }
 
 /// A layer whose forward pass can overwrite its input with its output, so that `network!`

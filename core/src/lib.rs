@@ -20,6 +20,8 @@ pub mod ensemble;
 pub mod error;
 pub mod finite;
 pub mod flat;
+pub mod fused;
+pub mod fused_workspace;
 pub mod gemm;
 pub mod inference;
 pub mod init;
@@ -57,6 +59,8 @@ pub mod __private {
 
 pub use error::Error;
 pub use flat::{Flat, Zeroable};
+pub use fused::{FusedLayer, LayerUpdate};
+pub use fused_workspace::FusedWorkspace;
 pub use inference::InferenceWorkspace;
 pub use init::Init;
 pub use layer::{Forward, GradMode, InPlace, Layer, Mode};

@@ -130,7 +130,8 @@ impl<T> Default for StaticSlot<T> {
 #[cfg(test)]
 mod tests {
     //! Small enough to run under miri:
-    //! `cargo +nightly miri test -p staticnet-core --lib placement`.
+    //! `cargo +nightly miri test -p staticnet-core --lib placement`; they build workspaces
+    //! (fused or not), models and optimizers in place.
     //! Only SGD and momentum take steps here: Adam's square root is `libm` inline assembly
     //! without `std`, which miri cannot run (it is stepped in the doc example).
 
@@ -139,7 +140,7 @@ mod tests {
     use crate::layers::Dense;
     use crate::loss::MseLoss;
     use crate::optim::{Adagrad, Adam, AdamW, Adamax, AmsGrad, Momentum, NAdam, RmsProp, Sgd, WithBuffer};
-    use crate::{Mode, Model, Workspace};
+    use crate::{FusedWorkspace, Mode, Model, Workspace};
 
     type Net = Dense<3, 2>;
 
@@ -206,6 +207,33 @@ mod tests {
         }
         assert!(last < first, "{last} >= {first}");
         assert_eq!(ws.forward(model, &inputs[..1], Mode::Eval).unwrap().len(), 1);
+    }
+
+    /// `Net` trained fused, with a gradient block larger than it needs (as a network's is
+    /// for every layer but its largest), so that the layer's gradient is a prefix of it.
+    impl crate::fused::FusedLayer for Net {
+        type LayerGrads = [f32; 11];
+    }
+
+    #[test]
+    fn fused_workspace_built_in_place_trains_as_the_workspace() {
+        static FUSED: StaticSlot<FusedWorkspace<Net, 2>> = StaticSlot::new();
+        let fused = FusedWorkspace::new_in(FUSED.take().unwrap());
+        assert!(fused.outputs().is_empty());
+        let mut ws = Workspace::<Net, 2>::new();
+        let (mut model, mut fused_model) = (Model::<Net>::new(3), Model::<Net>::new(3));
+        let (mut momentum, mut fused_momentum) = (Momentum::<Net>::new(0.05, 0.9), Momentum::<Net>::new(0.05, 0.9));
+        let inputs = [[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]];
+        let targets = [[1.0, 0.0], [0.0, 1.0]];
+        for _ in 0..3 {
+            let a = ws.train_step(&mut model, &inputs, &targets, &MseLoss, &mut momentum).unwrap();
+            let b = fused.train_step(&mut fused_model, &inputs, &targets, &MseLoss, &mut fused_momentum).unwrap();
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+        assert_eq!(model.params, fused_model.params);
+        assert_eq!(momentum.momentum_buffer(), fused_momentum.momentum_buffer());
+        let boxed = FusedWorkspace::<Net, 1>::new_boxed();
+        assert!(boxed.outputs().is_empty());
     }
 
     #[test]

@@ -87,7 +87,13 @@ pub struct Need {
     pub params: usize,
     /// `size_of` the optimizer: its state buffers and hyperparameters.
     pub optimizer_bytes: usize,
-    /// `Workspace::<N, batch>::BYTES`: activations, their gradients and parameter gradients.
+    /// Fused training: the workspace is a `FusedWorkspace`.
+    pub fused: bool,
+    /// The parameter gradients the workspace holds: all of them (`params`), or in fused
+    /// training the largest layer's.
+    pub gradients: usize,
+    /// `Workspace::<N, batch>::BYTES` (or `FusedWorkspace`'s): activations, their
+    /// gradients and the parameter gradients.
     pub workspace: usize,
 }
 
@@ -103,6 +109,7 @@ pub const fn check_budget(need: Need) {
             .number(total)
             .text(" bytes to train with ")
             .text(need.optimizer)
+            .text(if need.fused { ", fused," } else { "" })
             .text(" at batch ")
             .number(need.batch)
             .text(", over its budget of ")
@@ -111,12 +118,12 @@ pub const fn check_budget(need: Need) {
             .number(need.budget)
             .text(" bytes): parameters ")
             .number(need.params)
-            .text(" + gradients ")
-            .number(need.params)
+            .text(if need.fused { " + largest layer's gradients " } else { " + gradients " })
+            .number(need.gradients)
             .text(" + optimizer state ")
             .number(need.optimizer_bytes)
             .text(" + activations ")
-            .number(need.workspace - need.params)
+            .number(need.workspace - need.gradients)
             .text(" + other model state ")
             .number(need.model - need.params);
         panic!("{}", msg.as_str());

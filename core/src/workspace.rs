@@ -33,7 +33,9 @@ pub(crate) const fn assert_fits_on_stack<T>() {
 /// `B` is a compile-time capacity; every call takes however many rows it is given, from
 /// 1 to `B`, so the last partial batch of a data set uses the same workspace. Nothing is
 /// allocated after construction. For inference alone, an
-/// [`InferenceWorkspace`](crate::InferenceWorkspace) holds the activations only.
+/// [`InferenceWorkspace`](crate::InferenceWorkspace) holds the activations only; for
+/// training without the whole gradient block, a [`FusedWorkspace`](crate::FusedWorkspace)
+/// updates each layer right after its backward pass.
 ///
 /// The workspace also owns the random streams of the network's dropout layers:
 /// [`Workspace::seed`] restarts them, so that parallel workers seeded differently draw

@@ -49,7 +49,7 @@ pub struct Args {
 }
 
 /// `#[budget(ram = 48 KiB, batch = 4, optimizer = Adam)]`: the memory a model, its
-/// optimizer and its training workspace may take.
+/// optimizer and its training workspace may take; with `fused`, a `FusedWorkspace`.
 pub struct Budget {
     /// Bytes allowed.
     pub bytes: u64,
@@ -59,5 +59,7 @@ pub struct Budget {
     pub batch: usize,
     /// The optimizer's type name, e.g. `Adam` (default `Sgd`).
     pub optimizer: Ident,
+    /// Fused training (`FusedWorkspace`): the largest layer's gradients, not all of them.
+    pub fused: bool,
     pub span: Span,
 }

@@ -29,7 +29,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
 
     let traits: Vec<Traits> = layers.iter().map(|l| Traits::of(&l.kind)).collect();
     let plan = Plan::new(&traits);
-    let net = Net { layers, types: &types, plan: &plan };
+    let net = Net { layers, types: &types, plan: &plan, params: &params };
 
     // Training: an activation buffer per layer output that owns one, the two gradient
     // buffers, and each layer's cache.
@@ -56,6 +56,11 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
 
     let forward = net.forward_calls();
     let backward = net.backward_calls();
+    let backward_update = net.backward_update_calls();
+    let max_layer_params = types.iter().fold(
+        quote!(0usize),
+        |largest, ty| quote!(::staticnet::__private::max(#largest, <#ty as ::staticnet::Layer>::MAX_LAYER_PARAMS)),
+    );
     let infer = net.infer_calls();
     let nested = layers.iter().filter_map(Layer::nested).map(|n| {
         let doc = format!("The layers of residual block `{}` of [`{name}`].", n.name);
@@ -193,6 +198,8 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
         impl ::staticnet::Layer for #name {
             type Cache<const B: usize> = #cache<B>;
 
+            const MAX_LAYER_PARAMS: usize = #max_layer_params;
+
             fn init<R: ::staticnet::__private::RngCore + ?Sized>(&self, params: &mut #params, state: &mut #state, rng: &mut R) {
                 #( ::staticnet::Layer::init(&self.#fields, &mut params.#fields, &mut state.#fields, rng); )*
             }
@@ -249,6 +256,26 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
                 let rows = x.len();
                 #backward
             }
+
+            fn backward_update<const B: usize, U: ::staticnet::LayerUpdate>(
+                &self,
+                params: &mut #params,
+                x: &[Self::Input],
+                y: &[Self::Output],
+                dy: &[Self::Output],
+                cache: &mut #cache<B>,
+                dx: ::core::option::Option<&mut [Self::Input]>,
+                offset: usize,
+                update: &mut U,
+            ) -> ::core::result::Result<f32, ::staticnet::Error> {
+                let rows = x.len();
+                #backward_update
+            }
+        }
+
+        #[automatically_derived]
+        impl ::staticnet::FusedLayer for #name {
+            type LayerGrads = [f32; <#name as ::staticnet::Layer>::MAX_LAYER_PARAMS];
         }
     }
 }
@@ -258,6 +285,19 @@ struct Net<'a> {
     layers: &'a [Layer],
     types: &'a [TokenStream],
     plan: &'a Plan,
+    /// The network's parameter block type.
+    params: &'a Ident,
+}
+
+/// One layer's backward call: the layer, and the arguments after its parameters (`x`, `y`,
+/// `dy`, its cache and `dx`).
+struct BackwardStep<'a> {
+    field: &'a Ident,
+    ty: &'a TokenStream,
+    span: proc_macro2::Span,
+    args: TokenStream,
+    /// The local that holds the layer's weight penalty in the fused pass.
+    penalty: Ident,
 }
 
 impl Net<'_> {
@@ -294,30 +334,64 @@ impl Net<'_> {
     /// `layer_k.backward(g_k -> g_{k-1})`, from the last layer to the first, which writes
     /// the caller's `dx` (or nothing when the caller passes `None`).
     fn backward_calls(&self) -> TokenStream {
-        let (out, grad) = (&self.plan.train, &self.plan.grad);
-        self.layers
-            .iter()
-            .enumerate()
-            .rev()
-            .filter(|&(k, _)| grad[k].1 != Step::View)
-            .map(|(k, l)| {
-                let (field, ty, span) = (&l.field, &self.types[k], l.span);
-                let c = format_ident!("c_{}", field);
-                let x = self.train_rows(Plan::input(out, k), false);
-                let y = self.train_rows(out[k].0, false);
-                let dy = grad_rows(grad[k].0, false);
-                let dx = if k == 0 {
-                    quote!(dx)
-                } else {
-                    let dx = grad_rows(grad[k - 1].0, true);
-                    quote!(::core::option::Option::Some(#dx))
-                };
+        self.backward_steps()
+            .map(|BackwardStep { field, ty, span, args, .. }| {
                 call(
                     quote_spanned!(span=> <#ty as ::staticnet::Layer>::backward::<B>),
-                    quote!(&self.#field, &params.#field, #x, #y, #dy, &mut cache.#c, #dx, &mut grads.#field, grad_mode),
+                    quote!(&self.#field, &params.#field, #args, &mut grads.#field, grad_mode),
                 )
             })
             .collect()
+    }
+
+    /// The fused backward pass: `layer_k.backward_update(...)` in the same order, each at
+    /// its offset in the flat parameter block, stopping at the first error; then the
+    /// layers' penalties summed in declaration order, as `regularize` sums them.
+    fn backward_update_calls(&self) -> TokenStream {
+        let params = &self.params;
+        let steps: Vec<BackwardStep> = self.backward_steps().collect();
+        let calls = steps.iter().map(|BackwardStep { field, ty, span, args, penalty }| {
+            let path = quote_spanned!(*span=> <#ty as ::staticnet::Layer>::backward_update::<B, U>);
+            quote! {
+                let #penalty = #path(
+                    &self.#field,
+                    &mut params.#field,
+                    #args,
+                    offset + ::core::mem::offset_of!(#params, #field) / ::core::mem::size_of::<f32>(),
+                    update,
+                )?;
+            }
+        });
+        let penalties = steps.iter().rev().map(|s| &s.penalty);
+        quote! {
+            #(#calls)*
+            ::core::result::Result::Ok(0.0 #( + #penalties )*)
+        }
+    }
+
+    /// What each layer's backward call reads and writes, from the last layer to the first
+    /// (views have no backward call).
+    fn backward_steps(&self) -> impl Iterator<Item = BackwardStep<'_>> {
+        let (out, grad) = (&self.plan.train, &self.plan.grad);
+        self.layers.iter().enumerate().rev().filter(|&(k, _)| grad[k].1 != Step::View).map(move |(k, l)| {
+            let c = format_ident!("c_{}", l.field);
+            let x = self.train_rows(Plan::input(out, k), false);
+            let y = self.train_rows(out[k].0, false);
+            let dy = grad_rows(grad[k].0, false);
+            let dx = if k == 0 {
+                quote!(dx)
+            } else {
+                let dx = grad_rows(grad[k - 1].0, true);
+                quote!(::core::option::Option::Some(#dx))
+            };
+            BackwardStep {
+                field: &l.field,
+                ty: &self.types[k],
+                span: l.span,
+                args: quote!(#x, #y, #dy, &mut cache.#c, #dx),
+                penalty: format_ident!("penalty_{}", l.field),
+            }
+        })
     }
 
     /// `layer_k.infer(...)` in the two turn buffers, from `x` to `y`.

@@ -1,5 +1,5 @@
 //! The items emitted in place of a network that does not check: its error, and stubs of
-//! the struct, its blocks and its `Forward` and `Layer` impls, so that later code naming the network
+//! the struct, its blocks and its `Forward`, `Layer` and `FusedLayer` impls, so that later code naming the network
 //! still type-checks and one mistake gives one error (as thiserror's fallback does for a
 //! derive with a bad attribute).
 //!
@@ -131,6 +131,11 @@ pub fn expand(
                     *dx = <Self::Input as ::staticnet::Flat>::zeroed();
                 }
             }
+        }
+
+        #[automatically_derived]
+        impl ::staticnet::FusedLayer for #name {
+            type LayerGrads = [f32; 0];
         }
     }
 }

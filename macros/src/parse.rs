@@ -123,9 +123,23 @@ impl Parse for Args {
 impl Parse for Budget {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let span = input.span();
-        let (mut bytes, mut written, mut batch, mut optimizer) = (None, String::new(), 1, None);
+        let (mut bytes, mut written, mut batch, mut optimizer, mut fused) = (None, String::new(), 1, None, false);
         while !input.is_empty() {
             let key: Ident = input.parse()?;
+            if key == "fused" {
+                // A flag: training in a `FusedWorkspace`.
+                if !input.is_empty() && !input.peek(Token![,]) {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "`fused` takes no value: `#[budget(ram = 48 KiB, fused)]`",
+                    ));
+                }
+                fused = true;
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+                continue;
+            }
             input.parse::<Token![=]>()?;
             match key.to_string().as_str() {
                 "ram" => {
@@ -157,7 +171,12 @@ impl Parse for Budget {
                     }
                 }
                 "optimizer" => optimizer = Some(input.parse::<Ident>()?),
-                _ => return Err(syn::Error::new(key.span(), "budget options are `ram`, `batch` and `optimizer`")),
+                _ => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "budget options are `ram`, `batch`, `optimizer` and `fused`",
+                    ));
+                }
             }
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
@@ -167,6 +186,6 @@ impl Parse for Budget {
             return Err(syn::Error::new(span, "a budget needs `ram = <size>`, e.g. `#[budget(ram = 48 KiB)]`"));
         };
         let optimizer = optimizer.unwrap_or_else(|| Ident::new("Sgd", span));
-        Ok(Budget { bytes, written, batch, optimizer, span })
+        Ok(Budget { bytes, written, batch, optimizer, fused, span })
     }
 }

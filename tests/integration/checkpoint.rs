@@ -266,3 +266,39 @@ fn checkpoints_name_the_optimizer_state_as_pytorch() {
         assert!(text.contains(&format!("\"{name}\"")), "{name} in the checkpoint");
     }
 }
+
+#[test]
+fn a_checkpoint_of_fused_training_resumes_bit_for_bit() {
+    let n = 6;
+    let new = |seed| {
+        let model = Model::<Net>::new(seed);
+        let mut ws = FusedWorkspace::<Net, 4>::new();
+        ws.seed(&model, 11);
+        (model, ws, Adam::<Net>::new(0.05), Progress::default())
+    };
+    let steps = |model: &mut Model<Net>, ws: &mut FusedWorkspace<Net, 4>, adam: &mut Adam<Net>, from: u64| {
+        for step in from..from + n {
+            let (x, y) = batch(step);
+            ws.train_step(model, &x, &y, &CrossEntropyLoss, adam).unwrap();
+        }
+    };
+    let (mut straight, mut ws, mut adam, _) = new(1);
+    steps(&mut straight, &mut ws, &mut adam, 0);
+    steps(&mut straight, &mut ws, &mut adam, n);
+
+    let (mut first, mut ws, mut adam, mut progress) = new(1);
+    steps(&mut first, &mut ws, &mut adam, 0);
+    progress.step = n;
+    let bytes = Checkpoint::new(&mut first, &mut ws, &mut adam, &mut progress).to_bytes().unwrap();
+    // Another model, a workspace whose streams were never seeded, a fresh optimizer.
+    let (mut resumed, _, mut adam, mut progress) = new(99);
+    let mut ws = FusedWorkspace::<Net, 4>::new();
+    Checkpoint::new(&mut resumed, &mut ws, &mut adam, &mut progress)
+        .load_bytes(&bytes, Path::new("fused.ckpt"))
+        .unwrap();
+    assert_eq!(progress.step, n);
+    steps(&mut resumed, &mut ws, &mut adam, n);
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(resumed.params.as_flat()), bits(straight.params.as_flat()), "parameters bit for bit");
+    assert_eq!(bits(resumed.state.as_flat()), bits(straight.state.as_flat()), "running statistics");
+}

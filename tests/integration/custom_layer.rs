@@ -146,3 +146,23 @@ fn networks_of_a_user_layer_that_is_not_copy_clone_print_and_nest() {
     let out = ws.forward(&model, &[[0.5, -1.0, 0.3, 0.8]], Mode::Eval).unwrap();
     assert!(out[0].iter().all(|v| v.is_finite()), "{out:?}");
 }
+
+#[test]
+fn a_user_layer_trains_fused_as_unfused_through_the_default_backward_update() {
+    let x = [[0.5, -1.0, 0.3, 0.8]];
+    let (mut unfused, mut fused) = (Model::<Nesting>::new(2), Model::<Nesting>::new(2));
+    let (mut ws, mut fws) = (Workspace::<Nesting, 1>::new(), FusedWorkspace::<Nesting, 1>::new());
+    let (mut adam, mut fused_adam) = (Adam::<Nesting>::new(0.05), Adam::<Nesting>::new(0.05));
+    for step in 0..5 {
+        let target = [[0.1 * step as f32, -0.2, 0.3]];
+        let a = ws.train_step(&mut unfused, &x, &target, &MseLoss, &mut adam).unwrap();
+        let b = fws.train_step(&mut fused, &x, &target, &MseLoss, &mut fused_adam).unwrap();
+        assert_eq!(a.to_bits(), b.to_bits(), "step {step}");
+    }
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(fused.params.as_flat()), bits(unfused.params.as_flat()));
+    assert_eq!(bits(fused_adam.exp_avg_sq().as_flat()), bits(adam.exp_avg_sq().as_flat()));
+    assert_ne!(fused.params.block.scale, [1.0; 3], "the user layer in the block was updated");
+    // The largest layer is `inner.fc1`, 4 · 8 + 8.
+    assert_eq!(<Nesting as Layer>::MAX_LAYER_PARAMS, 40);
+}

@@ -374,3 +374,48 @@ fn fit_on_several_threads_repeats_and_agrees_with_one_thread_within_rounding() {
     // The blobs network is small: the default keeps it on one thread, bit for bit.
     assert_eq!(fit_on(0).0, one);
 }
+
+#[test]
+fn fit_with_a_fused_workspace_trains_bit_for_bit_as_with_a_workspace() {
+    let (mut train, mut val) = (blobs(30, 4), blobs(10, 5));
+    let (mut unfused, mut fused) = (Model::<Blobs>::new(2), Model::<Blobs>::new(2));
+    let (mut ws, mut fws) = (Workspace::<Blobs, 8>::new(), FusedWorkspace::<Blobs, 8>::new());
+    let (mut adam, mut fused_adam) = (Adam::<Blobs>::new(0.05), Adam::<Blobs>::new(0.05));
+    let (mut accuracy, mut fused_accuracy) = (Accuracy::new(), Accuracy::new());
+    let history = fit(&mut unfused, &mut ws, &mut adam, &CrossEntropyLoss)
+        .epochs(4)
+        .seed(3)
+        .verbose(0)
+        .metrics(&mut [&mut accuracy])
+        .validation_data(&mut val)
+        .run(&mut train.clone())
+        .unwrap();
+    let fused_history = fit(&mut fused, &mut fws, &mut fused_adam, &CrossEntropyLoss)
+        .epochs(4)
+        .seed(3)
+        .verbose(0)
+        .metrics(&mut [&mut fused_accuracy])
+        .validation_data(&mut val)
+        .run(&mut train)
+        .unwrap();
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(fused.params.as_flat()), bits(unfused.params.as_flat()));
+    for key in ["loss", "accuracy", "val_loss", "val_accuracy"] {
+        assert_eq!(fused_history.get(key), history.get(key), "{key}");
+        assert!(history.get(key).iter().all(Option::is_some), "{key} is logged");
+    }
+}
+
+#[test]
+fn a_fused_workspace_trains_on_one_thread_and_refuses_more() {
+    let mut train = blobs(10, 3);
+    let mut model = Model::<Blobs>::new(1);
+    let mut ws = FusedWorkspace::<Blobs, 8>::new();
+    let mut sgd = Sgd::new(0.1);
+    let error =
+        fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss).threads(2).verbose(0).run(&mut train).unwrap_err();
+    assert!(matches!(error, FitError::FusedThreads { threads: 2 }), "{error}");
+    assert!(error.to_string().starts_with("threads(2) with a FusedWorkspace"), "{error}");
+    assert_eq!(model.params.as_flat(), Model::<Blobs>::new(1).params.as_flat(), "nothing trained");
+    fit(&mut model, &mut ws, &mut sgd, &CrossEntropyLoss).threads(1).verbose(0).run(&mut train).unwrap();
+}

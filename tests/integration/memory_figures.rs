@@ -2,12 +2,13 @@
 //! generated structures), and follow the byte formula of the README, for three networks:
 //! XOR 2-3-1, the 8x8 digits 64-32-10 and a 784-128-64-10 MLP.
 //!
-//! `cargo test --test memory_figures -- --nocapture` also prints the figures the README
-//! compares with AIfES.
+//! `cargo test --test integration memory_figures -- --nocapture` also prints the figures
+//! the README compares with AIfES, unfused and fused (on this host, where a `usize` is 8
+//! bytes; the `xor` firmware prints them on Cortex-M).
 
 use core::mem::{align_of, size_of, size_of_val};
 use staticnet::prelude::*;
-use staticnet::{Layer, StaticSlot};
+use staticnet::{FusedLayer, StaticSlot};
 
 network! {
     /// AIfES's XOR example: 2-3-1 with sigmoids.
@@ -68,7 +69,7 @@ fn workspace_formula(widths: &Widths, params: usize, batch: usize) -> usize {
 }
 
 /// Every figure of network `N` at batch `B`, checked against `size_of` and the formula.
-fn check<N: Layer + Default, const B: usize>(name: &str, widths: &Widths, params: usize) {
+fn check<N: FusedLayer + Default, const B: usize>(name: &str, widths: &Widths, params: usize, largest: usize) {
     let param_bytes = size_of::<N::Params>();
     assert_eq!(param_bytes, 4 * params, "{name}: PARAM_BYTES");
     assert_eq!(<N::Params as Flat>::LEN, params, "{name}: PARAMS");
@@ -83,6 +84,11 @@ fn check<N: Layer + Default, const B: usize>(name: &str, widths: &Widths, params
     assert_eq!(Workspace::<N, B>::BYTES, workspace_formula(widths, params, B), "{name}: workspace formula at B={B}");
     let ws = Workspace::<N, B>::new_boxed();
     assert_eq!(size_of_val(ws.grads()), param_bytes, "{name}: parameter gradients");
+    // Fused: the same formula with the largest layer's parameters in place of all of them.
+    assert_eq!(N::MAX_LAYER_PARAMS, largest, "{name}: MAX_LAYER_PARAMS");
+    let fused = FusedWorkspace::<N, B>::BYTES;
+    assert_eq!(fused, size_of::<FusedWorkspace<N, B>>(), "{name}: FusedWorkspace::BYTES");
+    assert_eq!(fused, workspace_formula(widths, largest, B), "{name}: fused workspace formula at B={B}");
 
     // Optimizer state: exactly one parameter-sized block per buffer, plus the scalars.
     assert_eq!(Sgd::<N>::STATE_BYTES, 0);
@@ -103,11 +109,13 @@ fn check<N: Layer + Default, const B: usize>(name: &str, widths: &Widths, params
 
     let ws = Workspace::<N, B>::BYTES;
     println!(
-        "{name:>8} B={B:<3} params {param_bytes:>7} B | model {:>7} B | workspace {ws:>7} B | \
-         + SGD {ws:>7} B, + momentum {:>7} B, + Adam {:>7} B (beyond the parameters)",
+        "{name:>8} B={B:<3} params {param_bytes:>7} B | model {:>7} B | workspace {ws:>7} B (fused {fused:>7} B) | \
+         + SGD {ws:>7} B, + momentum {:>7} B, + Adam {:>7} B (beyond the parameters; fused {fused} B, {} B, {} B)",
         Model::<N>::BYTES,
         ws + Momentum::<N>::STATE_BYTES,
         ws + Adam::<N>::STATE_BYTES,
+        fused + Momentum::<N>::STATE_BYTES,
+        fused + Adam::<N>::STATE_BYTES,
     );
 }
 
@@ -118,8 +126,8 @@ fn xor_figures_are_what_is_reserved() {
     assert_eq!(Xor::PARAM_BYTES, 52);
     // The first sigmoid works in place over the hidden layer's output.
     let widths = Widths { kept: &[3, 1], turns: [3, 3], output: 1 };
-    check::<Xor, 1>("xor", &widths, params);
-    check::<Xor, 4>("xor", &widths, params);
+    check::<Xor, 1>("xor", &widths, params, 9);
+    check::<Xor, 4>("xor", &widths, params, 9);
     // Inference holds two activation buffers (the hidden layer's 3, in which the sigmoid
     // works in place, and the output layer's input 1) and the output.
     assert_eq!(InferenceWorkspace::<Xor, 4>::BYTES, 4 * 4 * (3 + 1 + 1) + size_of::<usize>());
@@ -130,8 +138,8 @@ fn digits_figures_are_what_is_reserved() {
     let params = 64 * 32 + 32 + 32 * 10 + 10;
     assert_eq!(Digits::PARAMS, params);
     let widths = Widths { kept: &[32], turns: [32, 32], output: 10 };
-    check::<Digits, 1>("digits", &widths, params);
-    check::<Digits, 32>("digits", &widths, params);
+    check::<Digits, 1>("digits", &widths, params, 64 * 32 + 32);
+    check::<Digits, 32>("digits", &widths, params, 64 * 32 + 32);
 }
 
 #[test]
@@ -140,10 +148,13 @@ fn mnist_figures_are_what_is_reserved() {
     assert_eq!(Mnist::PARAMS, params);
     assert_eq!(Mnist::PARAM_BYTES, 437_544);
     let widths = Widths { kept: &[128, 64], turns: [128, 128], output: 10 };
-    check::<Mnist, 1>("mnist", &widths, params);
+    check::<Mnist, 1>("mnist", &widths, params, 784 * 128 + 128);
     assert_eq!(InferenceWorkspace::<Mnist, 1>::BYTES, 4 * (128 + 64 + 10) + size_of::<usize>());
-    check::<Mnist, 32>("mnist", &widths, params);
+    check::<Mnist, 32>("mnist", &widths, params, 784 * 128 + 128);
     // Training at batch 1 with Adam, beyond the parameters: gradients, m, v, activations.
     let beyond = Workspace::<Mnist, 1>::BYTES + Adam::<Mnist>::STATE_BYTES;
     assert_eq!(beyond, 3 * Mnist::PARAM_BYTES + 4 * (192 + 256 + 20) + size_of::<usize>());
+    // Fused: the gradients of fc1 only.
+    let fused = FusedWorkspace::<Mnist, 1>::BYTES + Adam::<Mnist>::STATE_BYTES;
+    assert_eq!(beyond - fused, 4 * (Mnist::PARAMS - (784 * 128 + 128)));
 }

@@ -1,6 +1,8 @@
 //! Residual (skip) connections.
 
+use crate::error::Error;
 use crate::flat::{Flat, Zeroable, flatten, flatten_mut};
+use crate::fused::LayerUpdate;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
@@ -69,6 +71,9 @@ impl<S: Flat, L: Forward<Input = S, Output = S>> Forward for Residual<L> {
 impl<S: Flat, L: Layer + Forward<Input = S, Output = S>> Layer for Residual<L> {
     type Cache<const B: usize> = ResidualCache<L, B>;
 
+    /// The inner layer's: it is updated layer by layer.
+    const MAX_LAYER_PARAMS: usize = L::MAX_LAYER_PARAMS;
+
     fn init<R: RngCore + ?Sized>(&self, params: &mut L::Params, state: &mut L::State, rng: &mut R) {
         self.inner.init(params, state, rng);
     }
@@ -127,10 +132,42 @@ impl<S: Flat, L: Layer + Forward<Input = S, Output = S>> Layer for Residual<L> {
     ) {
         let fx = &cache.fx[..x.len()];
         self.inner.backward::<B>(params, x, fx, dy, &mut cache.inner, dx.as_deref_mut(), grads, mode);
-        if let Some(dx) = dx {
-            for (dx, g) in flatten_mut(dx).iter_mut().zip(flatten(dy)) {
-                *dx += g;
-            }
+        add_skip(dx, dy);
+    }
+
+    /// The inner layer's fused backward, then the skip connection's `dx += dy`.
+    fn backward_update<const B: usize, U: LayerUpdate>(
+        &self,
+        params: &mut L::Params,
+        x: &[S],
+        _y: &[S],
+        dy: &[S],
+        cache: &mut ResidualCache<L, B>,
+        mut dx: Option<&mut [S]>,
+        offset: usize,
+        update: &mut U,
+    ) -> Result<f32, Error> {
+        let fx = &cache.fx[..x.len()];
+        let penalty = self.inner.backward_update::<B, U>(
+            params,
+            x,
+            fx,
+            dy,
+            &mut cache.inner,
+            dx.as_deref_mut(),
+            offset,
+            update,
+        )?;
+        add_skip(dx, dy);
+        Ok(penalty)
+    }
+}
+
+/// The skip connection's share of the input gradient: `dx += dy`.
+fn add_skip<S: Flat>(dx: Option<&mut [S]>, dy: &[S]) {
+    if let Some(dx) = dx {
+        for (dx, g) in flatten_mut(dx).iter_mut().zip(flatten(dy)) {
+            *dx += g;
         }
     }
 }

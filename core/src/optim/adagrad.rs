@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use super::Optimizer;
 use super::buffer::{flat, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -105,18 +106,8 @@ impl<N: Layer> Optimizer<N> for Adagrad<N> {
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        let sum = flat_mut(&mut self.sum);
-        if self.t == 0 {
-            sum.fill(self.initial_accumulator_value);
-        }
-        self.t = self.t.saturating_add(1);
-        let clr = (self.lr as f64 / (1.0 + (self.t - 1) as f64 * self.lr_decay as f64)) as f32;
-        let (wd, eps) = (self.weight_decay, self.eps);
-        for ((p, &g), s) in flat_mut(params).iter_mut().zip(flat(grads)).zip(sum) {
-            let g = g + wd * *p;
-            *s += g * g;
-            *p -= clr * g / (crate::math::sqrt(*s) + eps);
-        }
+        self.begin_step();
+        self.step_slice(0, flat_mut(params), flat(grads));
     }
 
     fn learning_rate(&self) -> f32 {
@@ -129,5 +120,26 @@ impl<N: Layer> Optimizer<N> for Adagrad<N> {
 
     fn reset(&mut self) {
         self.t = 0;
+    }
+}
+
+impl<N: Layer> ElementwiseOptimizer<N> for Adagrad<N> {
+    fn begin_step(&mut self) {
+        if self.t == 0 {
+            flat_mut(&mut self.sum).fill(self.initial_accumulator_value);
+        }
+        self.t = self.t.saturating_add(1);
+    }
+
+    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
+        check_slice::<N>(offset, params, grads);
+        let clr = (self.lr as f64 / (1.0 + self.t.saturating_sub(1) as f64 * self.lr_decay as f64)) as f32;
+        let (wd, eps) = (self.weight_decay, self.eps);
+        let sum = slice_of(flat_mut(&mut self.sum), offset, params.len());
+        for ((p, &g), s) in params.iter_mut().zip(grads).zip(sum) {
+            let g = g + wd * *p;
+            *s += g * g;
+            *p -= clr * g / (crate::math::sqrt(*s) + eps);
+        }
     }
 }

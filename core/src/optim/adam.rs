@@ -3,6 +3,7 @@
 use super::Optimizer;
 use super::adam_family::adam_optimizer;
 use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut};
+use super::elementwise::ElementwiseOptimizer;
 use crate::layer::Layer;
 use crate::state::StateVisitor;
 
@@ -40,7 +41,8 @@ pub type AmsGrad<N> = Adam<N, WithBuffer>;
 
 impl<N: Layer, A: OptionalBuffer> Optimizer<N> for Adam<N, A> {
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.step_with(params, grads, self.weight_decay, 1.0);
+        self.begin_step();
+        self.step_slice(0, flat_mut(params), flat(grads));
     }
 
     fn learning_rate(&self) -> f32 {
@@ -57,5 +59,15 @@ impl<N: Layer, A: OptionalBuffer> Optimizer<N> for Adam<N, A> {
 
     fn visit_state(&mut self, visitor: &mut dyn StateVisitor) {
         self.visit_moments(visitor);
+    }
+}
+
+impl<N: Layer, A: OptionalBuffer> ElementwiseOptimizer<N> for Adam<N, A> {
+    fn begin_step(&mut self) {
+        self.begin();
+    }
+
+    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
+        self.step_slice_with(offset, params, grads, self.weight_decay, 1.0);
     }
 }

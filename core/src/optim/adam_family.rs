@@ -4,8 +4,8 @@
 //! writes both types, each under its own name in every message and doc page.
 
 /// Writes an Adam-family optimizer `$name<N, A>`: its struct (with the docs given), the
-/// constructors and builders, the state accessors, and the `step_with` and
-/// `visit_moments` its hand-written `Optimizer` impl calls (written out in each file, so
+/// constructors and builders, the state accessors, and the `begin`, `step_slice_with` and
+/// `visit_moments` its hand-written `Optimizer` impls call (written out in each file, so
 /// that compiler messages point at a plain impl).
 macro_rules! adam_optimizer {
     (
@@ -115,18 +115,27 @@ macro_rules! adam_optimizer {
                 $crate::state::visit_buffer(visitor, "max_exp_avg_sq", flat_mut(&mut self.max_exp_avg_sq));
             }
 
-            /// One step, with `coupled` weight decay added to the gradient and the
-            /// parameters multiplied by `scale` first.
-            fn step_with(&mut self, params: &mut N::Params, grads: &N::Params, coupled: f32, scale: f32) {
+            /// Starts a step: zeroes the moments at the first, advances the count.
+            fn begin(&mut self) {
                 if self.t == 0 {
                     flat_mut(&mut self.exp_avg).fill(0.0);
                     flat_mut(&mut self.exp_avg_sq).fill(0.0);
                     flat_mut(&mut self.max_exp_avg_sq).fill(0.0);
                 }
                 self.t = self.t.saturating_add(1);
+            }
+
+            /// The begun step on the parameters at `offset..`, with `coupled` weight decay
+            /// added to the gradient and the parameters multiplied by `scale` first.
+            fn step_slice_with(&mut self, offset: usize, params: &mut [f32], grads: &[f32], coupled: f32, scale: f32) {
+                $crate::optim::elementwise::check_slice::<N>(offset, params, grads);
                 let k = $crate::optim::adam_family::AdamStep::new(self.lr, self.beta1, self.beta2, self.eps, self.t, coupled, scale);
-                let v_max = if A::KEPT { Some(flat_mut(&mut self.max_exp_avg_sq)) } else { None };
-                k.run(flat_mut(params), flat(grads), flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_avg_sq), v_max);
+                use $crate::optim::elementwise::slice_of;
+                let len = params.len();
+                let m = slice_of(flat_mut(&mut self.exp_avg), offset, len);
+                let v = slice_of(flat_mut(&mut self.exp_avg_sq), offset, len);
+                let v_max = if A::KEPT { Some(slice_of(flat_mut(&mut self.max_exp_avg_sq), offset, len)) } else { None };
+                k.run(params, grads, m, v, v_max);
             }
         }
     };

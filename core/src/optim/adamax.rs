@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use super::Optimizer;
 use super::buffer::{bias_correction, flat, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -107,23 +108,8 @@ impl<N: Layer> Optimizer<N> for Adamax<N> {
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        let (exp_avg, exp_inf) = (flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_inf));
-        if self.t == 0 {
-            exp_avg.fill(0.0);
-            exp_inf.fill(0.0);
-        }
-        self.t = self.t.saturating_add(1);
-        let clr = (self.lr as f64 / bias_correction(self.beta1, self.t)) as f32;
-        let (b1, b2, eps, wd) = (self.beta1, self.beta2, self.eps, self.weight_decay);
-        let c1 = 1.0 - b1;
-        for (((p, &g), m), u) in flat_mut(params).iter_mut().zip(flat(grads)).zip(exp_avg).zip(exp_inf) {
-            let g = g + wd * *p;
-            *m = b1 * *m + c1 * g;
-            let (decayed, fresh) = (b2 * *u, f32::abs(g) + eps);
-            // `>=` keeps a NaN gradient (as `torch.amax` does).
-            *u = if decayed >= fresh { decayed } else { fresh };
-            *p -= clr * *m / *u;
-        }
+        self.begin_step();
+        self.step_slice(0, flat_mut(params), flat(grads));
     }
 
     fn learning_rate(&self) -> f32 {
@@ -136,5 +122,33 @@ impl<N: Layer> Optimizer<N> for Adamax<N> {
 
     fn reset(&mut self) {
         self.t = 0;
+    }
+}
+
+impl<N: Layer> ElementwiseOptimizer<N> for Adamax<N> {
+    fn begin_step(&mut self) {
+        if self.t == 0 {
+            flat_mut(&mut self.exp_avg).fill(0.0);
+            flat_mut(&mut self.exp_inf).fill(0.0);
+        }
+        self.t = self.t.saturating_add(1);
+    }
+
+    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
+        check_slice::<N>(offset, params, grads);
+        let clr = (self.lr as f64 / bias_correction(self.beta1, self.t)) as f32;
+        let (b1, b2, eps, wd) = (self.beta1, self.beta2, self.eps, self.weight_decay);
+        let c1 = 1.0 - b1;
+        let len = params.len();
+        let exp_avg = slice_of(flat_mut(&mut self.exp_avg), offset, len);
+        let exp_inf = slice_of(flat_mut(&mut self.exp_inf), offset, len);
+        for (((p, &g), m), u) in params.iter_mut().zip(grads).zip(exp_avg).zip(exp_inf) {
+            let g = g + wd * *p;
+            *m = b1 * *m + c1 * g;
+            let (decayed, fresh) = (b2 * *u, f32::abs(g) + eps);
+            // `>=` keeps a NaN gradient (as `torch.amax` does).
+            *u = if decayed >= fresh { decayed } else { fresh };
+            *p -= clr * *m / *u;
+        }
     }
 }

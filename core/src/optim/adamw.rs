@@ -3,6 +3,7 @@
 use super::Optimizer;
 use super::adam_family::adam_optimizer;
 use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut};
+use super::elementwise::ElementwiseOptimizer;
 use crate::layer::Layer;
 use crate::state::StateVisitor;
 
@@ -38,7 +39,8 @@ pub type AdamWAmsGrad<N> = AdamW<N, WithBuffer>;
 
 impl<N: Layer, A: OptionalBuffer> Optimizer<N> for AdamW<N, A> {
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.step_with(params, grads, 0.0, 1.0 - self.lr * self.weight_decay);
+        self.begin_step();
+        self.step_slice(0, flat_mut(params), flat(grads));
     }
 
     fn learning_rate(&self) -> f32 {
@@ -55,5 +57,15 @@ impl<N: Layer, A: OptionalBuffer> Optimizer<N> for AdamW<N, A> {
 
     fn visit_state(&mut self, visitor: &mut dyn StateVisitor) {
         self.visit_moments(visitor);
+    }
+}
+
+impl<N: Layer, A: OptionalBuffer> ElementwiseOptimizer<N> for AdamW<N, A> {
+    fn begin_step(&mut self) {
+        self.begin();
+    }
+
+    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
+        self.step_slice_with(offset, params, grads, 0.0, 1.0 - self.lr * self.weight_decay);
     }
 }

@@ -21,7 +21,9 @@
 //! 0.99)`). `new` is a `const fn` that builds by value (also in a `static`); `new_boxed`
 //! (feature `alloc`) zero-allocates on the heap so a large state never touches the stack.
 //! State starts at the first [`Optimizer::step`] (or after [`Optimizer::reset`]).
-//! A step allocates nothing and makes one pass over the zipped flat slices.
+//! A step allocates nothing and makes one pass over the zipped flat slices. Every one of
+//! them is an [`ElementwiseOptimizer`]: its step can also be taken slice by slice, layer
+//! by layer, which [`FusedWorkspace`](crate::FusedWorkspace) does.
 //!
 //! ```
 //! use staticnet_core::layers::{Dense, DenseParams};
@@ -47,6 +49,7 @@ mod adamax;
 mod adamw;
 mod buffer;
 mod constructors;
+mod elementwise;
 mod momentum;
 mod nadam;
 mod rmsprop;
@@ -57,6 +60,7 @@ pub use adam::{Adam, AmsGrad};
 pub use adamax::Adamax;
 pub use adamw::{AdamW, AdamWAmsGrad};
 pub use buffer::{NoBuffer, OptionalBuffer, WithBuffer};
+pub use elementwise::ElementwiseOptimizer;
 pub use momentum::Momentum;
 pub use nadam::NAdam;
 pub use rmsprop::RmsProp;

@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use super::Optimizer;
 use super::buffer::{flat, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -108,22 +109,8 @@ impl<N: Layer> Optimizer<N> for Momentum<N> {
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        let buffer = flat_mut(&mut self.momentum_buffer);
-        // First step: `b = 0·μ + 1·g = g`, undamped, exactly as PyTorch.
-        let keep = if self.t == 0 {
-            buffer.fill(0.0);
-            1.0
-        } else {
-            1.0 - self.dampening
-        };
-        self.t = self.t.saturating_add(1);
-        let (lr, mu, wd, nesterov) = (self.lr, self.momentum, self.weight_decay, self.nesterov);
-        for ((p, &g), b) in flat_mut(params).iter_mut().zip(flat(grads)).zip(buffer) {
-            let g = g + wd * *p;
-            *b = mu * *b + keep * g;
-            let d = if nesterov { g + mu * *b } else { *b };
-            *p -= lr * d;
-        }
+        self.begin_step();
+        self.step_slice(0, flat_mut(params), flat(grads));
     }
 
     fn learning_rate(&self) -> f32 {
@@ -136,5 +123,28 @@ impl<N: Layer> Optimizer<N> for Momentum<N> {
 
     fn reset(&mut self) {
         self.t = 0;
+    }
+}
+
+impl<N: Layer> ElementwiseOptimizer<N> for Momentum<N> {
+    fn begin_step(&mut self) {
+        if self.t == 0 {
+            flat_mut(&mut self.momentum_buffer).fill(0.0);
+        }
+        self.t = self.t.saturating_add(1);
+    }
+
+    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
+        check_slice::<N>(offset, params, grads);
+        // First step: `b = 0·μ + 1·g = g`, undamped, exactly as PyTorch.
+        let keep = if self.t == 1 { 1.0 } else { 1.0 - self.dampening };
+        let (lr, mu, wd, nesterov) = (self.lr, self.momentum, self.weight_decay, self.nesterov);
+        let buffer = slice_of(flat_mut(&mut self.momentum_buffer), offset, params.len());
+        for ((p, &g), b) in params.iter_mut().zip(grads).zip(buffer) {
+            let g = g + wd * *p;
+            *b = mu * *b + keep * g;
+            let d = if nesterov { g + mu * *b } else { *b };
+            *p -= lr * d;
+        }
     }
 }

@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use super::Optimizer;
 use super::buffer::{bias_correction, flat, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -144,33 +145,8 @@ impl<N: Layer> Optimizer<N> for NAdam<N> {
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        if self.t == 0 {
-            flat_mut(&mut self.exp_avg).fill(0.0);
-            flat_mut(&mut self.exp_avg_sq).fill(0.0);
-            self.mu_product = 1.0;
-        }
-        self.t = self.t.saturating_add(1);
-        let t = self.t;
-        let lr = self.lr as f64;
-        let (mu, mu_next) = (self.mu(t), self.mu(t + 1));
-        self.mu_product *= mu;
-        let grad_coef = (lr * (1.0 - mu) / (1.0 - self.mu_product)) as f32;
-        let momentum_coef = (lr * mu_next / (1.0 - self.mu_product * mu_next)) as f32;
-        let inv_sqrt_bc2 = (1.0 / libm::sqrt(bias_correction(self.beta2, t))) as f32;
-        let (coupled, scale) = match self.decoupled_weight_decay {
-            false => (self.weight_decay, 1.0),
-            true => (0.0, 1.0 - self.lr * self.weight_decay),
-        };
-        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
-        let (c1, c2) = (1.0 - b1, 1.0 - b2);
-        let (exp_avg, exp_avg_sq) = (flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_avg_sq));
-        for (((p, &g), m), v) in flat_mut(params).iter_mut().zip(flat(grads)).zip(exp_avg).zip(exp_avg_sq) {
-            let g = g + coupled * *p;
-            *m = b1 * *m + c1 * g;
-            *v = b2 * *v + c2 * g * g;
-            let d = crate::math::sqrt(*v) * inv_sqrt_bc2 + eps;
-            *p = *p * scale - (grad_coef * g + momentum_coef * *m) / d;
-        }
+        self.begin_step();
+        self.step_slice(0, flat_mut(params), flat(grads));
     }
 
     fn learning_rate(&self) -> f32 {
@@ -183,5 +159,43 @@ impl<N: Layer> Optimizer<N> for NAdam<N> {
 
     fn reset(&mut self) {
         self.t = 0;
+    }
+}
+
+impl<N: Layer> ElementwiseOptimizer<N> for NAdam<N> {
+    fn begin_step(&mut self) {
+        if self.t == 0 {
+            flat_mut(&mut self.exp_avg).fill(0.0);
+            flat_mut(&mut self.exp_avg_sq).fill(0.0);
+            self.mu_product = 1.0;
+        }
+        self.t = self.t.saturating_add(1);
+        self.mu_product *= self.mu(self.t);
+    }
+
+    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
+        check_slice::<N>(offset, params, grads);
+        let t = self.t;
+        let lr = self.lr as f64;
+        let (mu, mu_next) = (self.mu(t), self.mu(t + 1));
+        let grad_coef = (lr * (1.0 - mu) / (1.0 - self.mu_product)) as f32;
+        let momentum_coef = (lr * mu_next / (1.0 - self.mu_product * mu_next)) as f32;
+        let inv_sqrt_bc2 = (1.0 / libm::sqrt(bias_correction(self.beta2, t))) as f32;
+        let (coupled, scale) = match self.decoupled_weight_decay {
+            false => (self.weight_decay, 1.0),
+            true => (0.0, 1.0 - self.lr * self.weight_decay),
+        };
+        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
+        let (c1, c2) = (1.0 - b1, 1.0 - b2);
+        let len = params.len();
+        let exp_avg = slice_of(flat_mut(&mut self.exp_avg), offset, len);
+        let exp_avg_sq = slice_of(flat_mut(&mut self.exp_avg_sq), offset, len);
+        for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(exp_avg).zip(exp_avg_sq) {
+            let g = g + coupled * *p;
+            *m = b1 * *m + c1 * g;
+            *v = b2 * *v + c2 * g * g;
+            let d = crate::math::sqrt(*v) * inv_sqrt_bc2 + eps;
+            *p = *p * scale - (grad_coef * g + momentum_coef * *m) / d;
+        }
     }
 }

@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use super::Optimizer;
 use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -172,18 +173,44 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N,
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        let square_avg = flat_mut(&mut self.square_avg);
-        let momentum_buffer = flat_mut(&mut self.momentum_buffer);
-        let grad_avg = flat_mut(&mut self.grad_avg);
+        self.begin_step();
+        self.step_slice(0, flat_mut(params), flat(grads));
+    }
+
+    fn learning_rate(&self) -> f32 {
+        self.lr
+    }
+
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.t = 0;
+    }
+}
+
+impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> ElementwiseOptimizer<N> for RmsProp<N, M, C> {
+    fn begin_step(&mut self) {
         if self.t == 0 {
-            square_avg.fill(0.0);
-            momentum_buffer.fill(0.0);
-            grad_avg.fill(0.0);
+            flat_mut(&mut self.square_avg).fill(0.0);
+            flat_mut(&mut self.momentum_buffer).fill(0.0);
+            flat_mut(&mut self.grad_avg).fill(0.0);
         }
         self.t = self.t.saturating_add(1);
+    }
+
+    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
+        check_slice::<N>(offset, params, grads);
+        let len = params.len();
+        let square_avg = slice_of(flat_mut(&mut self.square_avg), offset, len);
+        // The optional buffers are empty when the type does not keep them.
+        let momentum_buffer: &mut [f32] =
+            if M::KEPT { slice_of(flat_mut(&mut self.momentum_buffer), offset, len) } else { &mut [] };
+        let grad_avg: &mut [f32] = if C::KEPT { slice_of(flat_mut(&mut self.grad_avg), offset, len) } else { &mut [] };
         let (lr, a, eps, wd, mu) = (self.lr, self.alpha, self.eps, self.weight_decay, self.momentum);
         let b = 1.0 - a;
-        let pg = flat_mut(params).iter_mut().zip(flat(grads));
+        let pg = params.iter_mut().zip(grads);
         // One loop per combination of buffers, each a single pass over zipped slices.
         match (M::KEPT, C::KEPT) {
             (false, false) => {
@@ -219,18 +246,6 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N,
                 }
             }
         }
-    }
-
-    fn learning_rate(&self) -> f32 {
-        self.lr
-    }
-
-    fn set_learning_rate(&mut self, lr: f32) {
-        self.lr = lr;
-    }
-
-    fn reset(&mut self) {
-        self.t = 0;
     }
 }
 

@@ -4,6 +4,7 @@ use core::marker::PhantomData;
 
 use super::Optimizer;
 use super::buffer::{flat, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, check_slice};
 use crate::layer::Layer;
 
 /// Plain SGD, PyTorch's `torch.optim.SGD` without momentum:
@@ -55,10 +56,8 @@ impl<N: Layer> Optimizer<N> for Sgd<N> {
     fn visit_state(&mut self, _visitor: &mut dyn crate::state::StateVisitor) {}
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        let (lr, wd) = (self.lr, self.weight_decay);
-        for (p, &g) in flat_mut(params).iter_mut().zip(flat(grads)) {
-            *p -= lr * (g + wd * *p);
-        }
+        self.begin_step();
+        self.step_slice(0, flat_mut(params), flat(grads));
     }
 
     fn learning_rate(&self) -> f32 {
@@ -67,5 +66,17 @@ impl<N: Layer> Optimizer<N> for Sgd<N> {
 
     fn set_learning_rate(&mut self, lr: f32) {
         self.lr = lr;
+    }
+}
+
+impl<N: Layer> ElementwiseOptimizer<N> for Sgd<N> {
+    fn begin_step(&mut self) {}
+
+    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
+        check_slice::<N>(offset, params, grads);
+        let (lr, wd) = (self.lr, self.weight_decay);
+        for (p, &g) in params.iter_mut().zip(grads) {
+            *p -= lr * (g + wd * *p);
+        }
     }
 }

@@ -34,6 +34,8 @@ use crate::state::{Resumable, StateVisitor};
 use crate::tensors::{TensorPath, TensorVisitor};
 use crate::workspace::Workspace;
 
+use super::TrainingWorkspace;
+
 /// The checkpoint format this version writes and reads.
 pub const CHECKPOINT_VERSION: &str = "1";
 
@@ -189,19 +191,20 @@ impl std::error::Error for CheckpointError {
 /// # std::fs::remove_file(&path).unwrap();
 /// # Ok::<(), staticnet_core::train::CheckpointError>(())
 /// ```
-pub struct Checkpoint<'a, N: Layer, O: Optimizer<N>, const B: usize> {
+pub struct Checkpoint<'a, N: Layer, O: Optimizer<N>, const B: usize, W = Workspace<N, B>> {
     model: &'a mut Model<N>,
-    workspace: &'a mut Workspace<N, B>,
+    workspace: &'a mut W,
     optimizer: &'a mut O,
     progress: &'a mut Progress,
     parts: Vec<(&'static str, &'a mut dyn Resumable)>,
 }
 
-impl<'a, N: Layer, O: Optimizer<N>, const B: usize> Checkpoint<'a, N, O, B> {
-    /// The model, the workspace (its dropout streams), the optimizer and the progress.
+impl<'a, N: Layer, O: Optimizer<N>, const B: usize, W: TrainingWorkspace<N, O, B>> Checkpoint<'a, N, O, B, W> {
+    /// The model, the workspace (its dropout streams; a [`Workspace`] or a
+    /// [`FusedWorkspace`](crate::FusedWorkspace)), the optimizer and the progress.
     pub fn new(
         model: &'a mut Model<N>,
-        workspace: &'a mut Workspace<N, B>,
+        workspace: &'a mut W,
         optimizer: &'a mut O,
         progress: &'a mut Progress,
     ) -> Self {

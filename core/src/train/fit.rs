@@ -21,6 +21,7 @@ use rand::rngs::SmallRng;
 
 use super::callbacks::{Callback, CallbackError, Control, Logs, LogsFull};
 use super::metrics::Metric;
+use super::training_workspace::TrainingWorkspace;
 use crate::batches::BatchSource;
 use crate::error::Error;
 use crate::flat::{Zeroable, reshape};
@@ -112,6 +113,12 @@ pub enum FitError {
         /// Threads asked for.
         threads: usize,
     },
+    /// [`Fit::threads`] asked for several threads with a fused workspace, which trains on
+    /// one.
+    FusedThreads {
+        /// Threads asked for.
+        threads: usize,
+    },
 }
 
 impl fmt::Display for FitError {
@@ -142,6 +149,10 @@ impl fmt::Display for FitError {
                 write!(f, "validation_split cannot be used with {with}: pass the validation samples as validation_data")
             }
             FitError::Threads { threads } => write!(f, "could not start {threads} training threads"),
+            FitError::FusedThreads { threads } => write!(
+                f,
+                "threads({threads}) with a FusedWorkspace: a fused step updates each layer as backward reaches it, on one thread; train with a Workspace to split batches over threads"
+            ),
         }
     }
 }
@@ -163,9 +174,9 @@ impl From<LogsFull> for FitError {
 
 /// A training run being set up: [`fit`] starts one, the methods set Keras's arguments,
 /// [`Fit::run`] or [`Fit::run_in`] trains.
-pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T> {
+pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T, Ws = Workspace<N, B>> {
     model: &'a mut Model<N>,
-    ws: &'a mut Workspace<N, B>,
+    ws: &'a mut Ws,
     optimizer: &'a mut O,
     loss: &'a L,
     validation: Option<&'a mut V>,
@@ -188,21 +199,23 @@ pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T> {
 }
 
 /// Keras's `model.fit`: trains `model` with `optimizer` on `loss`, in batches of up to `B`
-/// rows in `ws`. Set the run up with the returned [`Fit`]'s methods, then call
-/// [`Fit::run`].
+/// rows in `ws`, a [`Workspace`] or a [`FusedWorkspace`](crate::FusedWorkspace) (fused
+/// steps, with an elementwise optimizer). Set the run up with the returned [`Fit`]'s
+/// methods, then call [`Fit::run`].
 ///
 /// Defaults as Keras's: 1 epoch, shuffled every epoch, validation (when given) after every
 /// epoch, `verbose` 1; the batch size defaults to the workspace's capacity `B` (Keras's 32).
-pub fn fit<'a, N, O, L, T, const B: usize, const OUT: usize>(
+pub fn fit<'a, N, O, L, T, Ws, const B: usize, const OUT: usize>(
     model: &'a mut Model<N>,
-    ws: &'a mut Workspace<N, B>,
+    ws: &'a mut Ws,
     optimizer: &'a mut O,
     loss: &'a L,
-) -> Fit<'a, N, O, L, NoValidation<T>, B, OUT, T>
+) -> Fit<'a, N, O, L, NoValidation<T>, B, OUT, T, Ws>
 where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T>,
+    Ws: TrainingWorkspace<N, O, B>,
 {
     Fit {
         model,
@@ -241,11 +254,12 @@ impl<const IN: usize, T> BatchSource<IN> for NoValidation<T> {
     fn shuffle(&mut self, _: &mut dyn rand::RngCore) {}
 }
 
-impl<'a, N, O, L, V, T, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T>
+impl<'a, N, O, L, V, T, Ws, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T, Ws>
 where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T>,
+    Ws: TrainingWorkspace<N, O, B>,
 {
     /// Trains until epoch `epochs` (Keras's `epochs`: with `initial_epoch`, the index to
     /// stop at, not a count).
@@ -314,7 +328,7 @@ where
 
     /// Data to evaluate on, in evaluation mode, after the epochs `validation_freq` says
     /// (Keras's `validation_data`). Its loss has no weight penalties (Keras adds them).
-    pub fn validation_data<W>(self, data: &'a mut W) -> Fit<'a, N, O, L, W, B, OUT, T> {
+    pub fn validation_data<W>(self, data: &'a mut W) -> Fit<'a, N, O, L, W, B, OUT, T, Ws> {
         Fit {
             model: self.model,
             ws: self.ws,
@@ -576,18 +590,20 @@ where
 }
 
 #[cfg(feature = "std")]
-impl<'a, N, O, L, V, T, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T>
+impl<'a, N, O, L, V, T, Ws, const B: usize, const OUT: usize> Fit<'a, N, O, L, V, B, OUT, T, Ws>
 where
     N: Layer<Output = [f32; OUT]> + 'a,
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T> + Sync,
+    Ws: TrainingWorkspace<N, O, B>,
     T: Zeroable,
 {
     /// Threads [`Fit::run`] splits each batch over (see
     /// [`ParallelWorkspace`](crate::parallel::ParallelWorkspace)): `1` trains in the
     /// workspace given to [`fit`], on this thread; the default, `0`, picks
     /// [`default_threads`](crate::parallel::default_threads), which is 1 for small networks
-    /// and batches. [`Fit::run_in`] always trains on one thread. With more than one, batch
+    /// and batches. [`Fit::run_in`] and a [`FusedWorkspace`](crate::FusedWorkspace) always
+    /// train on one thread (asking a fused one for more is [`FitError::FusedThreads`]). With more than one, batch
     /// norm normalises each shard with its own statistics, the dropout streams are the
     /// parallel workspace's (a checkpoint does not hold them), and the result differs from
     /// one thread's by rounding: use `threads(1)` for runs that must repeat bit for bit on
@@ -615,9 +631,11 @@ where
         };
         let validation_ws = self.validation_ws.take().or(own_ws.as_deref_mut());
         let validation = self.validation.take();
-        let threads = match self.threads {
-            0 => crate::parallel::default_threads::<N, B>(),
-            n => n,
+        let threads = match (self.threads, Ws::FUSED) {
+            (0 | 1, true) => 1,
+            (threads, true) => return Err(FitError::FusedThreads { threads }),
+            (0, false) => crate::parallel::default_threads::<N, B>(),
+            (n, false) => n,
         };
         if threads > 1 {
             let parallel = ParallelWorkspace::<N, B>::new_boxed(threads).map_err(|_| FitError::Threads { threads })?;

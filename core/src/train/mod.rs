@@ -14,6 +14,7 @@ mod fit;
 pub mod metrics;
 #[cfg(feature = "std")]
 mod progress;
+mod training_workspace;
 #[cfg(feature = "std")]
 mod validation_split;
 
@@ -24,3 +25,4 @@ pub use epoch::{EpochStats, train_epoch, train_epoch_augmented, train_epoch_loss
 #[cfg(feature = "std")]
 pub use evaluate::{accuracy, evaluate_loss, predict_all};
 pub use fit::{BatchBuffers, Fit, FitError, NoValidation, fit};
+pub use training_workspace::TrainingWorkspace;

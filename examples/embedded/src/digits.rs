@@ -11,7 +11,7 @@
 use staticnet::flat::reshape;
 use staticnet::prelude::*;
 use staticnet::train::BatchBuffers;
-use staticnet::{Flat, RngCore};
+use staticnet::{Flat, FusedLayer, RngCore};
 
 include!(concat!(env!("OUT_DIR"), "/digits.rs"));
 
@@ -125,13 +125,13 @@ impl RngCore for XorShift {
 /// to `B` in `ws`, filled into `buffers` (each row of 64 grey levels seen as the network's
 /// input, `[f32; 64]` or 8 rows of 8).
 pub fn accuracy<N, const B: usize, const M: usize>(
-    ws: &mut Workspace<N, B>,
+    ws: &mut FusedWorkspace<N, B>,
     model: &Model<N>,
     split: &Split<M>,
     buffers: &mut BatchBuffers<64, usize, B>,
 ) -> Result<f32, Error>
 where
-    N: Layer<Output = [f32; 10]>,
+    N: FusedLayer<Output = [f32; 10]>,
     N::Input: Flat,
 {
     let BatchBuffers { inputs, targets } = buffers;

@@ -1,6 +1,7 @@
 //! The UCI 8x8 handwritten digits on a Cortex-M4F: a 64-32-10 network trained on the board
-//! from a byte table in flash with `fit`, early stopping on held-out validation rows, its
-//! model, workspaces and Adam state in `static` memory and no allocator.
+//! from a byte table in flash with `fit` in fused steps (each layer updated right after its
+//! backward pass), early stopping on held-out validation rows, its model, workspaces and
+//! Adam state in `static` memory and no allocator.
 //!
 //! The data and its fixed train/test split are `staticnet_embedded::digits`: a byte table
 //! in flash, each split a `BatchSource` over it.
@@ -44,7 +45,7 @@ const REQUIRED: f32 = 0.93;
 
 // Zero-filled `.bss`, sized at compile time; built in place below, never on the stack.
 static MODEL: StaticSlot<Model<Digits>> = StaticSlot::new();
-static WORKSPACE: StaticSlot<Workspace<Digits, BATCH>> = StaticSlot::new();
+static WORKSPACE: StaticSlot<FusedWorkspace<Digits, BATCH>> = StaticSlot::new();
 static ADAM: StaticSlot<Adam<Digits>> = StaticSlot::new();
 static VALIDATION_WS: StaticSlot<InferenceWorkspace<Digits, BATCH>> = StaticSlot::new();
 static BUFFERS: StaticSlot<BatchBuffers<64, usize, BATCH>> = StaticSlot::new();
@@ -59,9 +60,10 @@ fn main() -> ! {
         TEST
     );
     hprintln!(
-        "compile-time memory: parameters {} B, model {} B, workspace {} B, validation workspace {} B, Adam state {} B, batch buffers {} B, data in flash {} B",
+        "compile-time memory: parameters {} B, model {} B, fused workspace {} B (unfused {} B), validation workspace {} B, Adam state {} B, batch buffers {} B, data in flash {} B",
         Digits::PARAM_BYTES,
         Model::<Digits>::BYTES,
+        FusedWorkspace::<Digits, BATCH>::BYTES,
         Workspace::<Digits, BATCH>::BYTES,
         InferenceWorkspace::<Digits, BATCH>::BYTES,
         Adam::<Digits>::STATE_BYTES,
@@ -70,7 +72,7 @@ fn main() -> ! {
     );
 
     let model = Model::new_in(MODEL.take().expect("the model slot is taken once"), SEED);
-    let ws = Workspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
+    let ws = FusedWorkspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
     let adam = Adam::new_in(ADAM.take().expect("the Adam slot is taken once"), LEARNING_RATE);
     let validation_ws = InferenceWorkspace::new_in(VALIDATION_WS.take().expect("the slot is taken once"));
     let buffers = BUFFERS.take().expect("the buffer slot is taken once").write(BatchBuffers::default());

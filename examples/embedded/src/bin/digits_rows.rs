@@ -1,7 +1,7 @@
 //! A recurrent network trained on a Cortex-M4F: each 8x8 digit read as a sequence of 8 rows
 //! of 8 pixels by a GRU(16), a Dense head on its last state, trained with Adam by
-//! backpropagation through time on the board, with its model, workspace and optimizer state
-//! in `static` memory and no allocator. The data and its split are
+//! backpropagation through time on the board in fused steps, with its model, workspace and
+//! optimizer state in `static` memory and no allocator. The data and its split are
 //! `staticnet_embedded::digits` (the table in flash the `digits` firmware also reads).
 //!
 //! `cargo run --release --bin digits_rows` runs it under QEMU (see `.cargo/config.toml`).
@@ -37,22 +37,23 @@ const REQUIRED: f32 = 0.90;
 
 // Zero-filled `.bss`, sized at compile time; built in place below, never on the stack.
 static MODEL: StaticSlot<Model<DigitRows>> = StaticSlot::new();
-static WORKSPACE: StaticSlot<Workspace<DigitRows, BATCH>> = StaticSlot::new();
+static WORKSPACE: StaticSlot<FusedWorkspace<DigitRows, BATCH>> = StaticSlot::new();
 static ADAM: StaticSlot<Adam<DigitRows>> = StaticSlot::new();
 
 #[entry]
 fn main() -> ! {
     hprintln!("staticnet on a Cortex-M4F: digits as 8 rows of 8, GRU(16) + Dense(10), Adam, batch {}", BATCH);
     hprintln!(
-        "compile-time memory: parameters {} B, model {} B, workspace {} B, Adam state {} B",
+        "compile-time memory: parameters {} B, model {} B, fused workspace {} B (unfused {} B), Adam state {} B",
         DigitRows::PARAM_BYTES,
         Model::<DigitRows>::BYTES,
+        FusedWorkspace::<DigitRows, BATCH>::BYTES,
         Workspace::<DigitRows, BATCH>::BYTES,
         Adam::<DigitRows>::STATE_BYTES,
     );
 
     let model = Model::new_in(MODEL.take().expect("the model slot is taken once"), SEED);
-    let ws = Workspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
+    let ws = FusedWorkspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
     let adam = Adam::new_in(ADAM.take().expect("the Adam slot is taken once"), LEARNING_RATE);
 
     let mut train = Split::<TRAIN>::new(is_train);

@@ -1,5 +1,8 @@
-//! XOR on a Cortex-M: a 2-3-1 network (AIfES's example network) trained on the board,
-//! with its model, workspace and Adam state in `static` memory and no allocator.
+//! XOR on a Cortex-M: a 2-3-1 network (AIfES's example network) trained on the board with
+//! fused steps (each layer updated right after its backward pass, so the workspace holds
+//! the largest layer's gradient only), with its model, workspace and Adam state in
+//! `static` memory and no allocator. It also prints the training memory of AIfES's two
+//! comparison networks on this target, fused and not.
 //!
 //! `cargo run --release --bin xor` runs it under QEMU on a Cortex-M4F, and `cargo run
 //! --release --target thumbv6m-none-eabi --bin xor` on a Cortex-M0 (the micro:bit, soft
@@ -11,8 +14,8 @@
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
-use staticnet::StaticSlot;
 use staticnet::prelude::*;
+use staticnet::{FusedLayer, StaticSlot};
 use staticnet_embedded::{exit, fail, stack_used};
 
 network! {
@@ -26,6 +29,35 @@ network! {
     }
 }
 
+network! {
+    /// AIfES's MNIST comparison network; only its memory figures are printed.
+    struct Mnist {
+        input: [784],
+        fc1: Dense(128),
+        Relu,
+        fc2: Dense(64),
+        Relu,
+        fc3: Dense(10),
+    }
+}
+
+/// Prints the memory training `N` at batch 1 takes beyond the parameters (the workspace
+/// and the optimizer state, as the README compares with AIfES), unfused and fused.
+fn print_training_memory<N: FusedLayer>(name: &str) {
+    let (unfused, fused) = (Workspace::<N, 1>::BYTES, FusedWorkspace::<N, 1>::BYTES);
+    let (momentum, adam) = (Momentum::<N>::STATE_BYTES, Adam::<N>::STATE_BYTES);
+    hprintln!(
+        "{} at batch 1, workspace + optimizer state: SGD {} B (fused {} B), momentum {} B (fused {} B), Adam {} B (fused {} B)",
+        name,
+        unfused,
+        fused,
+        unfused + momentum,
+        fused + momentum,
+        unfused + adam,
+        fused + adam
+    );
+}
+
 /// The four XOR cases are one batch.
 const BATCH: usize = 4;
 const EPOCHS: usize = 1000;
@@ -33,22 +65,25 @@ const SEED: u64 = 3;
 
 // Zero-filled `.bss`, sized at compile time; built in place below, never on the stack.
 static MODEL: StaticSlot<Model<Xor>> = StaticSlot::new();
-static WORKSPACE: StaticSlot<Workspace<Xor, BATCH>> = StaticSlot::new();
+static WORKSPACE: StaticSlot<FusedWorkspace<Xor, BATCH>> = StaticSlot::new();
 static ADAM: StaticSlot<Adam<Xor>> = StaticSlot::new();
 
 #[entry]
 fn main() -> ! {
-    hprintln!("staticnet on {}: XOR 2-3-1, Adam, batch {}", env!("FIRMWARE_TARGET"), BATCH);
+    hprintln!("staticnet on {}: XOR 2-3-1, Adam, batch {}, fused steps", env!("FIRMWARE_TARGET"), BATCH);
     hprintln!(
-        "compile-time memory: parameters {} B, model {} B, workspace {} B, Adam state {} B",
+        "compile-time memory: parameters {} B, model {} B, fused workspace {} B (unfused {} B), Adam state {} B",
         Xor::PARAM_BYTES,
         Model::<Xor>::BYTES,
+        FusedWorkspace::<Xor, BATCH>::BYTES,
         Workspace::<Xor, BATCH>::BYTES,
         Adam::<Xor>::STATE_BYTES
     );
+    print_training_memory::<Xor>("XOR 2-3-1");
+    print_training_memory::<Mnist>("784-128-64-10");
 
     let model = Model::new_in(MODEL.take().expect("the model slot is taken once"), SEED);
-    let ws = Workspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
+    let ws = FusedWorkspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
     let adam = Adam::new_in(ADAM.take().expect("the Adam slot is taken once"), 0.1);
 
     let inputs = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
