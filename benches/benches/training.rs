@@ -53,7 +53,41 @@ fn inference<N: Layer<Output = [f32; 10]> + Default>(c: &mut Criterion, name: &s
     let mut group = c.benchmark_group(format!("inference/{name}/single"));
     group.bench_function("staticnet", |b| b.iter(|| argmax(ws.predict(&model, black_box(&x)))));
     group.bench_function("matrixmultiply", |b| b.iter(|| baseline.predict(black_box(&flat_x))));
+    // The floor of one-sample inference: reading every parameter once, from the cache it
+    // stays in between calls (L2 for 784-128-10's 407 KB); the ratio to `staticnet` is how
+    // close inference comes to the bandwidth.
+    group.throughput(Throughput::Bytes(N::PARAMS as u64 * 4));
+    group.bench_function("read_parameters", |b| b.iter(|| sum(black_box(model.params.as_flat()))));
     group.finish();
+}
+
+/// The sum of `values` in 64 independent lanes, compiled for AVX-512 where the processor has
+/// it, so that loads, not additions, bound it.
+fn sum(values: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor has AVX-512F, checked just above.
+        return unsafe { sum_avx512(values) };
+    }
+    sum_lanes(values)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn sum_avx512(values: &[f32]) -> f32 {
+    sum_lanes(values)
+}
+
+#[inline(always)]
+fn sum_lanes(values: &[f32]) -> f32 {
+    let (chunks, tail) = values.as_chunks::<64>();
+    let mut lanes = [0.0f32; 64];
+    for chunk in chunks {
+        for (l, v) in lanes.iter_mut().zip(chunk) {
+            *l += v;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail.iter().sum::<f32>()
 }
 
 /// The same MLP (dense layers with ReLU between, softmax cross-entropy, SGD) on plain
