@@ -2,7 +2,8 @@
 
 Runs `cargo bench -p staticnet-bench` (the `threads/`, `inference/` and `gemm/` groups),
 then the same networks in PyTorch (Adam and softmax cross-entropy for training steps,
-eager and `torch.compile`, on one thread and on every core), and the same matrix products
+eager and `torch.compile`, on one thread and on every core) and the MLPs in JAX (jit, one
+core: `jax_steps.py` under `taskset -c 0`), and the same matrix products
 in numpy's OpenBLAS on one thread (its AVX-512 kernels, and its Haswell AVX2 kernels through
 OPENBLAS_CORETYPE), and prints markdown tables: times (medians) and ratios, each against a
 baseline measured in this run. Use `benches/compare/run.sh`, which sets up PyTorch.
@@ -145,6 +146,23 @@ print(json.dumps(out))
     return json.loads(run.stdout)
 
 
+def jax_one_core():
+    """µs per JAX jit training step of each MLP on one core (`taskset -c 0`, XLA's CPU
+    pool at one thread), or {} without JAX (run.sh installs it) or `taskset`."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("jax") is None or shutil.which("taskset") is None:
+        return {}
+    env = dict(os.environ, XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    script = pathlib.Path(__file__).with_name("jax_steps.py")
+    run = subprocess.run(
+        ["taskset", "-c", "0", sys.executable, str(script), json.dumps(NETWORKS)],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
 def fmt(us):
     return f"{us / 1e3:.2f} ms" if us >= 1e3 else f"{us:.1f} µs" if us >= 10 else f"{us:.2f} µs"
 
@@ -160,13 +178,15 @@ def main():
     eager = {t: pytorch(torch, False, t, args.skip_compile) for t in sorted({1, CORES})}
     compiled = {t: pytorch(torch, True, t, args.skip_compile) for t in sorted({1, CORES})}
     blas = {"avx512": openblas(None), "avx2": openblas("Haswell")}
+    jax = jax_one_core()
 
     print("## Training steps (Adam, softmax cross-entropy) and one-sample inference\n")
     cols = ["staticnet 1 thread", f"staticnet {CORES} threads"]
     for t in sorted({1, CORES}):
         cols += [f"eager {t}t", f"compile {t}t"]
-    print("| work | " + " | ".join(cols) + " | eager 1t / staticnet 1t | best PyTorch / best staticnet |")
-    print("|---" * (len(cols) + 3) + "|")
+    cols.append("JAX jit, 1 core")
+    print("| work | " + " | ".join(cols) + " | eager 1t / staticnet 1t | JAX 1 core / staticnet 1t | best PyTorch / best staticnet |")
+    print("|---" * (len(cols) + 4) + "|")
     for name, widths, batch in NETWORKS:
         group = f"threads/{name}/batch{batch}/adam"
         one, many = ours.get(f"{group}/workspace"), ours.get(f"{group}/parallel_{CORES}", ours.get(f"{group}/workspace"))
@@ -180,7 +200,10 @@ def main():
                     torch_times.append(v)
         ratio = eager[1][f"train/{name}"] / one
         best = min(torch_times) / min(one, many)
-        print(f"| {name} step, batch {batch} | " + " | ".join(row) + f" | {ratio:.1f}x | {best:.1f}x |")
+        j = jax.get(f"train/{name}")
+        row.append(fmt(j) if j else "-")
+        jax_ratio = f"{j / one:.2f}x" if j else "-"
+        print(f"| {name} step, batch {batch} | " + " | ".join(row) + f" | {ratio:.1f}x | {jax_ratio} | {best:.1f}x |")
     for name, widths, _ in NETWORKS:
         if widths == "cnn":
             continue
@@ -196,7 +219,8 @@ def main():
                 if v:
                     torch_times.append(v)
         ratio = eager[1][f"infer/{name}"] / one
-        print(f"| {name} inference, 1 sample | " + " | ".join(row) + f" | {ratio:.1f}x | {min(torch_times) / one:.1f}x |")
+        row.append("-")
+        print(f"| {name} inference, 1 sample | " + " | ".join(row) + f" | {ratio:.1f}x | - | {min(torch_times) / one:.1f}x |")
 
     print("\n## Dense products, one thread: staticnet's GFLOP/s as a share of OpenBLAS's (numpy)\n")
     print("| rows x in x out | product | staticnet avx512 | OpenBLAS avx512 | share | staticnet avx2 | OpenBLAS Haswell (avx2) | share |")
