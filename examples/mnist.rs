@@ -14,6 +14,8 @@
 //! every batch (the validation images are left as they are). `--plot FILE` writes the
 //! learning curves (SVG or PNG by the extension; needs `--features plot`).
 
+#[path = "common/mnist_mlp_network.rs"]
+mod mnist_mlp_network;
 #[path = "common/plot.rs"]
 mod plot;
 
@@ -29,15 +31,7 @@ use staticnet::train::callbacks::EarlyStopping;
 use staticnet::train::metrics::Accuracy;
 use staticnet::train::{accuracy, fit};
 
-network! {
-    /// A two-layer perceptron for 28x28 digits.
-    pub struct Mlp {
-        input: [784],
-        fc1: Dense(128, init = HeUniform),
-        act1: Relu,
-        fc2: Dense(10),
-    }
-}
+use mnist_mlp_network::Mlp;
 
 /// Rows per training batch (the workspace's compile-time capacity).
 const BATCH: usize = 32;

@@ -11,6 +11,8 @@
 //! Without `--data` it uses the subset bundled with staticnet (7,500 training and 1,500
 //! test images). `DIR` holds the standard MNIST file names, each optionally gzipped.
 
+#[path = "common/mnist_cnn_network.rs"]
+mod mnist_cnn_network;
 #[path = "common/plot.rs"]
 mod plot;
 
@@ -26,26 +28,7 @@ use staticnet::train::callbacks::{EarlyStopping, LearningRateScheduler};
 use staticnet::train::metrics::Accuracy;
 use staticnet::train::{accuracy, fit};
 
-network! {
-    /// conv 8 -> pool -> conv 16 -> pool -> dense 64 -> dropout -> dense 10, with batch
-    /// norm after each convolution.
-    pub struct Cnn {
-        input: [1, 28, 28],
-        conv1: Conv2d(8, kernel_size = 3, padding = 1, init = HeUniform),
-        bn1: BatchNorm,
-        Relu,
-        pool1: MaxPool2d(2),
-        conv2: Conv2d(16, kernel_size = 3, padding = 1, init = HeUniform),
-        bn2: BatchNorm,
-        Relu,
-        pool2: MaxPool2d(2),
-        flat: Flatten,
-        fc1: Dense(64, init = HeUniform),
-        Relu,
-        drop: Dropout(0.3),
-        fc2: Dense(10),
-    }
-}
+use mnist_cnn_network::Cnn;
 
 /// Rows per batch (the workspace's compile-time capacity).
 const BATCH: usize = 32;

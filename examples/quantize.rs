@@ -17,6 +17,11 @@
 //! for the firmware (`examples/embedded/src/bin/mnist_int8.rs`), which checks that it
 //! computes the same codes.
 
+#[path = "common/mnist_cnn_network.rs"]
+mod mnist_cnn_network;
+#[path = "common/mnist_mlp_network.rs"]
+mod mnist_mlp_network;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -28,35 +33,8 @@ use staticnet::quantize::QuantizedNetwork;
 use staticnet::train::callbacks::EarlyStopping;
 use staticnet::train::fit;
 
-network! {
-    /// The MLP of `examples/mnist.rs`.
-    pub struct Mlp {
-        input: [784],
-        fc1: Dense(128, init = HeUniform),
-        act1: Relu,
-        fc2: Dense(10),
-    }
-}
-
-network! {
-    /// The CNN of `examples/mnist_cnn.rs`: its batch norms fold into the convolutions.
-    pub struct Cnn {
-        input: [1, 28, 28],
-        conv1: Conv2d(8, kernel_size = 3, padding = 1, init = HeUniform),
-        bn1: BatchNorm,
-        Relu,
-        pool1: MaxPool2d(2),
-        conv2: Conv2d(16, kernel_size = 3, padding = 1, init = HeUniform),
-        bn2: BatchNorm,
-        Relu,
-        pool2: MaxPool2d(2),
-        flat: Flatten,
-        fc1: Dense(64, init = HeUniform),
-        Relu,
-        drop: Dropout(0.3),
-        fc2: Dense(10),
-    }
-}
+use mnist_cnn_network::{Cnn, CnnInt8, CnnInt8Scratch};
+use mnist_mlp_network::{Mlp, MlpInt8};
 
 const BATCH: usize = 32;
 

@@ -15,32 +15,15 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
 use staticnet::StaticSlot;
-use staticnet::prelude::*;
 use staticnet::quantize::{
     QuantParams, QuantizedConv2d, QuantizedDense, QuantizedMaxPool2d, QuantizedNetwork, Requantize,
 };
 use staticnet_embedded::{exit, stack_used};
 
-network! {
-    /// The CNN of `examples/quantize.rs` (and `examples/mnist_cnn.rs`): it must be declared
-    /// the same for the exported `CnnInt8` to compile.
-    pub struct Cnn {
-        input: [1, 28, 28],
-        conv1: Conv2d(8, kernel_size = 3, padding = 1, init = HeUniform),
-        bn1: BatchNorm,
-        Relu,
-        pool1: MaxPool2d(2),
-        conv2: Conv2d(16, kernel_size = 3, padding = 1, init = HeUniform),
-        bn2: BatchNorm,
-        Relu,
-        pool2: MaxPool2d(2),
-        flat: Flatten,
-        fc1: Dense(64, init = HeUniform),
-        Relu,
-        drop: Dropout(0.3),
-        fc2: Dense(10),
-    }
-}
+#[path = "../../../common/mnist_cnn_network.rs"]
+mod mnist_cnn_network;
+
+use mnist_cnn_network::{CnnInt8, CnnInt8Scratch};
 
 include!("../mnist_int8.rs");
 
