@@ -21,8 +21,6 @@
 
 mod disjoint;
 mod pool;
-mod train_steps;
 mod workspace;
 
-pub(crate) use train_steps::TrainSteps;
 pub use workspace::{ParallelWorkspace, default_threads};

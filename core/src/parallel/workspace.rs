@@ -204,7 +204,8 @@ impl<N: Layer, const B: usize> ParallelWorkspace<N, B> {
         Ok(value)
     }
 
-    /// The outputs of the last step's forward pass, one per row.
+    /// The outputs of the last step's forward pass, one per row (copied from the shards'
+    /// workspaces after each step, so that they are one slice in row order).
     pub fn outputs(&self) -> &[N::Output] {
         &self.outputs[..self.rows]
     }

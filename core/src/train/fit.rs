@@ -31,7 +31,7 @@ use crate::loss::LossFor;
 use crate::model::Model;
 use crate::optim::Optimizer;
 #[cfg(feature = "std")]
-use crate::parallel::{ParallelWorkspace, TrainSteps};
+use crate::parallel::ParallelWorkspace;
 use crate::workspace::Workspace;
 
 /// Buffers for one batch of `B` samples of `IN` values with targets `T`, filled from a
@@ -195,7 +195,7 @@ pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T, Ws = 
     threads: usize,
     /// The parallel workspace [`Fit::run`] trains in when it uses more than one thread.
     #[cfg(feature = "std")]
-    parallel: Option<std::boxed::Box<dyn TrainSteps<N, T, L, O> + 'a>>,
+    parallel: Option<std::boxed::Box<ParallelWorkspace<N, B>>>,
 }
 
 /// Keras's `model.fit`: trains `model` with `optimizer` on `loss`, in batches of up to `B`
@@ -205,6 +205,8 @@ pub struct Fit<'a, N: Layer, O, L, V, const B: usize, const OUT: usize, T, Ws = 
 ///
 /// Defaults as Keras's: 1 epoch, shuffled every epoch, validation (when given) after every
 /// epoch, `verbose` 1; the batch size defaults to the workspace's capacity `B` (Keras's 32).
+/// The loss and the targets are `Sync` (every built-in one is), so that [`Fit::run`] can
+/// split batches over threads ([`Fit::threads`]).
 pub fn fit<'a, N, O, L, T, Ws, const B: usize, const OUT: usize>(
     model: &'a mut Model<N>,
     ws: &'a mut Ws,
@@ -214,7 +216,8 @@ pub fn fit<'a, N, O, L, T, Ws, const B: usize, const OUT: usize>(
 where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
-    L: LossFor<[f32; OUT], T>,
+    L: LossFor<[f32; OUT], T> + Sync,
+    T: Sync,
     Ws: TrainingWorkspace<N, O, B>,
 {
     Fit {
@@ -258,7 +261,8 @@ impl<'a, N, O, L, V, T, Ws, const B: usize, const OUT: usize> Fit<'a, N, O, L, V
 where
     N: Layer<Output = [f32; OUT]>,
     O: Optimizer<N>,
-    L: LossFor<[f32; OUT], T>,
+    L: LossFor<[f32; OUT], T> + Sync,
+    T: Sync,
     Ws: TrainingWorkspace<N, O, B>,
 {
     /// Trains until epoch `epochs` (Keras's `epochs`: with `initial_epoch`, the index to
@@ -596,7 +600,7 @@ where
     O: Optimizer<N>,
     L: LossFor<[f32; OUT], T> + Sync,
     Ws: TrainingWorkspace<N, O, B>,
-    T: Zeroable,
+    T: Zeroable + Sync,
 {
     /// Threads [`Fit::run`] splits each batch over (see
     /// [`ParallelWorkspace`](crate::parallel::ParallelWorkspace)): `1` trains in the
