@@ -1,7 +1,7 @@
 //! The parsed declaration: a struct name, an input shape and a list of layers.
 
 use proc_macro2::Span;
-use syn::{Attribute, Expr, Ident, LitInt, Type, Visibility};
+use syn::{Attribute, Expr, Ident, LitInt, LitStr, Type, Visibility};
 
 /// `#[attrs] vis struct Name { input: [dims], layers... }`.
 pub struct Network {
@@ -27,6 +27,18 @@ pub struct Outline {
 pub struct LayerDecl {
     pub name: Option<Ident>,
     pub kind: LayerKind,
+    /// `#[frozen(weights = "file.safetensors")]` before the entry.
+    pub frozen: Option<FrozenDecl>,
+}
+
+/// `#[frozen(weights = "path", name = "prefix")]`: the layer's weights are fixed, read at
+/// compile time from a safetensors file (`path` relative to the source file, as for
+/// `include_bytes!`) under the tensor
+/// names `prefix.weight`, `prefix.bias` (the prefix is the layer's field by default).
+pub struct FrozenDecl {
+    pub span: Span,
+    pub weights: LitStr,
+    pub name: Option<LitStr>,
 }
 
 /// What a layer entry names.

@@ -22,7 +22,8 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let param_docs = field_names.iter().map(|f| format!("Parameters of layer `{f}`."));
     let state_docs = field_names.iter().map(|f| format!("State of layer `{f}`."));
     let types: Vec<_> = layers.iter().map(layer::ty).collect();
-    let ctors = layers.iter().map(layer::ctor);
+    let ctors = layers.iter().map(|l| layer::ctor(name, l));
+    let frozen_weights = layers.iter().map(|l| layer::frozen_weights(name, l));
     let checks = layers.iter().map(layer::checks);
     let first = &types[0];
     let last = &types[types.len() - 1];
@@ -108,6 +109,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
         }
 
         #(#checks)*
+        #(#frozen_weights)*
 
         // SAFETY: every field is `Zeroable`, as the where clause requires.
         #[automatically_derived]
@@ -298,6 +300,12 @@ struct BackwardStep<'a> {
     args: TokenStream,
     /// The local that holds the layer's weight penalty in the fused pass.
     penalty: Ident,
+    /// The layer has no parameters that train, nor does any below it: its backward pass
+    /// runs only when the caller wants `dx`.
+    only_for_dx: bool,
+    /// The layer trains but none below it does: it computes its `dx` only when the caller
+    /// wants one.
+    dx_if_wanted: bool,
 }
 
 impl Net<'_> {
@@ -334,14 +342,27 @@ impl Net<'_> {
     /// `layer_k.backward(g_k -> g_{k-1})`, from the last layer to the first, which writes
     /// the caller's `dx` (or nothing when the caller passes `None`).
     fn backward_calls(&self) -> TokenStream {
-        self.backward_steps()
-            .map(|BackwardStep { field, ty, span, args, .. }| {
-                call(
+        let calls: TokenStream = self
+            .backward_steps()
+            .map(|BackwardStep { field, ty, span, args, only_for_dx, .. }| {
+                let call = call(
                     quote_spanned!(span=> <#ty as ::staticnet::Layer>::backward::<B>),
                     quote!(&self.#field, &params.#field, #args, &mut grads.#field, grad_mode),
-                )
+                );
+                if only_for_dx { quote!(if wants_dx { #call }) } else { call }
             })
-            .collect()
+            .collect();
+        let wants_dx = self.wants_dx();
+        quote!(#wants_dx #calls)
+    }
+
+    /// `let wants_dx = dx.is_some();` when a layer's backward pass is needed only for the
+    /// caller's `dx` (no layer below it trains).
+    fn wants_dx(&self) -> TokenStream {
+        match self.backward_steps().any(|s| s.only_for_dx || s.dx_if_wanted) {
+            true => quote!(let wants_dx = dx.is_some();),
+            false => quote!(),
+        }
     }
 
     /// The fused backward pass: `layer_k.backward_update(...)` in the same order, each at
@@ -350,20 +371,26 @@ impl Net<'_> {
     fn backward_update_calls(&self) -> TokenStream {
         let params = &self.params;
         let steps: Vec<BackwardStep> = self.backward_steps().collect();
-        let calls = steps.iter().map(|BackwardStep { field, ty, span, args, penalty }| {
+        let calls = steps.iter().map(|BackwardStep { field, ty, span, args, penalty, only_for_dx, .. }| {
             let path = quote_spanned!(*span=> <#ty as ::staticnet::Layer>::backward_update::<B, U>);
-            quote! {
-                let #penalty = #path(
+            let call = quote! {
+                #path(
                     &self.#field,
                     &mut params.#field,
                     #args,
                     offset + ::core::mem::offset_of!(#params, #field) / ::core::mem::size_of::<f32>(),
                     update,
-                )?;
+                )?
+            };
+            match only_for_dx {
+                true => quote!(let #penalty = if wants_dx { #call } else { 0.0 };),
+                false => quote!(let #penalty = #call;),
             }
         });
         let penalties = steps.iter().rev().map(|s| &s.penalty);
+        let wants_dx = self.wants_dx();
         quote! {
+            #wants_dx
             #(#calls)*
             ::core::result::Result::Ok(0.0 #( + #penalties )*)
         }
@@ -378,8 +405,14 @@ impl Net<'_> {
             let x = self.train_rows(Plan::input(out, k), false);
             let y = self.train_rows(out[k].0, false);
             let dy = grad_rows(grad[k].0, false);
+            let trains_below = self.layers[..k].iter().any(Layer::trains);
+            let only_for_dx = !trains_below && !l.trains();
+            let dx_if_wanted = k > 0 && !trains_below && l.trains();
             let dx = if k == 0 {
                 quote!(dx)
+            } else if dx_if_wanted {
+                let dx = grad_rows(grad[k - 1].0, true);
+                quote!(if wants_dx { ::core::option::Option::Some(#dx) } else { ::core::option::Option::None })
             } else {
                 let dx = grad_rows(grad[k - 1].0, true);
                 quote!(::core::option::Option::Some(#dx))
@@ -390,6 +423,8 @@ impl Net<'_> {
                 span: l.span,
                 args: quote!(#x, #y, #dy, &mut cache.#c, #dx),
                 penalty: format_ident!("penalty_{}", l.field),
+                only_for_dx,
+                dx_if_wanted,
             }
         })
     }

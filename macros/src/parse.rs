@@ -1,10 +1,10 @@
 //! `syn::parse::Parse` implementations for the `network!` grammar.
 
-use crate::ast::{Args, Budget, LayerDecl, LayerKind, Network, Outline};
+use crate::ast::{Args, Budget, FrozenDecl, LayerDecl, LayerKind, Network, Outline};
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, Ident, LitInt, Token, Type, Visibility, braced, bracketed, parenthesized};
+use syn::{Attribute, Expr, Ident, LitInt, LitStr, Token, Type, Visibility, braced, bracketed, parenthesized};
 
 impl Parse for Network {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -65,6 +65,7 @@ impl Parse for Outline {
 
 impl Parse for LayerDecl {
     fn parse(input: ParseStream) -> syn::Result<Self> {
+        let frozen = frozen(&input.call(Attribute::parse_outer)?)?;
         let name = if input.peek(Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
             let name: Ident = input.parse()?;
             input.parse::<Token![:]>()?;
@@ -80,7 +81,7 @@ impl Parse for LayerDecl {
             let content;
             braced!(content in input);
             let body = content.parse_terminated(LayerDecl::parse, Token![,])?.into_iter().collect();
-            return Ok(LayerDecl { name, kind: LayerKind::Residual { ident, body } });
+            return Ok(LayerDecl { name, kind: LayerKind::Residual { ident, body }, frozen });
         }
         let is_call = input.peek(Ident) && input.peek2(syn::token::Paren);
         let is_name = input.peek(Ident) && !input.peek2(Token![::]) && !input.peek2(Token![<]);
@@ -91,8 +92,37 @@ impl Parse for LayerDecl {
         } else {
             LayerKind::Custom(input.parse::<Type>()?)
         };
-        Ok(LayerDecl { name, kind })
+        Ok(LayerDecl { name, kind, frozen })
     }
+}
+
+/// The one attribute a layer entry takes: `#[frozen(weights = "file", name = "prefix")]`.
+fn frozen(attrs: &[Attribute]) -> syn::Result<Option<FrozenDecl>> {
+    const USAGE: &str = "a frozen layer reads its weights at compile time: \
+        `#[frozen(weights = \"file.safetensors\")]` (a path relative to this source file, as for `include_bytes!`; `name = \"prefix\"` \
+        names its tensors when they are not under the layer's name)";
+    let Some(attr) = attrs.first() else { return Ok(None) };
+    if let Some(extra) = attrs.get(1) {
+        return Err(syn::Error::new_spanned(extra, "a layer takes one attribute, `#[frozen(...)]`"));
+    }
+    if !attr.path().is_ident("frozen") {
+        return Err(syn::Error::new_spanned(attr, format!("unknown layer attribute; {USAGE}")));
+    }
+    let syn::Meta::List(_) = &attr.meta else { return Err(syn::Error::new_spanned(attr, USAGE)) };
+    let (mut weights, mut name) = (None, None);
+    attr.parse_nested_meta(|meta| {
+        let slot = if meta.path.is_ident("weights") {
+            &mut weights
+        } else if meta.path.is_ident("name") {
+            &mut name
+        } else {
+            return Err(meta.error(USAGE));
+        };
+        *slot = Some(meta.value()?.parse::<LitStr>()?);
+        Ok(())
+    })?;
+    let Some(weights) = weights else { return Err(syn::Error::new_spanned(attr, USAGE)) };
+    Ok(Some(FrozenDecl { span: syn::spanned::Spanned::span(attr), weights, name }))
 }
 
 impl Parse for Args {

@@ -11,6 +11,7 @@ mod custom_layer;
 mod ensemble;
 mod errors_at_the_mistake;
 mod fit;
+mod frozen;
 mod fused_training;
 mod memory_figures;
 mod model_and_scaler;

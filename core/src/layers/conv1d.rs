@@ -4,6 +4,7 @@
 use crate::flat::{Flat, Zeroable};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
+use crate::layers::InputGradient;
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
@@ -216,6 +217,46 @@ impl<
                             for (&g, l) in taps() {
                                 dx[c][l] += g * w;
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<
+    const C: usize,
+    const L: usize,
+    const OC: usize,
+    const K: usize,
+    const S: usize,
+    const P: usize,
+    const D: usize,
+    const OL: usize,
+> InputGradient for Conv1d<C, L, OC, K, S, P, D, OL>
+{
+    /// `dx[c][l]`, the sum of `W[o][c][u] · dy[o][j]` over the taps that read `x[c][l]`, as
+    /// [`Layer::backward`] computes it.
+    fn input_gradient<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        _: &[Self::Input],
+        _: &[Self::Output],
+        dy: &[Self::Output],
+        _: &mut (),
+        dx: &mut [Self::Input],
+    ) {
+        for (dy, dx) in dy.iter().zip(dx) {
+            *dx = [[0.0; L]; C];
+            for (o, dy) in dy.iter().enumerate() {
+                for c in 0..C {
+                    for u in 0..K {
+                        let (j0, j1, start) = Self::taps(u);
+                        let w = params.weight[o][c][u];
+                        for (&g, l) in dy[j0..j1].iter().zip((start..).step_by(S)) {
+                            dx[c][l] += g * w;
                         }
                     }
                 }

@@ -44,6 +44,7 @@ use crate::flat::{Flat, Zeroable};
 use crate::gemm::{Kernel, Start, matmul_with};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
+use crate::layers::InputGradient;
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
 
@@ -287,6 +288,24 @@ impl<
             }
         }
         transpose(dwt, &mut grads.weight[..], mode);
+    }
+
+    /// `dx` alone, as [`Conv2d::backward_with`] computes it: per sample, the columns
+    /// `dcol = Wᵀ dy`, summed back into the image.
+    fn input_gradient_with(
+        kernel: Kernel,
+        params: &Conv2dParams<C, OC, KH, KW>,
+        dy: &[[[[f32; OW]; OH]; OC]],
+        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
+        dx: &mut [[[[f32; W]; H]; C]],
+    ) {
+        let Conv2dCache { col, wt, .. } = cache;
+        let wt = rows_of_mut(wt);
+        transpose(&params.weight[..], wt, GradMode::Overwrite);
+        for (dy, dx) in dy.iter().zip(dx) {
+            matmul_with(kernel, Start::Zero, wt, &dy[..], rows_of_mut(col));
+            Self::col2im(col, dx);
+        }
     }
 }
 
@@ -584,5 +603,34 @@ mod tests {
                 assert_eq!(got, want, "pad {pad} stride {stride} width {width} v {v}");
             }
         }
+    }
+}
+
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const OC: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+> InputGradient for Conv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>
+{
+    fn input_gradient<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        _: &[Self::Input],
+        _: &[Self::Output],
+        dy: &[Self::Output],
+        cache: &mut Self::Cache<B>,
+        dx: &mut [Self::Input],
+    ) {
+        Self::input_gradient_with(Kernel::active(), params, dy, cache, dx);
     }
 }

@@ -4,6 +4,7 @@ use crate::flat::{Flat, Zeroable};
 use crate::gemm::{Start, matmul, matmul_nt, matmul_tn};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
+use crate::layers::InputGradient;
 use crate::regularize::{L1L2, Regularizer, Weights, max_norm};
 use crate::tensors::{TensorPath, TensorVisitor};
 use rand::RngCore;
@@ -143,5 +144,21 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         if let Some(dx) = dx {
             matmul(Start::Zero, dy, &params.weight[..], dx);
         }
+    }
+}
+
+impl<const IN: usize, const OUT: usize> InputGradient for Dense<IN, OUT> {
+    /// `dx = dy W`.
+    fn input_gradient<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        _: &[[f32; IN]],
+        _: &[[f32; OUT]],
+        dy: &[[f32; OUT]],
+        _: &mut (),
+        dx: &mut [[f32; IN]],
+    ) {
+        matmul(Start::Zero, dy, &params.weight[..], dx);
     }
 }

@@ -13,6 +13,7 @@ mod custom;
 mod dense;
 mod dropout;
 mod flatten;
+mod frozen;
 mod init;
 mod names;
 mod pool;
@@ -137,9 +138,14 @@ fn check_layer(network: &Ident, decl: &LayerDecl, field: &Ident, input: &Shape, 
             (ident.span(), checked)
         }
     };
+    let frozen = match &decl.frozen {
+        Some(frozen) => Some(frozen::check(frozen, &field.to_string(), &checked.kind)?),
+        None => None,
+    };
     Ok(Layer {
         field: field.clone(),
         span,
+        frozen,
         kind: checked.kind,
         input: input.clone(),
         output: checked.output,

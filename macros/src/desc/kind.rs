@@ -40,6 +40,30 @@ pub enum Kind {
     Custom(Type),
 }
 
+impl Kind {
+    /// Whether a layer of this kind is known to have no parameters.
+    pub fn has_no_params(&self) -> bool {
+        match self {
+            Kind::MaxPool2d(_)
+            | Kind::AvgPool2d(_)
+            | Kind::MaxPool1d(_)
+            | Kind::AvgPool1d(_)
+            | Kind::GlobalAvgPool { .. }
+            | Kind::Flatten
+            | Kind::Dropout(_)
+            | Kind::Softmax { .. } => true,
+            Kind::Activation(a) => !matches!(a, Activation::Prelu { .. }),
+            Kind::Dense(_)
+            | Kind::Conv2d(_)
+            | Kind::Conv1d(_)
+            | Kind::BatchNorm(_)
+            | Kind::Recurrent(_)
+            | Kind::Residual(_)
+            | Kind::Custom(_) => false,
+        }
+    }
+}
+
 /// `y = x Wᵀ + b`.
 pub struct Dense {
     pub inputs: Width,

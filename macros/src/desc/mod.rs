@@ -30,6 +30,8 @@ pub struct Layer {
     pub span: Span,
     /// What the layer is, with its hyperparameters.
     pub kind: Kind,
+    /// Its fixed weights, when it is frozen.
+    pub frozen: Option<Frozen>,
     /// The samples the layer receives.
     pub input: Shape,
     /// The samples the layer produces.
@@ -45,6 +47,23 @@ impl Layer {
             Kind::Residual(body) => Some(body),
             _ => None,
         }
+    }
+}
+
+/// The weights of a frozen layer in a safetensors file read at compile time.
+pub struct Frozen {
+    /// The file's absolute path, for `include_bytes!`.
+    pub file: String,
+    /// Where each tensor's values start in the file (bytes) and how many there are, in the
+    /// order of the layer's parameter block.
+    pub segments: Vec<(usize, usize)>,
+}
+
+impl Layer {
+    /// Whether the layer may have parameters that train: not frozen, and not a layer
+    /// known to have none (a custom layer may have some).
+    pub fn trains(&self) -> bool {
+        self.frozen.is_none() && !self.kind.has_no_params()
     }
 }
 

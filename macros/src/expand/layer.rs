@@ -6,8 +6,36 @@ use crate::desc::{self, Activation, BatchNormInput, Cell, Init, Kind, Layer, Sha
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 
-/// The layer's type.
+/// The layer's type: `Frozen<..>` around it when it is frozen.
 pub fn ty(layer: &Layer) -> TokenStream {
+    let ty = unfrozen_ty(layer);
+    match layer.frozen {
+        Some(_) => quote!(::staticnet::layers::Frozen<#ty>),
+        None => ty,
+    }
+}
+
+/// The `static` holding a frozen layer's weights, decoded at compile time from the file
+/// `network!` checked (nothing for other layers).
+pub fn frozen_weights(network: &syn::Ident, layer: &Layer) -> TokenStream {
+    let Some(frozen) = &layer.frozen else { return quote!() };
+    let (ident, ty, file) = (frozen_static(network, layer), unfrozen_ty(layer), &frozen.file);
+    let values: usize = frozen.segments.iter().map(|&(_, count)| count).sum();
+    let segments = frozen.segments.iter().map(|(start, count)| quote!((#start, #count)));
+    quote! {
+        static #ident: ::staticnet::layers::FrozenWeights<#ty> = ::staticnet::layers::FrozenWeights::from_values(
+            ::staticnet::__private::f32_values::<#values>(::core::include_bytes!(#file), &[#(#segments),*]),
+        );
+    }
+}
+
+fn frozen_static(network: &syn::Ident, layer: &Layer) -> syn::Ident {
+    let name = format!("{network}_{}", layer.field).to_uppercase();
+    quote::format_ident!("__STATICNET_FROZEN_{}", name)
+}
+
+/// The type of the layer itself, frozen or not.
+fn unfrozen_ty(layer: &Layer) -> TokenStream {
     let sample = sample(&layer.input);
     match &layer.kind {
         Kind::Dense(d) => {
@@ -81,10 +109,22 @@ pub fn ty(layer: &Layer) -> TokenStream {
     }
 }
 
-/// An expression building the layer with its declared hyperparameters.
-pub fn ctor(layer: &Layer) -> TokenStream {
+/// An expression building the layer with its declared hyperparameters (and its weights,
+/// when it is frozen).
+pub fn ctor(network: &syn::Ident, layer: &Layer) -> TokenStream {
+    let layer_ctor = unfrozen_ctor(layer);
+    match layer.frozen {
+        Some(_) => {
+            let weights = frozen_static(network, layer);
+            quote!(::staticnet::layers::Frozen::new(#layer_ctor, &#weights))
+        }
+        None => layer_ctor,
+    }
+}
+
+fn unfrozen_ctor(layer: &Layer) -> TokenStream {
     let default = quote!(::core::default::Default::default());
-    let ty = ty(layer);
+    let ty = unfrozen_ty(layer);
     match &layer.kind {
         Kind::Dense(d) => {
             let (init, bias_init, l1, l2) = (init(d.init), init(d.bias_init), d.l1, d.l2);

@@ -56,6 +56,9 @@ fn plan(layers: &[Layer]) -> Result<Vec<Step>, (String, &'static str)> {
         {
             return Err((layer.field.to_string(), "int8 samples have at most 3 dimensions"));
         }
+        if layer.frozen.is_some() {
+            return Err((layer.field.to_string(), "frozen layers have no int8 form yet"));
+        }
         match &layer.kind {
             Kind::Dense(d) if !matches!(d.inputs, Width::Known(_)) => {
                 return Err((layer.field.to_string(), "its input width is known only to the type checker"));
