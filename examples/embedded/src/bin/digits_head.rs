@@ -1,0 +1,157 @@
+//! On-device fine-tuning of the 8x8 digits on a Cortex-M4F: the feature extractor (two
+//! hidden layers, 64-64-32) was trained on the host by `examples/digits_features.rs` and is
+//! frozen, its weights a `static` in flash read from `src/digits_features.safetensors` at
+//! compile time; only a new head (32-10) trains on the board, with `fit` in fused steps and
+//! early stopping, so RAM holds the head's parameters, its Adam state and its gradients,
+//! and the activations. It prints what training the whole network would take beside it.
+//!
+//! `cargo run --release --bin digits_head` runs it under QEMU (see `.cargo/config.toml`).
+
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+use panic_semihosting as _;
+use staticnet::StaticSlot;
+use staticnet::prelude::*;
+use staticnet::train::callbacks::{Callback, CallbackError, Control, EarlyStopping, Logs};
+use staticnet::train::{BatchBuffers, FitError, fit};
+use staticnet_embedded::digits::{
+    DIGITS, FIT_TRAIN, LABELS, Split, TEST, VALIDATION, accuracy, is_fit_train, is_test, is_validation,
+};
+use staticnet_embedded::{exit, fail, stack_used};
+
+network! {
+    /// The features of `examples/digits_features.rs`, frozen in flash, and a new head.
+    struct DigitsHead {
+        input: [64],
+        #[frozen(weights = "../digits_features.safetensors")]
+        fc1: Dense(64),
+        Relu,
+        #[frozen(weights = "../digits_features.safetensors")]
+        fc2: Dense(32),
+        Relu,
+        head: Dense(10),
+    }
+}
+
+network! {
+    /// The same network with every layer trained, for its memory figures only.
+    struct DigitsFull {
+        input: [64],
+        fc1: Dense(64),
+        Relu,
+        fc2: Dense(32),
+        Relu,
+        head: Dense(10),
+    }
+}
+
+const BATCH: usize = 32;
+/// At most; early stopping ends the run when the validation loss has not improved for
+/// `PATIENCE` epochs.
+const EPOCHS: usize = 60;
+const PATIENCE: usize = 5;
+const LEARNING_RATE: f32 = 1e-2;
+const SEED: u64 = 1;
+/// The firmware fails (QEMU exits with an error) below this test accuracy.
+const REQUIRED: f32 = 0.93;
+
+// Zero-filled `.bss`, sized at compile time; built in place below, never on the stack.
+static MODEL: StaticSlot<Model<DigitsHead>> = StaticSlot::new();
+static WORKSPACE: StaticSlot<FusedWorkspace<DigitsHead, BATCH>> = StaticSlot::new();
+static ADAM: StaticSlot<Adam<DigitsHead>> = StaticSlot::new();
+static VALIDATION_WS: StaticSlot<InferenceWorkspace<DigitsHead, BATCH>> = StaticSlot::new();
+static BUFFERS: StaticSlot<BatchBuffers<64, usize, BATCH>> = StaticSlot::new();
+
+#[entry]
+fn main() -> ! {
+    hprintln!(
+        "staticnet on a Cortex-M4F: digits 64-64-32 frozen in flash, head 32-10 trained, Adam, batch {}, {} train / {} validation / {} test",
+        BATCH,
+        FIT_TRAIN,
+        VALIDATION,
+        TEST
+    );
+    hprintln!(
+        "compile-time memory: parameters {} B, model {} B, fused workspace {} B (unfused {} B), validation workspace {} B, Adam state {} B, batch buffers {} B, data in flash {} B",
+        DigitsHead::PARAM_BYTES,
+        Model::<DigitsHead>::BYTES,
+        FusedWorkspace::<DigitsHead, BATCH>::BYTES,
+        Workspace::<DigitsHead, BATCH>::BYTES,
+        InferenceWorkspace::<DigitsHead, BATCH>::BYTES,
+        Adam::<DigitsHead>::STATE_BYTES,
+        core::mem::size_of::<BatchBuffers<64, usize, BATCH>>(),
+        core::mem::size_of_val(&DIGITS) + core::mem::size_of_val(&LABELS)
+    );
+    hprintln!(
+        "training every layer instead: parameters {} B, model {} B, fused workspace {} B, Adam state {} B",
+        DigitsFull::PARAM_BYTES,
+        Model::<DigitsFull>::BYTES,
+        FusedWorkspace::<DigitsFull, BATCH>::BYTES,
+        Adam::<DigitsFull>::STATE_BYTES
+    );
+    hprintln!(
+        "RAM for training (model, fused workspace, Adam state): {} B head only, {} B every layer",
+        Model::<DigitsHead>::BYTES + FusedWorkspace::<DigitsHead, BATCH>::BYTES + Adam::<DigitsHead>::STATE_BYTES,
+        Model::<DigitsFull>::BYTES + FusedWorkspace::<DigitsFull, BATCH>::BYTES + Adam::<DigitsFull>::STATE_BYTES
+    );
+
+    let model = Model::new_in(MODEL.take().expect("the model slot is taken once"), SEED);
+    let ws = FusedWorkspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
+    let adam = Adam::new_in(ADAM.take().expect("the Adam slot is taken once"), LEARNING_RATE);
+    let validation_ws = InferenceWorkspace::new_in(VALIDATION_WS.take().expect("the slot is taken once"));
+    let buffers = BUFFERS.take().expect("the buffer slot is taken once").write(BatchBuffers::default());
+
+    let mut train = Split::<FIT_TRAIN>::new(is_fit_train);
+    let mut validation = Split::<VALIDATION>::new(is_validation);
+    let mut early = EarlyStopping::new("val_loss").patience(PATIENCE);
+    let run = fit(model, ws, adam, &CrossEntropyLoss)
+        .epochs(EPOCHS)
+        .seed(SEED)
+        .verbose(0)
+        .validation_data(&mut validation)
+        .validation_workspace(validation_ws)
+        .callbacks(&mut [&mut early])
+        .run_in(&mut train, buffers, &mut PrintEpochs);
+    match run {
+        Ok(_) => {}
+        Err(FitError::Step { error, .. }) => fail(error),
+        Err(e) => {
+            hprintln!("error: {}", e);
+            exit(debug::EXIT_FAILURE)
+        }
+    }
+    match early.stopped_epoch() {
+        Some(epoch) => hprintln!(
+            "early stopping: stopped after epoch {} (best val_loss {:.4} at epoch {})",
+            epoch + 1,
+            early.best().unwrap_or(f64::NAN),
+            early.best_epoch() + 1
+        ),
+        None => hprintln!("trained all {} epochs", EPOCHS),
+    }
+
+    let test = Split::<TEST>::new(is_test);
+    let accuracy = accuracy(ws, model, &test, buffers).unwrap_or_else(|e| fail(e));
+    hprintln!("stack used: {} B", stack_used());
+    hprintln!("digits head test accuracy: {:.4}", accuracy);
+    exit(if accuracy >= REQUIRED { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE })
+}
+
+/// Prints each epoch's training and validation loss over semihosting.
+struct PrintEpochs;
+
+impl Callback<DigitsHead> for PrintEpochs {
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        logs: &mut Logs,
+        _: &mut Control<'_, DigitsHead>,
+    ) -> Result<(), CallbackError> {
+        let (loss, val_loss) = (logs.get("loss").unwrap_or(f64::NAN), logs.get("val_loss").unwrap_or(f64::NAN));
+        hprintln!("epoch {:2}  loss {:.4}  val_loss {:.4}", epoch + 1, loss, val_loss);
+        Ok(())
+    }
+}
