@@ -13,10 +13,10 @@
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
-use staticnet::StaticSlot;
 use staticnet::prelude::*;
 use staticnet::train::callbacks::{Callback, CallbackError, Control, EarlyStopping, Logs};
 use staticnet::train::{BatchBuffers, FitError, fit};
+use staticnet::{FusedLayer, StaticSlot};
 use staticnet_embedded::digits::{
     DIGITS, FIT_TRAIN, LABELS, Split, TEST, VALIDATION, accuracy, is_fit_train, is_test, is_validation,
 };
@@ -85,18 +85,8 @@ fn main() -> ! {
         core::mem::size_of::<BatchBuffers<64, usize, BATCH>>(),
         core::mem::size_of_val(&DIGITS) + core::mem::size_of_val(&LABELS)
     );
-    hprintln!(
-        "training every layer instead: parameters {} B, model {} B, fused workspace {} B, Adam state {} B",
-        DigitsFull::PARAM_BYTES,
-        Model::<DigitsFull>::BYTES,
-        FusedWorkspace::<DigitsFull, BATCH>::BYTES,
-        Adam::<DigitsFull>::STATE_BYTES
-    );
-    hprintln!(
-        "RAM for training (model, fused workspace, Adam state): {} B head only, {} B every layer",
-        Model::<DigitsHead>::BYTES + FusedWorkspace::<DigitsHead, BATCH>::BYTES + Adam::<DigitsHead>::STATE_BYTES,
-        Model::<DigitsFull>::BYTES + FusedWorkspace::<DigitsFull, BATCH>::BYTES + Adam::<DigitsFull>::STATE_BYTES
-    );
+    print_training_memory::<DigitsFull>("every layer");
+    print_training_memory::<DigitsHead>("the head only");
 
     let model = Model::new_in(MODEL.take().expect("the model slot is taken once"), SEED);
     let ws = FusedWorkspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));
@@ -138,6 +128,24 @@ fn main() -> ! {
     hprintln!("stack used: {} B", stack_used());
     hprintln!("digits head test accuracy: {:.4}", accuracy);
     exit(if accuracy >= REQUIRED { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE })
+}
+
+/// Prints the RAM training `N` at batch `BATCH` takes (the model, the workspace and the
+/// optimizer state), unfused and fused, with SGD, momentum and Adam.
+fn print_training_memory<N: FusedLayer>(name: &str) {
+    let model = Model::<N>::BYTES;
+    let (unfused, fused) = (model + Workspace::<N, BATCH>::BYTES, model + FusedWorkspace::<N, BATCH>::BYTES);
+    let (momentum, adam) = (Momentum::<N>::STATE_BYTES, Adam::<N>::STATE_BYTES);
+    hprintln!(
+        "training {}, model + workspace + optimizer state: SGD {} B (fused {} B), momentum {} B (fused {} B), Adam {} B (fused {} B)",
+        name,
+        unfused,
+        fused,
+        unfused + momentum,
+        fused + momentum,
+        unfused + adam,
+        fused + adam
+    );
 }
 
 /// Prints each epoch's training and validation loss over semihosting.
