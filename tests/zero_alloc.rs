@@ -430,3 +430,45 @@ fn quantizing_and_int8_inference_allocate_nothing() {
     assert_eq!((allocations, bytes), (0, 0), "quantizing or int8 inference allocated");
     std::hint::black_box(predicted);
 }
+
+network! {
+    /// A frozen convolution and dense layer (weights from tests/data at compile time) under
+    /// a trainable head, and a frozen layer between two trainable ones.
+    struct Frozen {
+        input: [1, 6, 6],
+        #[frozen(weights = "data/frozen_base.safetensors")]
+        conv: Conv2d(2, 3),
+        Relu,
+        Flatten,
+        #[frozen(weights = "data/frozen_base.safetensors")]
+        fc1: Dense(8),
+        Tanh,
+        mid: Dense(6),
+        Tanh,
+        #[frozen(weights = "data/frozen_parts.safetensors", name = "mid")]
+        fc2: Dense(5),
+        head: Dense(3),
+    }
+}
+
+#[test]
+fn frozen_layers_train_without_allocating() {
+    let mut model = Model::<Frozen>::new_boxed(0);
+    let mut ws = Workspace::<Frozen, 4>::new_boxed();
+    let mut fused = FusedWorkspace::<Frozen, 4>::new_boxed();
+    let mut adam = Adam::<Frozen>::new_boxed(1e-2);
+    let images: Vec<[[[f32; 6]; 6]; 1]> =
+        (0..4).map(|r| [core::array::from_fn(|i| core::array::from_fn(|j| ((i * j + r) % 5) as f32 / 5.0))]).collect();
+    let labels = [0usize, 1, 2, 1];
+    let (allocations, bytes, losses) = count(|| {
+        let first = ws.train_step(&mut model, &images, &labels, &CrossEntropyLoss, adam.as_mut()).unwrap();
+        let mut last = first;
+        for _ in 0..50 {
+            last = ws.train_step(&mut model, &images, &labels, &CrossEntropyLoss, adam.as_mut()).unwrap();
+            fused.train_step(&mut model, &images, &labels, &CrossEntropyLoss, adam.as_mut()).unwrap();
+        }
+        (first, last)
+    });
+    assert_eq!((allocations, bytes), (0, 0), "training with frozen layers allocated");
+    assert!(losses.1 < losses.0, "loss {} -> {}", losses.0, losses.1);
+}

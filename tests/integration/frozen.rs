@@ -223,10 +223,8 @@ fn a_frozen_conv1d_runs_as_its_unfrozen_self() {
     for o in 0..3 {
         for j in 0..6 {
             let mut v = conv.weights.params.bias[o];
-            for c in 0..2 {
-                for u in 0..3 {
-                    v += conv.weights.params.weight[o][c][u] * x[c][j + u];
-                }
+            for (weight, x) in conv.weights.params.weight[o].iter().zip(&x) {
+                v += weight.iter().zip(&x[j..j + 3]).map(|(w, x)| w * x).sum::<f32>();
             }
             features[o * 6 + j] = v.max(0.0);
         }

@@ -250,13 +250,12 @@ impl<
     ) {
         for (dy, dx) in dy.iter().zip(dx) {
             *dx = [[0.0; L]; C];
-            for (o, dy) in dy.iter().enumerate() {
-                for c in 0..C {
-                    for u in 0..K {
+            for (dy, weight) in dy.iter().zip(&params.weight) {
+                for (dx, weight) in dx.iter_mut().zip(weight) {
+                    for (u, &w) in weight.iter().enumerate() {
                         let (j0, j1, start) = Self::taps(u);
-                        let w = params.weight[o][c][u];
                         for (&g, l) in dy[j0..j1].iter().zip((start..).step_by(S)) {
-                            dx[c][l] += g * w;
+                            dx[l] += g * w;
                         }
                     }
                 }

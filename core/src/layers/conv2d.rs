@@ -444,6 +444,35 @@ fn transpose<A: Flat, T: Flat>(from: &[A], to: &mut [T], mode: GradMode) {
     }
 }
 
+impl<
+    const C: usize,
+    const H: usize,
+    const W: usize,
+    const OC: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PH: usize,
+    const PW: usize,
+    const OH: usize,
+    const OW: usize,
+> InputGradient for Conv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>
+{
+    fn input_gradient<const B: usize>(
+        &self,
+        params: &Self::Params,
+        _: &(),
+        _: &[Self::Input],
+        _: &[Self::Output],
+        dy: &[Self::Output],
+        cache: &mut Self::Cache<B>,
+        dx: &mut [Self::Input],
+    ) {
+        Self::input_gradient_with(Kernel::active(), params, dy, cache, dx);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,34 +632,5 @@ mod tests {
                 assert_eq!(got, want, "pad {pad} stride {stride} width {width} v {v}");
             }
         }
-    }
-}
-
-impl<
-    const C: usize,
-    const H: usize,
-    const W: usize,
-    const OC: usize,
-    const KH: usize,
-    const KW: usize,
-    const SH: usize,
-    const SW: usize,
-    const PH: usize,
-    const PW: usize,
-    const OH: usize,
-    const OW: usize,
-> InputGradient for Conv2d<C, H, W, OC, KH, KW, SH, SW, PH, PW, OH, OW>
-{
-    fn input_gradient<const B: usize>(
-        &self,
-        params: &Self::Params,
-        _: &(),
-        _: &[Self::Input],
-        _: &[Self::Output],
-        dy: &[Self::Output],
-        cache: &mut Self::Cache<B>,
-        dx: &mut [Self::Input],
-    ) {
-        Self::input_gradient_with(Kernel::active(), params, dy, cache, dx);
     }
 }
