@@ -120,6 +120,11 @@ pub trait Layer: Forward {
     /// a gradient block of this size only.
     const MAX_LAYER_PARAMS: usize = Self::PARAMS;
 
+    /// Whether [`Layer::backward`] writes `dx` when given one. Every layer does (the
+    /// default) except a network whose lowest layers are frozen: it keeps no buffers for
+    /// their gradients, and `network!` rejects it where a trainable layer lies below it.
+    const INPUT_GRADIENT: bool = true;
+
     /// Draws initial parameters and resets the state.
     fn init<R: RngCore + ?Sized>(&self, params: &mut Self::Params, state: &mut Self::State, rng: &mut R);
 

@@ -30,7 +30,11 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
 
     let traits: Vec<Traits> = layers.iter().map(|l| Traits::of(&l.kind)).collect();
     let plan = Plan::new(&traits);
-    let net = Net { layers, types: &types, plan: &plan, params: &params };
+    // The lowest layer that trains; with a frozen layer below it, no backward pass runs
+    // under it and no gradient of the layers below is kept (`INPUT_GRADIENT` is false).
+    let lowest = layers.iter().position(Layer::trains).unwrap_or(layers.len());
+    let frozen_below = layers[..lowest].iter().any(|l| l.frozen.is_some());
+    let net = Net { layers, types: &types, plan: &plan, params: &params, lowest, frozen_below };
 
     // Training: an activation buffer per layer output that owns one, the two gradient
     // buffers, and each layer's cache.
@@ -38,7 +42,19 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
     let act: Vec<Ident> = owners.iter().map(|&k| activation(layers, k)).collect();
     let act_types: Vec<&TokenStream> = owners.iter().map(|&k| &types[k]).collect();
     let cache_fields: Vec<Ident> = layers.iter().map(|l| format_ident!("c_{}", l.field)).collect();
-    let grad_width = |turn: u8| width(&types, plan.grad.iter().map(|g| g.0), Slot::Turn(turn));
+    // The gradients of the outputs of the layers under the lowest trainable one are never
+    // computed when a frozen layer is among them (`Slot::Input` matches no buffer).
+    let kept = |k: usize, slot: Slot| if frozen_below && k < lowest { Slot::Input } else { slot };
+    let grad_width =
+        |turn: u8| width(&types, plan.grad.iter().enumerate().map(|(k, g)| kept(k, g.0)), Slot::Turn(turn));
+    let input_gradient = match frozen_below {
+        true => quote!(false),
+        false => {
+            let below = &types[..=lowest.min(types.len() - 1)];
+            quote!(true #( && <#below as ::staticnet::Layer>::INPUT_GRADIENT )*)
+        }
+    };
+    let input_gradient_checks = net.input_gradient_checks(name);
     let (g0, g1) = (grad_width(0), grad_width(1));
     // Inference: the two activation buffers and each layer's scratch.
     let infer_width = |turn: u8| width(&types, plan.infer.iter().map(|o| o.0), Slot::Turn(turn));
@@ -110,6 +126,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
 
         #(#checks)*
         #(#frozen_weights)*
+        #input_gradient_checks
 
         // SAFETY: every field is `Zeroable`, as the where clause requires.
         #[automatically_derived]
@@ -201,6 +218,7 @@ pub fn expand(attrs: &[syn::Attribute], vis: &syn::Visibility, name: &syn::Ident
             type Cache<const B: usize> = #cache<B>;
 
             const MAX_LAYER_PARAMS: usize = #max_layer_params;
+            const INPUT_GRADIENT: bool = #input_gradient;
 
             fn init<R: ::staticnet::__private::RngCore + ?Sized>(&self, params: &mut #params, state: &mut #state, rng: &mut R) {
                 #( ::staticnet::Layer::init(&self.#fields, &mut params.#fields, &mut state.#fields, rng); )*
@@ -289,6 +307,10 @@ struct Net<'a> {
     plan: &'a Plan,
     /// The network's parameter block type.
     params: &'a Ident,
+    /// The lowest layer that trains (the number of layers when none does).
+    lowest: usize,
+    /// A frozen layer lies under the lowest trainable one: no backward pass runs there.
+    frozen_below: bool,
 }
 
 /// One layer's backward call: the layer, and the arguments after its parameters (`x`, `y`,
@@ -400,33 +422,59 @@ impl Net<'_> {
     /// (views have no backward call).
     fn backward_steps(&self) -> impl Iterator<Item = BackwardStep<'_>> {
         let (out, grad) = (&self.plan.train, &self.plan.grad);
-        self.layers.iter().enumerate().rev().filter(|&(k, _)| grad[k].1 != Step::View).map(move |(k, l)| {
-            let c = format_ident!("c_{}", l.field);
-            let x = self.train_rows(Plan::input(out, k), false);
-            let y = self.train_rows(out[k].0, false);
-            let dy = grad_rows(grad[k].0, false);
-            let trains_below = self.layers[..k].iter().any(Layer::trains);
-            let only_for_dx = !trains_below && !l.trains();
-            let dx_if_wanted = k > 0 && !trains_below && l.trains();
-            let dx = if k == 0 {
-                quote!(dx)
-            } else if dx_if_wanted {
-                let dx = grad_rows(grad[k - 1].0, true);
-                quote!(if wants_dx { ::core::option::Option::Some(#dx) } else { ::core::option::Option::None })
-            } else {
-                let dx = grad_rows(grad[k - 1].0, true);
-                quote!(::core::option::Option::Some(#dx))
-            };
-            BackwardStep {
-                field: &l.field,
-                ty: &self.types[k],
-                span: l.span,
-                args: quote!(#x, #y, #dy, &mut cache.#c, #dx),
-                penalty: format_ident!("penalty_{}", l.field),
-                only_for_dx,
-                dx_if_wanted,
-            }
-        })
+        let skipped = |k: usize| self.frozen_below && k < self.lowest;
+        self.layers.iter().enumerate().rev().filter(move |&(k, _)| grad[k].1 != Step::View && !skipped(k)).map(
+            move |(k, l)| {
+                let c = format_ident!("c_{}", l.field);
+                let x = self.train_rows(Plan::input(out, k), false);
+                let y = self.train_rows(out[k].0, false);
+                let dy = grad_rows(grad[k].0, false);
+                let trains_below = self.layers[..k].iter().any(Layer::trains);
+                let only_for_dx = !trains_below && !l.trains();
+                let dx_if_wanted = k > 0 && !trains_below && l.trains() && !self.frozen_below;
+                let dx = if self.frozen_below && k == self.lowest {
+                    quote!(::core::option::Option::None)
+                } else if k == 0 {
+                    quote!(dx)
+                } else if dx_if_wanted {
+                    let dx = grad_rows(grad[k - 1].0, true);
+                    quote!(if wants_dx { ::core::option::Option::Some(#dx) } else { ::core::option::Option::None })
+                } else {
+                    let dx = grad_rows(grad[k - 1].0, true);
+                    quote!(::core::option::Option::Some(#dx))
+                };
+                BackwardStep {
+                    field: &l.field,
+                    ty: &self.types[k],
+                    span: l.span,
+                    args: quote!(#x, #y, #dy, &mut cache.#c, #dx),
+                    penalty: format_ident!("penalty_{}", l.field),
+                    only_for_dx,
+                    dx_if_wanted,
+                }
+            },
+        )
+    }
+
+    /// Compile-time checks that each layer above the lowest trainable one, which is handed
+    /// a `dx` to write, writes one (`Layer::INPUT_GRADIENT`).
+    fn input_gradient_checks(&self, network: &Ident) -> TokenStream {
+        self.layers
+            .iter()
+            .enumerate()
+            .skip(self.lowest + 1)
+            .map(|(k, l)| {
+                let ty = &self.types[k];
+                let message = format!(
+                    "network `{network}`: layer `{}` gives no input gradient (its lowest layers are frozen), \
+                     but a layer below it trains; freeze the layers below it too, or let its lowest layers train",
+                    l.field
+                );
+                quote_spanned! {l.span=>
+                    const _: () = ::core::assert!(<#ty as ::staticnet::Layer>::INPUT_GRADIENT, #message);
+                }
+            })
+            .collect()
     }
 
     /// `layer_k.infer(...)` in the two turn buffers, from `x` to `y`.

@@ -119,11 +119,14 @@ fn the_frozen_weights_are_the_files_and_not_part_of_the_model() {
     assert_eq!(Tuned::PARAMS, 27);
     assert_eq!(core::mem::size_of::<<Tuned as Forward>::Params>(), 4 * 27);
     assert_eq!(Adam::<Tuned>::STATE_BYTES, 2 * 4 * 27 + Adam::<Base>::STATE_BYTES - 2 * 4 * Base::PARAMS);
+    // Tuned keeps neither the gradients of the frozen layers' parameters nor those of the
+    // outputs under its head: Base's two gradient buffers hold 32 values a row (conv's
+    // output), Tuned's none.
     assert_eq!(
-        Workspace::<Tuned, 4>::BYTES + 4 * (Base::PARAMS - Tuned::PARAMS),
+        Workspace::<Tuned, 4>::BYTES + 4 * (Base::PARAMS - Tuned::PARAMS) + 2 * 4 * 4 * 32,
         Workspace::<Base, 4>::BYTES,
-        "the workspaces differ by the gradients of the frozen layers only"
     );
+    const { assert!(!<Tuned as Layer>::INPUT_GRADIENT && <Middle as Layer>::INPUT_GRADIENT) };
     assert_eq!(<Tuned as Layer>::MAX_LAYER_PARAMS, 27);
     // The model file holds the head only.
     let dir = std::env::temp_dir().join(format!("staticnet-frozen-{}", std::process::id()));

@@ -8,8 +8,9 @@
 //!
 //! A frozen layer always runs as in evaluation: nothing it holds changes in training. Its
 //! backward pass computes the input gradient only, and only when asked for it: `network!`
-//! asks when a trainable layer lies below (or the network's caller wants `dx`), and skips
-//! the layer's backward pass otherwise.
+//! asks when a trainable layer lies below. Under a network's lowest trainable layer no
+//! backward pass runs and no output gradient is kept, so a network with a frozen layer
+//! there gives no input gradient ([`Layer::INPUT_GRADIENT`] is false).
 
 use crate::error::Error;
 use crate::flat::{Flat, Zeroable};

@@ -73,6 +73,7 @@ impl<S: Flat, L: Layer + Forward<Input = S, Output = S>> Layer for Residual<L> {
 
     /// The inner layer's: it is updated layer by layer.
     const MAX_LAYER_PARAMS: usize = L::MAX_LAYER_PARAMS;
+    const INPUT_GRADIENT: bool = L::INPUT_GRADIENT;
 
     fn init<R: RngCore + ?Sized>(&self, params: &mut L::Params, state: &mut L::State, rng: &mut R) {
         self.inner.init(params, state, rng);
