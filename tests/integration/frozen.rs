@@ -238,3 +238,42 @@ fn a_frozen_conv1d_runs_as_its_unfrozen_self() {
         assert!((g - want).abs() < 1e-5, "{g} vs {want}");
     }
 }
+
+network! {
+    /// `Tuned`'s frozen features as a network of their own, with a trainable layer on top.
+    pub struct Features {
+        input: [1, 6, 6],
+        #[frozen(weights = "../data/frozen_base.safetensors")]
+        conv: Conv2d(2, 3),
+        Relu,
+        Flatten,
+        #[frozen(weights = "../data/frozen_base.safetensors")]
+        fc1: Dense(8),
+        Relu,
+    }
+}
+
+network! {
+    /// A network that gives no input gradient, nested at the bottom: allowed.
+    struct Stacked {
+        input: [1, 6, 6],
+        features: Features,
+        head: Dense(3),
+    }
+}
+
+#[test]
+fn a_frozen_network_nests_under_trainable_layers() {
+    const { assert!(!<Features as Layer>::INPUT_GRADIENT && !<Stacked as Layer>::INPUT_GRADIENT) };
+    let (mut base, _) = base_and_tuned();
+    let mut stacked = Model::<Stacked>::new_boxed(0);
+    stacked.params.head = base.params.head;
+    assert_eq!(Stacked::PARAMS, 27);
+    let (x, labels) = (images(2), [2usize, 1, 0, 0]);
+    let mut base_ws = Workspace::<Base, 4>::new_boxed();
+    let mut ws = Workspace::<Stacked, 4>::new_boxed();
+    let a = base_ws.compute_gradients(&mut base, &x, &labels, &CrossEntropyLoss).unwrap();
+    let b = ws.compute_gradients(&mut stacked, &x, &labels, &CrossEntropyLoss).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(base_ws.grads().head, ws.grads().head);
+}
