@@ -1,9 +1,11 @@
 //! What the firmwares need from the board: the stack's high-water mark, and ending the
-//! program through semihosting (QEMU exits with the status); and the digits data set.
+//! program through semihosting (QEMU exits with the status); and the digits data set and
+//! the training run of the digit classifiers.
 
 #![no_std]
 
 pub mod digits;
+pub mod digits_fit;
 
 use cortex_m_semihosting::{debug, hprintln};
 use staticnet::Error;

@@ -14,13 +14,11 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use panic_semihosting as _;
 use staticnet::prelude::*;
-use staticnet::train::callbacks::{Callback, CallbackError, Control, EarlyStopping, Logs};
-use staticnet::train::{BatchBuffers, FitError, fit};
+use staticnet::train::BatchBuffers;
 use staticnet::{FusedLayer, StaticSlot};
-use staticnet_embedded::digits::{
-    DIGITS, FIT_TRAIN, LABELS, Split, TEST, VALIDATION, accuracy, is_fit_train, is_test, is_validation,
-};
-use staticnet_embedded::{exit, fail, stack_used};
+use staticnet_embedded::digits::{DIGITS, FIT_TRAIN, LABELS, TEST, VALIDATION};
+use staticnet_embedded::digits_fit::{Schedule, fit_and_test};
+use staticnet_embedded::{exit, stack_used};
 
 network! {
     /// The features of `examples/digits_features.rs`, frozen in flash, and a new head.
@@ -94,37 +92,8 @@ fn main() -> ! {
     let validation_ws = InferenceWorkspace::new_in(VALIDATION_WS.take().expect("the slot is taken once"));
     let buffers = BUFFERS.take().expect("the buffer slot is taken once").write(BatchBuffers::default());
 
-    let mut train = Split::<FIT_TRAIN>::new(is_fit_train);
-    let mut validation = Split::<VALIDATION>::new(is_validation);
-    let mut early = EarlyStopping::new("val_loss").patience(PATIENCE);
-    let run = fit(model, ws, adam, &CrossEntropyLoss)
-        .epochs(EPOCHS)
-        .seed(SEED)
-        .verbose(0)
-        .validation_data(&mut validation)
-        .validation_workspace(validation_ws)
-        .callbacks(&mut [&mut early])
-        .run_in(&mut train, buffers, &mut PrintEpochs);
-    match run {
-        Ok(_) => {}
-        Err(FitError::Step { error, .. }) => fail(error),
-        Err(e) => {
-            hprintln!("error: {}", e);
-            exit(debug::EXIT_FAILURE)
-        }
-    }
-    match early.stopped_epoch() {
-        Some(epoch) => hprintln!(
-            "early stopping: stopped after epoch {} (best val_loss {:.4} at epoch {})",
-            epoch + 1,
-            early.best().unwrap_or(f64::NAN),
-            early.best_epoch() + 1
-        ),
-        None => hprintln!("trained all {} epochs", EPOCHS),
-    }
-
-    let test = Split::<TEST>::new(is_test);
-    let accuracy = accuracy(ws, model, &test, buffers).unwrap_or_else(|e| fail(e));
+    let schedule = Schedule { epochs: EPOCHS, patience: PATIENCE, seed: SEED };
+    let accuracy = fit_and_test(model, ws, adam, validation_ws, buffers, &schedule);
     hprintln!("stack used: {} B", stack_used());
     hprintln!("digits head test accuracy: {:.4}", accuracy);
     exit(if accuracy >= REQUIRED { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE })
@@ -146,20 +115,4 @@ fn print_training_memory<N: FusedLayer>(name: &str) {
         unfused + adam,
         fused + adam
     );
-}
-
-/// Prints each epoch's training and validation loss over semihosting.
-struct PrintEpochs;
-
-impl Callback<DigitsHead> for PrintEpochs {
-    fn on_epoch_end(
-        &mut self,
-        epoch: usize,
-        logs: &mut Logs,
-        _: &mut Control<'_, DigitsHead>,
-    ) -> Result<(), CallbackError> {
-        let (loss, val_loss) = (logs.get("loss").unwrap_or(f64::NAN), logs.get("val_loss").unwrap_or(f64::NAN));
-        hprintln!("epoch {:2}  loss {:.4}  val_loss {:.4}", epoch + 1, loss, val_loss);
-        Ok(())
-    }
 }
