@@ -2,7 +2,9 @@
 //! rows, with early stopping on the validation rows, each epoch printed over semihosting;
 //! then the accuracy on the test rows.
 
-use crate::digits::{FIT_TRAIN, Split, TEST, VALIDATION, accuracy, is_fit_train, is_test, is_validation};
+use crate::digits::{
+    DIGITS, FIT_TRAIN, LABELS, Split, TEST, VALIDATION, accuracy, is_fit_train, is_test, is_validation,
+};
 use crate::{exit, fail};
 use cortex_m_semihosting::{debug, hprintln};
 use staticnet::prelude::*;
@@ -18,6 +20,26 @@ pub struct Schedule {
     pub patience: usize,
     /// Seeds the shuffling.
     pub seed: u64,
+}
+
+/// Prints the memory the run takes, from compile-time constants: the network's
+/// parameters, the model, the fused workspace (and the unfused one for comparison), the
+/// validation workspace, the Adam state, the batch buffers and the data in flash.
+pub fn print_memory<N, const B: usize>()
+where
+    N: FusedLayer<Input = [f32; 64], Output = [f32; 10]>,
+{
+    hprintln!(
+        "compile-time memory: parameters {} B, model {} B, fused workspace {} B (unfused {} B), validation workspace {} B, Adam state {} B, batch buffers {} B, data in flash {} B",
+        N::PARAMS * 4,
+        Model::<N>::BYTES,
+        FusedWorkspace::<N, B>::BYTES,
+        Workspace::<N, B>::BYTES,
+        InferenceWorkspace::<N, B>::BYTES,
+        Adam::<N>::STATE_BYTES,
+        core::mem::size_of::<BatchBuffers<64, usize, B>>(),
+        core::mem::size_of_val(&DIGITS) + core::mem::size_of_val(&LABELS)
+    );
 }
 
 /// Trains `model` and returns its test accuracy; exits QEMU with a failure on an error.

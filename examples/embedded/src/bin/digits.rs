@@ -17,8 +17,8 @@ use panic_semihosting as _;
 use staticnet::StaticSlot;
 use staticnet::prelude::*;
 use staticnet::train::BatchBuffers;
-use staticnet_embedded::digits::{DIGITS, FIT_TRAIN, LABELS, TEST, VALIDATION};
-use staticnet_embedded::digits_fit::{Schedule, fit_and_test};
+use staticnet_embedded::digits::{FIT_TRAIN, TEST, VALIDATION};
+use staticnet_embedded::digits_fit::{Schedule, fit_and_test, print_memory};
 use staticnet_embedded::{exit, stack_used};
 
 network! {
@@ -57,17 +57,7 @@ fn main() -> ! {
         VALIDATION,
         TEST
     );
-    hprintln!(
-        "compile-time memory: parameters {} B, model {} B, fused workspace {} B (unfused {} B), validation workspace {} B, Adam state {} B, batch buffers {} B, data in flash {} B",
-        Digits::PARAM_BYTES,
-        Model::<Digits>::BYTES,
-        FusedWorkspace::<Digits, BATCH>::BYTES,
-        Workspace::<Digits, BATCH>::BYTES,
-        InferenceWorkspace::<Digits, BATCH>::BYTES,
-        Adam::<Digits>::STATE_BYTES,
-        core::mem::size_of::<BatchBuffers<64, usize, BATCH>>(),
-        core::mem::size_of_val(&DIGITS) + core::mem::size_of_val(&LABELS)
-    );
+    print_memory::<Digits, BATCH>();
 
     let model = Model::new_in(MODEL.take().expect("the model slot is taken once"), SEED);
     let ws = FusedWorkspace::new_in(WORKSPACE.take().expect("the workspace slot is taken once"));

@@ -16,8 +16,8 @@ use panic_semihosting as _;
 use staticnet::prelude::*;
 use staticnet::train::BatchBuffers;
 use staticnet::{FusedLayer, StaticSlot};
-use staticnet_embedded::digits::{DIGITS, FIT_TRAIN, LABELS, TEST, VALIDATION};
-use staticnet_embedded::digits_fit::{Schedule, fit_and_test};
+use staticnet_embedded::digits::{FIT_TRAIN, TEST, VALIDATION};
+use staticnet_embedded::digits_fit::{Schedule, fit_and_test, print_memory};
 use staticnet_embedded::{exit, stack_used};
 
 network! {
@@ -72,17 +72,7 @@ fn main() -> ! {
         VALIDATION,
         TEST
     );
-    hprintln!(
-        "compile-time memory: parameters {} B, model {} B, fused workspace {} B (unfused {} B), validation workspace {} B, Adam state {} B, batch buffers {} B, data in flash {} B",
-        DigitsHead::PARAM_BYTES,
-        Model::<DigitsHead>::BYTES,
-        FusedWorkspace::<DigitsHead, BATCH>::BYTES,
-        Workspace::<DigitsHead, BATCH>::BYTES,
-        InferenceWorkspace::<DigitsHead, BATCH>::BYTES,
-        Adam::<DigitsHead>::STATE_BYTES,
-        core::mem::size_of::<BatchBuffers<64, usize, BATCH>>(),
-        core::mem::size_of_val(&DIGITS) + core::mem::size_of_val(&LABELS)
-    );
+    print_memory::<DigitsHead, BATCH>();
     print_training_memory::<DigitsFull>("every layer");
     print_training_memory::<DigitsHead>("the head only");
 
