@@ -193,34 +193,27 @@ impl<
         _: &[Self::Output],
         dy: &[Self::Output],
         _: &mut (),
-        mut dx: Option<&mut [Self::Input]>,
+        dx: Option<&mut [Self::Input]>,
         grads: &mut Self::Params,
         mode: GradMode,
     ) {
         if mode == GradMode::Overwrite {
             *grads = Self::Params::zeroed();
         }
-        for (b, (x, dy)) in x.iter().zip(dy).enumerate() {
-            let mut dx = dx.as_deref_mut().and_then(|dx| dx.get_mut(b));
-            if let Some(dx) = dx.as_deref_mut() {
-                *dx = [[0.0; L]; C];
-            }
-            for (o, dy) in dy.iter().enumerate() {
-                grads.bias[o] += dy.iter().sum::<f32>();
-                for c in 0..C {
-                    for u in 0..K {
+        for (x, dy) in x.iter().zip(dy) {
+            for ((db, dw), dy) in grads.bias.iter_mut().zip(&mut grads.weight).zip(dy) {
+                *db += dy.iter().sum::<f32>();
+                for (dw, x) in dw.iter_mut().zip(x) {
+                    for (u, dw) in dw.iter_mut().enumerate() {
                         let (j0, j1, start) = Self::taps(u);
-                        let taps = || dy[j0..j1].iter().zip((start..).step_by(S));
-                        grads.weight[o][c][u] += taps().map(|(&g, l)| g * x[c][l]).sum::<f32>();
-                        if let Some(dx) = dx.as_deref_mut() {
-                            let w = params.weight[o][c][u];
-                            for (&g, l) in taps() {
-                                dx[c][l] += g * w;
-                            }
-                        }
+                        let taps = dy[j0..j1].iter().zip((start..).step_by(S));
+                        *dw += taps.map(|(&g, l)| g * x[l]).sum::<f32>();
                     }
                 }
             }
+        }
+        if let Some(dx) = dx {
+            self.input_gradient::<B>(params, &(), &[], &[], dy, &mut (), dx);
         }
     }
 }
@@ -236,8 +229,7 @@ impl<
     const OL: usize,
 > InputGradient for Conv1d<C, L, OC, K, S, P, D, OL>
 {
-    /// `dx[c][l]`, the sum of `W[o][c][u] · dy[o][j]` over the taps that read `x[c][l]`, as
-    /// [`Layer::backward`] computes it.
+    /// `dx[c][l]`, the sum of `W[o][c][u] · dy[o][j]` over the taps that read `x[c][l]`.
     fn input_gradient<const B: usize>(
         &self,
         params: &Self::Params,

@@ -255,20 +255,17 @@ impl<
         x: &[[[[f32; W]; H]; C]],
         dy: &[[[[f32; OW]; OH]; OC]],
         cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
-        mut dx: Option<&mut [[[[f32; W]; H]; C]]>,
+        dx: Option<&mut [[[[f32; W]; H]; C]]>,
         grads: &mut Conv2dParams<C, OC, KH, KW>,
         mode: GradMode,
     ) {
-        let Conv2dCache { col, wt, dwt, dyt } = cache;
-        let (wt, dwt, dyt) = (rows_of_mut(wt), rows_of_mut(dwt), dyt.as_flattened_mut());
-        if dx.is_some() {
-            transpose(&params.weight[..], wt, GradMode::Overwrite);
-        }
+        let Conv2dCache { col, dwt, dyt, .. } = &mut *cache;
+        let (dwt, dyt) = (rows_of_mut(dwt), dyt.as_flattened_mut());
         dwt.iter_mut().for_each(|row| row.fill(0.0));
         if mode == GradMode::Overwrite {
             grads.bias = [0.0; OC];
         }
-        for (b, (x, dy)) in x.iter().zip(dy).enumerate() {
+        for (x, dy) in x.iter().zip(dy) {
             Self::im2col(x, col);
             for ((db, dy_o), o) in grads.bias.iter_mut().zip(dy).zip(0..) {
                 let dy_o = dy_o.as_flat();
@@ -281,17 +278,15 @@ impl<
             }
             // dWᵀ[k] += Σ_p col[k][p] · dyᵀ[p]
             matmul_with(kernel, Start::Accumulate, rows_of(col), dyt, dwt);
-            if let Some(dx) = dx.as_deref_mut().and_then(|dx| dx.get_mut(b)) {
-                // dcol[k] = Σ_o Wᵀ[k][o] · dy[o], written over the columns.
-                matmul_with(kernel, Start::Zero, wt, &dy[..], rows_of_mut(col));
-                Self::col2im(col, dx);
-            }
         }
         transpose(dwt, &mut grads.weight[..], mode);
+        if let Some(dx) = dx {
+            Self::input_gradient_with(kernel, params, dy, cache, dx);
+        }
     }
 
-    /// `dx` alone, as [`Conv2d::backward_with`] computes it: per sample, the columns
-    /// `dcol = Wᵀ dy`, summed back into the image.
+    /// `dx`: per sample, the columns `dcol[k] = Σ_o Wᵀ[k][o] · dy[o]` (written over the
+    /// column buffer), summed back into the image.
     fn input_gradient_with(
         kernel: Kernel,
         params: &Conv2dParams<C, OC, KH, KW>,

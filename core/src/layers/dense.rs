@@ -125,7 +125,7 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
         &self,
         params: &Self::Params,
         x: &[[f32; IN]],
-        _y: &[[f32; OUT]],
+        y: &[[f32; OUT]],
         dy: &[[f32; OUT]],
         _cache: &mut (),
         dx: Option<&mut [[f32; IN]]>,
@@ -142,7 +142,7 @@ impl<const IN: usize, const OUT: usize> Layer for Dense<IN, OUT> {
             }
         }
         if let Some(dx) = dx {
-            matmul(Start::Zero, dy, &params.weight[..], dx);
+            self.input_gradient::<B>(params, &(), x, y, dy, &mut (), dx);
         }
     }
 }
