@@ -141,3 +141,72 @@ fn auto_threads_keep_small_networks_on_one_thread() {
     // More threads than rows are cut to the batch capacity.
     assert_eq!(ParallelWorkspace::<Mlp, 2>::new_boxed(8).unwrap().threads(), 2);
 }
+
+/// `threads` Adam-family steps (or any optimizer `make` builds) taken by
+/// `ParallelWorkspace::train_step`, which splits the optimizer step over the threads,
+/// against the same gradients stepped whole on this thread: the same bits, parameters and
+/// state.
+fn split_step_is_one_step<O: Optimizer<Mlp>>(threads: usize, make: impl Fn() -> O, state: impl Fn(&O) -> Vec<f32>) {
+    let mut parallel = ParallelWorkspace::<Mlp, ROWS>::new_boxed(threads).unwrap();
+    let (mut split_model, mut whole_model) = (Model::<Mlp>::new_boxed(4), Model::<Mlp>::new_boxed(4));
+    let (mut split, mut whole) = (make(), make());
+    for step in 0..5 {
+        let (x, y) = data(step);
+        parallel.compute_gradients(&mut whole_model, &x, &y, &CrossEntropyLoss).unwrap();
+        let grads = *parallel.grads();
+        whole.step(&mut whole_model.params, &grads);
+        parallel.train_step(&mut split_model, &x, &y, &CrossEntropyLoss, &mut split).unwrap();
+        assert_eq!(bits(split_model.params.as_flat()), bits(whole_model.params.as_flat()), "step {step}");
+        assert_eq!(bits(&state(&split)), bits(&state(&whole)), "step {step}");
+    }
+}
+
+#[test]
+fn the_optimizer_step_split_over_threads_is_one_step_bit_for_bit() {
+    let adam_state =
+        |o: &AmsGrad<Mlp>| [o.exp_avg().as_flat(), o.exp_avg_sq().as_flat(), o.max_exp_avg_sq().as_flat()].concat();
+    for threads in [2, 3, 5] {
+        split_step_is_one_step(threads, || AmsGrad::<Mlp>::new(1e-2).weight_decay(0.1), adam_state);
+        split_step_is_one_step(threads, || Adam::<Mlp>::new(1e-2), |o| o.exp_avg_sq().as_flat().to_vec());
+        split_step_is_one_step(threads, || AdamW::<Mlp>::new(1e-2), |o| o.exp_avg().as_flat().to_vec());
+        split_step_is_one_step(
+            threads,
+            || RmsProp::<Mlp, WithBuffer, WithBuffer>::new(1e-2).momentum(0.5),
+            |o| [o.square_avg().as_flat(), o.momentum_buffer().as_flat(), o.grad_avg().as_flat()].concat(),
+        );
+        split_step_is_one_step(
+            threads,
+            || Momentum::<Mlp>::new_nesterov(0.1, 0.9),
+            |o| o.momentum_buffer().as_flat().to_vec(),
+        );
+        split_step_is_one_step(threads, || NAdam::<Mlp>::new(1e-2), |o| o.exp_avg().as_flat().to_vec());
+        split_step_is_one_step(threads, || Adamax::<Mlp>::new(1e-2), |o| o.exp_inf().as_flat().to_vec());
+        split_step_is_one_step(threads, || Adagrad::<Mlp>::new(1e-2), |o| o.sum().as_flat().to_vec());
+        split_step_is_one_step(threads, || Sgd::<Mlp>::new(1e-2), |_| Vec::new());
+    }
+}
+
+/// An optimizer of the user's that keeps `begin_step_in_parts`' default (it steps whole).
+struct HalfSgd(Sgd<Mlp>);
+
+impl Optimizer<Mlp> for HalfSgd {
+    fn step(&mut self, params: &mut <Mlp as staticnet::Forward>::Params, grads: &<Mlp as staticnet::Forward>::Params) {
+        let half = self.0.lr / 2.0;
+        for (p, g) in params.as_flat_mut().iter_mut().zip(grads.as_flat()) {
+            *p -= half * g;
+        }
+    }
+    fn learning_rate(&self) -> f32 {
+        self.0.lr
+    }
+    fn set_learning_rate(&mut self, lr: f32) {
+        self.0.lr = lr;
+    }
+    fn visit_state(&mut self, _visitor: &mut dyn staticnet::state::StateVisitor) {}
+}
+
+#[test]
+fn an_optimizer_that_only_steps_whole_trains_on_the_calling_thread() {
+    split_step_is_one_step(3, || HalfSgd(Sgd::new(0.2)), |_| Vec::new());
+    split_step_is_one_step(3, || Sgd::<Mlp>::new(0.1), |_| Vec::new());
+}

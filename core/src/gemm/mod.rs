@@ -33,6 +33,7 @@ use crate::flat::Flat;
 use arith::Separate;
 use dispatch::Isa;
 pub use dispatch::Kernel;
+pub(crate) use dispatch::Vectorised;
 
 /// What a product's result starts from, before the sum of products is added.
 #[derive(Clone, Copy, Debug)]

@@ -3,8 +3,9 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{flat, flat_mut};
-use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
+use super::buffer::flat_mut;
+use super::elementwise::{ElementwiseOptimizer, begin_step_in_parts, whole_step};
+use super::update_rule::{StateSlices, UpdateRule};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -106,8 +107,11 @@ impl<N: Layer> Optimizer<N> for Adagrad<N> {
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.begin_step();
-        self.step_slice(0, flat_mut(params), flat(grads));
+        whole_step(self, params, grads);
+    }
+
+    fn begin_step_in_parts(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) -> bool {
+        begin_step_in_parts(self, apply)
     }
 
     fn learning_rate(&self) -> f32 {
@@ -131,11 +135,29 @@ impl<N: Layer> ElementwiseOptimizer<N> for Adagrad<N> {
         self.t = self.t.saturating_add(1);
     }
 
-    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
-        check_slice::<N>(offset, params, grads);
-        let clr = (self.lr as f64 / (1.0 + self.t.saturating_sub(1) as f64 * self.lr_decay as f64)) as f32;
-        let (wd, eps) = (self.weight_decay, self.eps);
-        let sum = slice_of(flat_mut(&mut self.sum), offset, params.len());
+    fn with_rule(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) {
+        let rule = AdagradRule {
+            clr: (self.lr as f64 / (1.0 + self.t.saturating_sub(1) as f64 * self.lr_decay as f64)) as f32,
+            weight_decay: self.weight_decay,
+            eps: self.eps,
+        };
+        apply(&rule, StateSlices::new([flat_mut(&mut self.sum), &mut [], &mut []]));
+    }
+}
+
+/// One Adagrad step at the decayed learning rate `clr`; state: the sum of squares.
+#[derive(Clone, Copy)]
+struct AdagradRule {
+    clr: f32,
+    weight_decay: f32,
+    eps: f32,
+}
+
+impl UpdateRule for AdagradRule {
+    #[inline(always)]
+    fn update_portable(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
+        let AdagradRule { clr, weight_decay: wd, eps } = *self;
+        let [sum, ..] = state.into_buffers();
         for ((p, &g), s) in params.iter_mut().zip(grads).zip(sum) {
             let g = g + wd * *p;
             *s += g * g;

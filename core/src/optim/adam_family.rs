@@ -1,10 +1,11 @@
 //! The Adam family's one implementation: [`Adam`](super::Adam) and
 //! [`AdamW`](super::AdamW) differ only in how the weight decay enters the step (added to
 //! the gradient, or shrinking the parameters first) and in its default, so one macro
-//! writes both types, each under its own name in every message and doc page.
+//! writes both types, each under its own name in every message and doc page, and one
+//! [`AdamStep`] updates the parameters of both.
 
 /// Writes an Adam-family optimizer `$name<N, A>`: its struct (with the docs given), the
-/// constructors and builders, the state accessors, and the `begin`, `step_slice_with` and
+/// constructors and builders, the state accessors, and the `begin`, `with_rule_for` and
 /// `visit_moments` its hand-written `Optimizer` impls call (written out in each file, so
 /// that compiler messages point at a plain impl).
 macro_rules! adam_optimizer {
@@ -125,17 +126,20 @@ macro_rules! adam_optimizer {
                 self.t = self.t.saturating_add(1);
             }
 
-            /// The begun step on the parameters at `offset..`, with `coupled` weight decay
-            /// added to the gradient and the parameters multiplied by `scale` first.
-            fn step_slice_with(&mut self, offset: usize, params: &mut [f32], grads: &[f32], coupled: f32, scale: f32) {
-                $crate::optim::elementwise::check_slice::<N>(offset, params, grads);
-                let k = $crate::optim::adam_family::AdamStep::new(self.lr, self.beta1, self.beta2, self.eps, self.t, coupled, scale);
-                use $crate::optim::elementwise::slice_of;
-                let len = params.len();
-                let m = slice_of(flat_mut(&mut self.exp_avg), offset, len);
-                let v = slice_of(flat_mut(&mut self.exp_avg_sq), offset, len);
-                let v_max = if A::KEPT { Some(slice_of(flat_mut(&mut self.max_exp_avg_sq), offset, len)) } else { None };
-                k.run(params, grads, m, v, v_max);
+            /// Calls `apply` with the begun step's rule, with `coupled` weight decay added
+            /// to the gradient and the parameters multiplied by `scale` first, and the state
+            /// `m`, `v` and (AMSGrad) `max v`.
+            fn with_rule_for(
+                &mut self,
+                apply: &mut dyn FnMut(&dyn $crate::optim::UpdateRule, $crate::optim::StateSlices<'_>),
+                coupled: f32,
+                scale: f32,
+            ) {
+                let rule = $crate::optim::adam_family::AdamStep::new(
+                    self.lr, self.beta1, self.beta2, self.eps, self.t, coupled, scale, A::KEPT,
+                );
+                let buffers = [flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_avg_sq), flat_mut(&mut self.max_exp_avg_sq)];
+                apply(&rule, $crate::optim::StateSlices::new(buffers));
             }
         }
     };
@@ -143,8 +147,9 @@ macro_rules! adam_optimizer {
 pub(super) use adam_optimizer;
 
 use super::buffer::bias_correction;
+use super::update_rule::{StateSlices, UpdateRule, flush_subnormal};
 
-/// The constants of one Adam step.
+/// The constants of one Adam step, and whether it keeps AMSGrad's `max v`.
 #[derive(Clone, Copy)]
 pub(crate) struct AdamStep {
     beta1: f32,
@@ -154,11 +159,13 @@ pub(crate) struct AdamStep {
     eps: f32,
     coupled_decay: f32,
     decoupled_scale: f32,
+    amsgrad: bool,
 }
 
 impl AdamStep {
     /// Step `t` (from 1): `step_size = η / (1 - β₁ᵗ)`, `1 / √(1 - β₂ᵗ)`; `coupled_decay`
     /// is added to the gradient as `λ θ`, `decoupled_scale` multiplies `θ` first.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         lr: f32,
         beta1: f32,
@@ -167,6 +174,7 @@ impl AdamStep {
         t: u64,
         coupled_decay: f32,
         decoupled_scale: f32,
+        amsgrad: bool,
     ) -> Self {
         AdamStep {
             beta1,
@@ -176,37 +184,34 @@ impl AdamStep {
             eps,
             coupled_decay,
             decoupled_scale,
+            amsgrad,
         }
     }
+}
 
-    /// One pass over the zipped slices (with `v_max` for AMSGrad).
-    #[inline]
-    pub(crate) fn run(
-        &self,
-        params: &mut [f32],
-        grads: &[f32],
-        m: &mut [f32],
-        v: &mut [f32],
-        v_max: Option<&mut [f32]>,
-    ) {
-        let AdamStep { beta1, beta2, step_size, inv_sqrt_bc2, eps, coupled_decay, decoupled_scale } = *self;
+impl UpdateRule for AdamStep {
+    /// One pass over the zipped slices (with `max v` for AMSGrad).
+    #[inline(always)]
+    fn update_portable(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
+        let AdamStep { beta1, beta2, step_size, inv_sqrt_bc2, eps, coupled_decay, decoupled_scale, amsgrad } = *self;
         let (c1, c2) = (1.0 - beta1, 1.0 - beta2);
+        let [m, v, v_max] = state.into_buffers();
         let pgmv = params.iter_mut().zip(grads).zip(m).zip(v);
-        match v_max {
-            None => {
+        match amsgrad {
+            false => {
                 for (((p, &g), m), v) in pgmv {
                     let g = g + coupled_decay * *p;
-                    *m = beta1 * *m + c1 * g;
-                    *v = beta2 * *v + c2 * g * g;
+                    *m = flush_subnormal(beta1 * *m + c1 * g);
+                    *v = flush_subnormal(beta2 * *v + c2 * g * g);
                     let d = crate::math::sqrt(*v) * inv_sqrt_bc2 + eps;
                     *p = *p * decoupled_scale - step_size * *m / d;
                 }
             }
-            Some(v_max) => {
+            true => {
                 for ((((p, &g), m), v), vm) in pgmv.zip(v_max) {
                     let g = g + coupled_decay * *p;
-                    *m = beta1 * *m + c1 * g;
-                    *v = beta2 * *v + c2 * g * g;
+                    *m = flush_subnormal(beta1 * *m + c1 * g);
+                    *v = flush_subnormal(beta2 * *v + c2 * g * g);
                     // `>=` keeps a NaN in `v` (as `torch.maximum` does).
                     *vm = if *vm >= *v { *vm } else { *v };
                     let d = crate::math::sqrt(*vm) * inv_sqrt_bc2 + eps;

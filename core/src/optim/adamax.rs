@@ -3,8 +3,9 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{bias_correction, flat, flat_mut};
-use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
+use super::buffer::{bias_correction, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, begin_step_in_parts, whole_step};
+use super::update_rule::{StateSlices, UpdateRule, flush_subnormal};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -108,8 +109,11 @@ impl<N: Layer> Optimizer<N> for Adamax<N> {
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.begin_step();
-        self.step_slice(0, flat_mut(params), flat(grads));
+        whole_step(self, params, grads);
+    }
+
+    fn begin_step_in_parts(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) -> bool {
+        begin_step_in_parts(self, apply)
     }
 
     fn learning_rate(&self) -> f32 {
@@ -134,17 +138,37 @@ impl<N: Layer> ElementwiseOptimizer<N> for Adamax<N> {
         self.t = self.t.saturating_add(1);
     }
 
-    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
-        check_slice::<N>(offset, params, grads);
-        let clr = (self.lr as f64 / bias_correction(self.beta1, self.t)) as f32;
-        let (b1, b2, eps, wd) = (self.beta1, self.beta2, self.eps, self.weight_decay);
+    fn with_rule(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) {
+        let rule = AdamaxRule {
+            clr: (self.lr as f64 / bias_correction(self.beta1, self.t)) as f32,
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+        };
+        apply(&rule, StateSlices::new([flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_inf), &mut []]));
+    }
+}
+
+/// One Adamax step at the bias-corrected learning rate `clr`; state: `m` and `u`.
+#[derive(Clone, Copy)]
+struct AdamaxRule {
+    clr: f32,
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    weight_decay: f32,
+}
+
+impl UpdateRule for AdamaxRule {
+    #[inline(always)]
+    fn update_portable(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
+        let AdamaxRule { clr, beta1: b1, beta2: b2, eps, weight_decay: wd } = *self;
         let c1 = 1.0 - b1;
-        let len = params.len();
-        let exp_avg = slice_of(flat_mut(&mut self.exp_avg), offset, len);
-        let exp_inf = slice_of(flat_mut(&mut self.exp_inf), offset, len);
+        let [exp_avg, exp_inf, _] = state.into_buffers();
         for (((p, &g), m), u) in params.iter_mut().zip(grads).zip(exp_avg).zip(exp_inf) {
             let g = g + wd * *p;
-            *m = b1 * *m + c1 * g;
+            *m = flush_subnormal(b1 * *m + c1 * g);
             let (decayed, fresh) = (b2 * *u, f32::abs(g) + eps);
             // `>=` keeps a NaN gradient (as `torch.amax` does).
             *u = if decayed >= fresh { decayed } else { fresh };

@@ -2,8 +2,9 @@
 
 use super::Optimizer;
 use super::adam_family::adam_optimizer;
-use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut};
-use super::elementwise::ElementwiseOptimizer;
+use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, begin_step_in_parts, whole_step};
+use super::update_rule::{StateSlices, UpdateRule};
 use crate::layer::Layer;
 use crate::state::StateVisitor;
 
@@ -39,8 +40,11 @@ pub type AdamWAmsGrad<N> = AdamW<N, WithBuffer>;
 
 impl<N: Layer, A: OptionalBuffer> Optimizer<N> for AdamW<N, A> {
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.begin_step();
-        self.step_slice(0, flat_mut(params), flat(grads));
+        whole_step(self, params, grads);
+    }
+
+    fn begin_step_in_parts(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) -> bool {
+        begin_step_in_parts(self, apply)
     }
 
     fn learning_rate(&self) -> f32 {
@@ -65,7 +69,7 @@ impl<N: Layer, A: OptionalBuffer> ElementwiseOptimizer<N> for AdamW<N, A> {
         self.begin();
     }
 
-    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
-        self.step_slice_with(offset, params, grads, 0.0, 1.0 - self.lr * self.weight_decay);
+    fn with_rule(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) {
+        self.with_rule_for(apply, 0.0, 1.0 - self.lr * self.weight_decay);
     }
 }

@@ -21,7 +21,8 @@
 //! 0.99)`). `new` is a `const fn` that builds by value (also in a `static`); `new_boxed`
 //! (feature `alloc`) zero-allocates on the heap so a large state never touches the stack.
 //! State starts at the first [`Optimizer::step`] (or after [`Optimizer::reset`]).
-//! A step allocates nothing and makes one pass over the zipped flat slices. Every one of
+//! A step allocates nothing and makes one pass over the zipped flat slices, compiled for
+//! the processor's widest vectors ([`UpdateRule`]). Every one of
 //! them is an [`ElementwiseOptimizer`]: its step can also be taken slice by slice, layer
 //! by layer, which [`FusedWorkspace`](crate::FusedWorkspace) does.
 //!
@@ -54,6 +55,7 @@ mod momentum;
 mod nadam;
 mod rmsprop;
 mod sgd;
+mod update_rule;
 
 pub use adagrad::Adagrad;
 pub use adam::{Adam, AmsGrad};
@@ -65,6 +67,7 @@ pub use momentum::Momentum;
 pub use nadam::NAdam;
 pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
+pub use update_rule::{StateSlices, UpdateRule};
 
 use crate::layer::Layer;
 use crate::state::StateVisitor;
@@ -94,4 +97,18 @@ pub trait Optimizer<N: Layer> {
     /// every buffer, under PyTorch's names), to save it or restore it. Hyperparameters are
     /// not state: they come from the code that builds the optimizer.
     fn visit_state(&mut self, visitor: &mut dyn StateVisitor);
+
+    /// Begins a step that is applied in parts, several at once (one per thread in a
+    /// [`ParallelWorkspace`](crate::parallel::ParallelWorkspace)): calls `apply` once with
+    /// the step's [`UpdateRule`] and the whole state (each kept buffer `N::PARAMS` values
+    /// long), and returns `true`. `apply` must apply the rule to every parameter once, in
+    /// parts of its choice: together they are one [`Optimizer::step`], bit for bit.
+    ///
+    /// The default returns `false` without calling `apply` or changing anything: an
+    /// optimizer whose update needs the whole gradient at once keeps it, and the caller
+    /// then calls [`Optimizer::step`]. Every optimizer of this module overrides it.
+    fn begin_step_in_parts(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) -> bool {
+        let _ = apply;
+        false
+    }
 }

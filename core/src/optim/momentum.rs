@@ -3,8 +3,9 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{flat, flat_mut};
-use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
+use super::buffer::flat_mut;
+use super::elementwise::{ElementwiseOptimizer, begin_step_in_parts, whole_step};
+use super::update_rule::{StateSlices, UpdateRule, flush_subnormal};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -109,8 +110,11 @@ impl<N: Layer> Optimizer<N> for Momentum<N> {
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.begin_step();
-        self.step_slice(0, flat_mut(params), flat(grads));
+        whole_step(self, params, grads);
+    }
+
+    fn begin_step_in_parts(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) -> bool {
+        begin_step_in_parts(self, apply)
     }
 
     fn learning_rate(&self) -> f32 {
@@ -134,15 +138,37 @@ impl<N: Layer> ElementwiseOptimizer<N> for Momentum<N> {
         self.t = self.t.saturating_add(1);
     }
 
-    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
-        check_slice::<N>(offset, params, grads);
-        // First step: `b = 0·μ + 1·g = g`, undamped, exactly as PyTorch.
-        let keep = if self.t == 1 { 1.0 } else { 1.0 - self.dampening };
-        let (lr, mu, wd, nesterov) = (self.lr, self.momentum, self.weight_decay, self.nesterov);
-        let buffer = slice_of(flat_mut(&mut self.momentum_buffer), offset, params.len());
+    fn with_rule(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) {
+        let rule = MomentumRule {
+            lr: self.lr,
+            momentum: self.momentum,
+            // First step: `b = 0·μ + 1·g = g`, undamped, exactly as PyTorch.
+            keep: if self.t == 1 { 1.0 } else { 1.0 - self.dampening },
+            weight_decay: self.weight_decay,
+            nesterov: self.nesterov,
+        };
+        apply(&rule, StateSlices::new([flat_mut(&mut self.momentum_buffer), &mut [], &mut []]));
+    }
+}
+
+/// One momentum step, with `keep = 1 - τ` (1 at the first step); state: `b`.
+#[derive(Clone, Copy)]
+struct MomentumRule {
+    lr: f32,
+    momentum: f32,
+    keep: f32,
+    weight_decay: f32,
+    nesterov: bool,
+}
+
+impl UpdateRule for MomentumRule {
+    #[inline(always)]
+    fn update_portable(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
+        let MomentumRule { lr, momentum: mu, keep, weight_decay: wd, nesterov } = *self;
+        let [buffer, ..] = state.into_buffers();
         for ((p, &g), b) in params.iter_mut().zip(grads).zip(buffer) {
             let g = g + wd * *p;
-            *b = mu * *b + keep * g;
+            *b = flush_subnormal(mu * *b + keep * g);
             let d = if nesterov { g + mu * *b } else { *b };
             *p -= lr * d;
         }

@@ -3,8 +3,9 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{bias_correction, flat, flat_mut};
-use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
+use super::buffer::{bias_correction, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, begin_step_in_parts, whole_step};
+use super::update_rule::{StateSlices, UpdateRule, flush_subnormal};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -145,8 +146,11 @@ impl<N: Layer> Optimizer<N> for NAdam<N> {
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.begin_step();
-        self.step_slice(0, flat_mut(params), flat(grads));
+        whole_step(self, params, grads);
+    }
+
+    fn begin_step_in_parts(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) -> bool {
+        begin_step_in_parts(self, apply)
     }
 
     fn learning_rate(&self) -> f32 {
@@ -173,8 +177,7 @@ impl<N: Layer> ElementwiseOptimizer<N> for NAdam<N> {
         self.mu_product *= self.mu(self.t);
     }
 
-    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
-        check_slice::<N>(offset, params, grads);
+    fn with_rule(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) {
         let t = self.t;
         let lr = self.lr as f64;
         let (mu, mu_next) = (self.mu(t), self.mu(t + 1));
@@ -185,15 +188,44 @@ impl<N: Layer> ElementwiseOptimizer<N> for NAdam<N> {
             false => (self.weight_decay, 1.0),
             true => (0.0, 1.0 - self.lr * self.weight_decay),
         };
-        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
+        let rule = NAdamRule {
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            grad_coef,
+            momentum_coef,
+            inv_sqrt_bc2,
+            coupled,
+            scale,
+        };
+        apply(&rule, StateSlices::new([flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_avg_sq), &mut []]));
+    }
+}
+
+/// One NAdam step: the coefficients of `g` and `m` for this step, `1 / √(1 - β₂ᵗ)`, the
+/// coupled decay and the decoupled scale; state: `m` and `v`.
+#[derive(Clone, Copy)]
+struct NAdamRule {
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    grad_coef: f32,
+    momentum_coef: f32,
+    inv_sqrt_bc2: f32,
+    coupled: f32,
+    scale: f32,
+}
+
+impl UpdateRule for NAdamRule {
+    #[inline(always)]
+    fn update_portable(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
+        let NAdamRule { beta1: b1, beta2: b2, eps, grad_coef, momentum_coef, inv_sqrt_bc2, coupled, scale } = *self;
         let (c1, c2) = (1.0 - b1, 1.0 - b2);
-        let len = params.len();
-        let exp_avg = slice_of(flat_mut(&mut self.exp_avg), offset, len);
-        let exp_avg_sq = slice_of(flat_mut(&mut self.exp_avg_sq), offset, len);
+        let [exp_avg, exp_avg_sq, _] = state.into_buffers();
         for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(exp_avg).zip(exp_avg_sq) {
             let g = g + coupled * *p;
-            *m = b1 * *m + c1 * g;
-            *v = b2 * *v + c2 * g * g;
+            *m = flush_subnormal(b1 * *m + c1 * g);
+            *v = flush_subnormal(b2 * *v + c2 * g * g);
             let d = crate::math::sqrt(*v) * inv_sqrt_bc2 + eps;
             *p = *p * scale - (grad_coef * g + momentum_coef * *m) / d;
         }

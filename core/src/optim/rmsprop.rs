@@ -3,8 +3,9 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat, flat_mut};
-use super::elementwise::{ElementwiseOptimizer, check_slice, slice_of};
+use super::buffer::{NoBuffer, OptionalBuffer, WithBuffer, flat_mut};
+use super::elementwise::{ElementwiseOptimizer, begin_step_in_parts, whole_step};
+use super::update_rule::{StateSlices, UpdateRule, flush_subnormal};
 use crate::flat::Zeroable;
 use crate::layer::Layer;
 
@@ -173,8 +174,11 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N,
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.begin_step();
-        self.step_slice(0, flat_mut(params), flat(grads));
+        whole_step(self, params, grads);
+    }
+
+    fn begin_step_in_parts(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) -> bool {
+        begin_step_in_parts(self, apply)
     }
 
     fn learning_rate(&self) -> f32 {
@@ -200,48 +204,72 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> ElementwiseOptimizer<N> for
         self.t = self.t.saturating_add(1);
     }
 
-    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
-        check_slice::<N>(offset, params, grads);
-        let len = params.len();
-        let square_avg = slice_of(flat_mut(&mut self.square_avg), offset, len);
-        // The optional buffers are empty when the type does not keep them.
-        let momentum_buffer: &mut [f32] =
-            if M::KEPT { slice_of(flat_mut(&mut self.momentum_buffer), offset, len) } else { &mut [] };
-        let grad_avg: &mut [f32] = if C::KEPT { slice_of(flat_mut(&mut self.grad_avg), offset, len) } else { &mut [] };
-        let (lr, a, eps, wd, mu) = (self.lr, self.alpha, self.eps, self.weight_decay, self.momentum);
+    fn with_rule(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) {
+        let rule = RmsPropRule {
+            lr: self.lr,
+            alpha: self.alpha,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+            momentum: self.momentum,
+            kept: (M::KEPT, C::KEPT),
+        };
+        // The optional buffers are empty (`()` blocks) when the type does not keep them.
+        let buffers =
+            [flat_mut(&mut self.square_avg), flat_mut(&mut self.momentum_buffer), flat_mut(&mut self.grad_avg)];
+        apply(&rule, StateSlices::new(buffers));
+    }
+}
+
+/// One RMSprop step; `kept` says which of the momentum buffer and the mean gradient the
+/// optimizer keeps. State: `v`, then the kept ones of `buf` and `m`.
+#[derive(Clone, Copy)]
+struct RmsPropRule {
+    lr: f32,
+    alpha: f32,
+    eps: f32,
+    weight_decay: f32,
+    momentum: f32,
+    kept: (bool, bool),
+}
+
+impl UpdateRule for RmsPropRule {
+    #[inline(always)]
+    fn update_portable(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
+        let RmsPropRule { lr, alpha: a, eps, weight_decay: wd, momentum: mu, kept } = *self;
         let b = 1.0 - a;
+        let [square_avg, momentum_buffer, grad_avg] = state.into_buffers();
         let pg = params.iter_mut().zip(grads);
         // One loop per combination of buffers, each a single pass over zipped slices.
-        match (M::KEPT, C::KEPT) {
+        match kept {
             (false, false) => {
                 for ((p, &g), v) in pg.zip(square_avg) {
                     let g = g + wd * *p;
-                    *v = a * *v + b * g * g;
+                    *v = flush_subnormal(a * *v + b * g * g);
                     *p -= lr * g / (crate::math::sqrt(*v) + eps);
                 }
             }
             (true, false) => {
                 for (((p, &g), v), buf) in pg.zip(square_avg).zip(momentum_buffer) {
                     let g = g + wd * *p;
-                    *v = a * *v + b * g * g;
-                    *buf = mu * *buf + g / (crate::math::sqrt(*v) + eps);
+                    *v = flush_subnormal(a * *v + b * g * g);
+                    *buf = flush_subnormal(mu * *buf + g / (crate::math::sqrt(*v) + eps));
                     *p -= lr * *buf;
                 }
             }
             (false, true) => {
                 for (((p, &g), v), m) in pg.zip(square_avg).zip(grad_avg) {
                     let g = g + wd * *p;
-                    *v = a * *v + b * g * g;
-                    *m = a * *m + b * g;
+                    *v = flush_subnormal(a * *v + b * g * g);
+                    *m = flush_subnormal(a * *m + b * g);
                     *p -= lr * g / (crate::math::sqrt(non_negative(*v - *m * *m)) + eps);
                 }
             }
             (true, true) => {
                 for ((((p, &g), v), m), buf) in pg.zip(square_avg).zip(grad_avg).zip(momentum_buffer) {
                     let g = g + wd * *p;
-                    *v = a * *v + b * g * g;
-                    *m = a * *m + b * g;
-                    *buf = mu * *buf + g / (crate::math::sqrt(non_negative(*v - *m * *m)) + eps);
+                    *v = flush_subnormal(a * *v + b * g * g);
+                    *m = flush_subnormal(a * *m + b * g);
+                    *buf = flush_subnormal(mu * *buf + g / (crate::math::sqrt(non_negative(*v - *m * *m)) + eps));
                     *p -= lr * *buf;
                 }
             }
@@ -250,7 +278,7 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> ElementwiseOptimizer<N> for
 }
 
 /// `x` clamped at 0, keeping NaN (which `f32::max` would turn into 0).
-#[inline]
+#[inline(always)]
 fn non_negative(x: f32) -> f32 {
     if x < 0.0 { 0.0 } else { x }
 }

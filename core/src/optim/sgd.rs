@@ -3,8 +3,8 @@
 use core::marker::PhantomData;
 
 use super::Optimizer;
-use super::buffer::{flat, flat_mut};
-use super::elementwise::{ElementwiseOptimizer, check_slice};
+use super::elementwise::{ElementwiseOptimizer, begin_step_in_parts, whole_step};
+use super::update_rule::{StateSlices, UpdateRule};
 use crate::layer::Layer;
 
 /// Plain SGD, PyTorch's `torch.optim.SGD` without momentum:
@@ -56,8 +56,11 @@ impl<N: Layer> Optimizer<N> for Sgd<N> {
     fn visit_state(&mut self, _visitor: &mut dyn crate::state::StateVisitor) {}
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
-        self.begin_step();
-        self.step_slice(0, flat_mut(params), flat(grads));
+        whole_step(self, params, grads);
+    }
+
+    fn begin_step_in_parts(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) -> bool {
+        begin_step_in_parts(self, apply)
     }
 
     fn learning_rate(&self) -> f32 {
@@ -72,8 +75,21 @@ impl<N: Layer> Optimizer<N> for Sgd<N> {
 impl<N: Layer> ElementwiseOptimizer<N> for Sgd<N> {
     fn begin_step(&mut self) {}
 
-    fn step_slice(&mut self, offset: usize, params: &mut [f32], grads: &[f32]) {
-        check_slice::<N>(offset, params, grads);
+    fn with_rule(&mut self, apply: &mut dyn FnMut(&dyn UpdateRule, StateSlices<'_>)) {
+        apply(&SgdRule { lr: self.lr, weight_decay: self.weight_decay }, StateSlices::new([&mut [], &mut [], &mut []]));
+    }
+}
+
+/// One SGD step: `θ ← θ - η (g + λ θ)`.
+#[derive(Clone, Copy)]
+struct SgdRule {
+    lr: f32,
+    weight_decay: f32,
+}
+
+impl UpdateRule for SgdRule {
+    #[inline(always)]
+    fn update_portable(&self, params: &mut [f32], grads: &[f32], _state: StateSlices<'_>) {
         let (lr, wd) = (self.lr, self.weight_decay);
         for (p, &g) in params.iter_mut().zip(grads) {
             *p -= lr * (g + wd * *p);

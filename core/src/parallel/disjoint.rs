@@ -4,6 +4,8 @@
 use core::marker::PhantomData;
 use core::ops::Range;
 
+use crate::optim::StateSlices;
+
 /// A mutable slice split into `parts` contiguous parts of near-equal length, each
 /// taken by at most one thread at a time.
 pub(crate) struct DisjointParts<'a> {
@@ -41,6 +43,44 @@ impl<'a> DisjointParts<'a> {
         // SAFETY: `range` lies inside `0..len` of the slice borrowed for `'a`, parts are
         // disjoint, and the caller takes each part once at a time.
         unsafe { core::slice::from_raw_parts_mut(self.start.add(range.start), range.len()) }
+    }
+}
+
+/// An optimizer's state buffers cut like the parameters they belong to: part `i` of each
+/// kept buffer goes with part `i` of the parameters.
+pub(crate) struct DisjointState<'a> {
+    buffers: [DisjointParts<'a>; 3],
+}
+
+impl<'a> DisjointState<'a> {
+    /// `state` in `parts` parts, for parameters of `len` values.
+    ///
+    /// # Panics
+    /// If a kept buffer is not `len` values long (an optimizer handing out state of
+    /// another size than its parameters).
+    pub(crate) fn new(state: StateSlices<'a>, len: usize, parts: usize) -> Self {
+        let buffers = state.into_buffers().map(|buffer| {
+            assert!(
+                buffer.is_empty() || buffer.len() == len,
+                "an optimizer's state buffer has {} values for {len} parameters",
+                buffer.len()
+            );
+            DisjointParts::new(buffer, parts)
+        });
+        DisjointState { buffers }
+    }
+
+    /// Part `i` of every buffer (empty ones stay empty).
+    ///
+    /// # Safety
+    ///
+    /// As [`DisjointParts::part`]: while the returned slices live, no other call may take
+    /// part `i`.
+    pub(crate) unsafe fn part(&self, i: usize) -> StateSlices<'_> {
+        let [a, b, c] = &self.buffers;
+        // SAFETY: the caller takes part `i` once at a time, which is what each buffer's
+        // `part` requires.
+        StateSlices::new(unsafe { [a.part(i), b.part(i), c.part(i)] })
     }
 }
 
@@ -92,5 +132,32 @@ mod tests {
             }
         });
         assert_eq!(values, [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 3.0, 3.0]);
+    }
+
+    #[test]
+    fn state_parts_line_up_with_the_parameters() {
+        let (mut m, mut v) = ([0.0f32; 7], [0.0f32; 7]);
+        let state = DisjointState::new(StateSlices::new([&mut m, &mut [], &mut v]), 7, 2);
+        std::thread::scope(|s| {
+            for i in 0..2 {
+                let state = &state;
+                s.spawn(move || {
+                    // SAFETY: each thread takes only its own part.
+                    let [m, unused, v] = unsafe { state.part(i) }.into_buffers();
+                    assert_eq!((m.len(), unused.len(), v.len()), (part_range(7, 2, i).len(), 0, m.len()));
+                    m.iter_mut().for_each(|x| *x = i as f32);
+                    v.iter_mut().for_each(|x| *x = 10.0 + i as f32);
+                });
+            }
+        });
+        assert_eq!(m, [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
+        assert_eq!(v, [10.0, 10.0, 10.0, 10.0, 11.0, 11.0, 11.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "an optimizer's state buffer has 3 values for 7 parameters")]
+    fn state_of_another_size_is_refused() {
+        let mut m = [0.0f32; 3];
+        DisjointState::new(StateSlices::new([&mut m, &mut [], &mut []]), 7, 2);
     }
 }

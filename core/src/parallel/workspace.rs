@@ -1,13 +1,14 @@
 //! Data-parallel training: each batch split into shards that worker threads train at once.
 
+use core::sync::atomic::{AtomicUsize, Ordering};
 use std::boxed::Box;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::vec::Vec;
 
-use super::disjoint::{DisjointParts, part_range};
+use super::disjoint::{DisjointParts, DisjointState, part_range};
 use super::pool::WorkerPool;
 use crate::error::Error;
-use crate::finite::{check_gradients, check_loss};
+use crate::finite::{check_loss, first_non_finite};
 use crate::flat::{Flat, boxed_zeroed};
 use crate::layer::{GradMode, Layer};
 use crate::loss::LossFor;
@@ -154,7 +155,7 @@ impl<N: Layer, const B: usize> ParallelWorkspace<N, B> {
         self.rows = rows;
         self.reduce(shards, rows);
         let value = check_loss(value + model.net.regularize(&model.params, &mut self.grads))?;
-        check_gradients(&*self.grads)?;
+        self.check_gradients()?;
         read(&self.shards[0]).ws.update_state(model);
         Ok(value)
     }
@@ -182,9 +183,52 @@ impl<N: Layer, const B: usize> ParallelWorkspace<N, B> {
         });
     }
 
+    /// [`Error::NonFiniteGradient`] for the first NaN or infinity in the gradients, each
+    /// thread searching one part.
+    fn check_gradients(&self) -> Result<(), Error> {
+        let grads = self.grads.as_flat();
+        let threads = self.pool.threads();
+        let first = AtomicUsize::new(usize::MAX);
+        self.pool.run(&|t| {
+            let range = part_range(grads.len(), threads, t);
+            if let Some((i, _)) = first_non_finite(&grads[range.clone()]) {
+                first.fetch_min(range.start + i, Ordering::Relaxed);
+            }
+        });
+        match first.into_inner() {
+            usize::MAX => Ok(()),
+            index => Err(Error::NonFiniteGradient { index, value: grads[index] }),
+        }
+    }
+
+    /// One optimizer step from [`ParallelWorkspace::grads`], each thread updating one part
+    /// of the parameters and of the optimizer's state ([`Optimizer::begin_step_in_parts`]),
+    /// which gives the bits of one [`Optimizer::step`]; an optimizer that cannot step in
+    /// parts steps on this thread.
+    fn optimizer_step<O: Optimizer<N> + ?Sized>(&self, params: &mut N::Params, optimizer: &mut O) {
+        let (grads, pool) = (self.grads.as_flat(), &self.pool);
+        let flat_params = params.as_flat_mut();
+        let parted = optimizer.begin_step_in_parts(&mut |rule, state| {
+            let len = flat_params.len();
+            let params = DisjointParts::new(&mut *flat_params, pool.threads());
+            let state = DisjointState::new(state, len, pool.threads());
+            pool.run(&|t| {
+                let range = params.part_range(t);
+                // SAFETY: the pool calls this once per worker index `t`, so each part of
+                // the parameters and of the state is taken by one thread.
+                let (params, state) = unsafe { (params.part(t), state.part(t)) };
+                rule.update(params, &grads[range], state);
+            });
+        });
+        if !parted {
+            optimizer.step(params, &self.grads);
+        }
+    }
+
     /// One training step: [`ParallelWorkspace::compute_gradients`], then one optimizer
-    /// step and the layers' weight constraints, as [`Workspace::train_step`]. On error
-    /// neither the model nor the optimizer has changed.
+    /// step (split over the threads too) and the layers' weight constraints, as
+    /// [`Workspace::train_step`]. On error neither the model nor the optimizer has
+    /// changed.
     pub fn train_step<T, L, O>(
         &mut self,
         model: &mut Model<N>,
@@ -199,7 +243,7 @@ impl<N: Layer, const B: usize> ParallelWorkspace<N, B> {
         O: Optimizer<N> + ?Sized,
     {
         let value = self.compute_gradients(model, inputs, targets, loss)?;
-        optimizer.step(&mut model.params, &self.grads);
+        self.optimizer_step(&mut model.params, optimizer);
         model.net.constrain(&mut model.params);
         Ok(value)
     }
@@ -232,4 +276,35 @@ fn read<S>(lock: &RwLock<S>) -> RwLockReadGuard<'_, S> {
 
 fn write<S>(lock: &RwLock<S>) -> RwLockWriteGuard<'_, S> {
     lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The workspace's own unsafe code (the reduction and the split optimizer step, each
+    //! thread writing its own part), small enough for miri (`parallel::` in `.ci/run`).
+    use super::*;
+    use crate::layers::Dense;
+    use crate::loss::MseLoss;
+    use crate::optim::Momentum;
+
+    type Net = Dense<3, 2>;
+
+    #[test]
+    fn two_threads_reduce_and_step_their_own_parts() {
+        let x = [[0.5f32, -1.0, 2.0], [1.0, 0.0, -0.5], [0.25, 0.75, 1.5]];
+        let y = [[1.0f32, 0.0], [0.0, 1.0], [0.5, 0.5]];
+        let (mut model, mut whole_model) = (Model::<Net>::new(7), Model::<Net>::new(7));
+        // Momentum: Adam's bias correction calls `libm::sqrt`, whose inline assembly miri
+        // cannot run.
+        let (mut momentum, mut whole) = (Momentum::<Net>::new(0.1, 0.9), Momentum::<Net>::new(0.1, 0.9));
+        let mut ws = ParallelWorkspace::<Net, 3>::new_boxed(2).unwrap();
+        for _ in 0..3 {
+            ws.compute_gradients(&mut whole_model, &x, &y, &MseLoss).unwrap();
+            let grads = *ws.grads();
+            whole.step(&mut whole_model.params, &grads);
+            ws.train_step(&mut model, &x, &y, &MseLoss, &mut momentum).unwrap();
+            assert_eq!(model.params, whole_model.params);
+            assert_eq!(momentum.momentum_buffer(), whole.momentum_buffer());
+        }
+    }
 }

@@ -21,3 +21,4 @@ mod reference_soft_losses;
 mod regularize;
 mod schedules;
 mod search;
+mod update_rules;
