@@ -3,6 +3,7 @@
 //! call), measured in the same run. Compare the two rows of a group as a ratio.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use staticnet::gemm::Kernel;
 use staticnet::prelude::*;
 use std::hint::black_box;
 
@@ -264,15 +265,30 @@ impl Baseline {
     }
 }
 
-/// One optimizer step on the 784-512-512-10 parameter block; the throughput is the memory
-/// traffic the update must do: `floats_per_param` reads and writes of 4 bytes.
-fn optimizer_step<O: Optimizer<Wide>>(c: &mut Criterion, name: &str, optimizer: &mut O, floats_per_param: u64) {
+/// One optimizer step on the 784-512-512-10 parameter block, with the update compiled for
+/// each kernel set the processor runs (`portable` is the baseline: x86-64's SSE2, 4
+/// lanes); the throughput is the memory traffic the update must do: `floats_per_param`
+/// reads and writes of 4 bytes.
+fn optimizer_step<O: ElementwiseOptimizer<Wide>>(
+    c: &mut Criterion,
+    name: &str,
+    optimizer: &mut O,
+    floats_per_param: u64,
+) {
     let mut model = Model::<Wide>::new_boxed(0);
     let mut grads = Model::<Wide>::new_boxed(1);
     grads.params.as_flat_mut().iter_mut().for_each(|g| *g *= 1e-3);
-    let mut group = c.benchmark_group("optimizer_step/784-512-512-10");
+    let mut group = c.benchmark_group(format!("optimizer_step/784-512-512-10/{name}"));
     group.throughput(Throughput::Bytes(Wide::PARAMS as u64 * floats_per_param * 4));
-    group.bench_function(name, |b| b.iter(|| optimizer.step(&mut model.params, black_box(&grads.params))));
+    for kernel in Kernel::available() {
+        group.bench_function(kernel.name(), |b| {
+            b.iter(|| {
+                optimizer.begin_step();
+                let (params, grads) = (model.params.as_flat_mut(), black_box(grads.params.as_flat()));
+                optimizer.with_rule(&mut |rule, state| rule.update_with(kernel, params, grads, state));
+            })
+        });
+    }
     group.finish();
 }
 

@@ -39,6 +39,9 @@ struct Shared {
     /// Spawned workers still running the current job.
     running: AtomicUsize,
     shutdown: AtomicBool,
+    /// How long a thread with nothing to do spins: [`SPIN`], or zero when the pool has
+    /// more threads than the processor has cores.
+    spin: Duration,
     /// Workers asleep (or about to sleep) on `posted`.
     sleepers: AtomicUsize,
     /// Held to sleep on `posted` and to wake the sleepers.
@@ -51,11 +54,13 @@ struct Shared {
 impl WorkerPool {
     /// A pool of `threads` workers: spawns `threads - 1` threads (none for 1).
     pub(crate) fn new(threads: usize) -> std::io::Result<WorkerPool> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let shared = Arc::new(Shared {
             job: AtomicPtr::new(core::ptr::null_mut()),
             generation: AtomicU64::new(0),
             running: AtomicUsize::new(0),
             shutdown: AtomicBool::new(false),
+            spin: if threads <= cores { SPIN } else { Duration::ZERO },
             sleepers: AtomicUsize::new(0),
             sleep: Mutex::new(()),
             posted: Condvar::new(),
@@ -102,7 +107,7 @@ impl WorkerPool {
         let own = catch_unwind(AssertUnwindSafe(|| job(0)));
         let started = Instant::now();
         while shared.running.load(Ordering::Acquire) > 0 {
-            if started.elapsed() < SPIN {
+            if started.elapsed() < shared.spin {
                 core::hint::spin_loop();
             } else {
                 std::thread::yield_now();
@@ -161,7 +166,7 @@ fn next_job(shared: &Shared, seen: u64) -> Option<u64> {
         if generation != seen {
             return Some(generation);
         }
-        if started.elapsed() < SPIN {
+        if started.elapsed() < shared.spin {
             core::hint::spin_loop();
             continue;
         }
