@@ -81,47 +81,6 @@ impl Kernel {
     }
 }
 
-/// A loop to compile for the widest vectors the processor has: [`Kernel::vectorise`] calls
-/// [`Vectorised::run`] from a function compiled with the kernel's instruction set, so an
-/// `#[inline(always)]` `run`, and every `#[inline(always)]` function it calls, is
-/// vectorised for it (AVX-512: 16 lanes, AVX2: 8, portable: the target's baseline).
-///
-/// The compiler does not fuse a multiply and an add unless asked (`mul_add`), and IEEE
-/// square roots and divisions are exact, so such a loop gives the same bits on every
-/// kernel.
-pub(crate) trait Vectorised {
-    /// The loop.
-    fn run(self);
-}
-
-impl Kernel {
-    /// Runs `body` compiled for this kernel's instruction set.
-    #[inline]
-    pub(crate) fn vectorise(self, body: impl Vectorised) {
-        match self.0 {
-            // SAFETY: a `Kernel` exists only for instruction sets the processor has.
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            Isa::Avx512 => unsafe { run_avx512(body) },
-            // SAFETY: as above.
-            #[cfg(all(feature = "std", target_arch = "x86_64"))]
-            Isa::Avx2 => unsafe { run_avx2(body) },
-            Isa::Portable => body.run(),
-        }
-    }
-}
-
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn run_avx512(body: impl Vectorised) {
-    body.run()
-}
-
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-#[target_feature(enable = "avx2,fma")]
-fn run_avx2(body: impl Vectorised) {
-    body.run()
-}
-
 /// The kernel `STATICNET_KERNEL` names if this processor runs it, else the best one.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 fn chosen() -> Kernel {

@@ -33,7 +33,6 @@ use crate::flat::Flat;
 use arith::Separate;
 use dispatch::Isa;
 pub use dispatch::Kernel;
-pub(crate) use dispatch::Vectorised;
 
 /// What a product's result starts from, before the sum of products is added.
 #[derive(Clone, Copy, Debug)]
@@ -135,7 +134,13 @@ pub fn matmul_tn_with<const N: usize, const K: usize>(
 /// fused multiply-adds.
 #[inline]
 pub(crate) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
-    match Kernel::active().isa() {
+    vectorised_with(Kernel::active(), f)
+}
+
+/// [`vectorised`] with the given kernels.
+#[inline]
+pub(crate) fn vectorised_with<R>(kernel: Kernel, f: impl FnOnce() -> R) -> R {
+    match kernel.isa() {
         // SAFETY: a `Kernel` exists only for instruction sets the processor has.
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         Isa::Avx512 => unsafe { x86::vectorised_avx512(f) },

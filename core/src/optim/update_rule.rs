@@ -1,7 +1,7 @@
 //! The update of one optimizer step as a rule that applies to any part of the parameter
 //! block: one part per layer in a fused step, one part per thread in a parallel one.
 
-use crate::gemm::{Kernel, Vectorised};
+use crate::gemm::{Kernel, vectorised_with};
 
 /// The state buffers of an optimizer at the positions of one part of the parameter block:
 /// up to three buffers, each as long as the part, or empty where the optimizer does not
@@ -49,28 +49,17 @@ pub trait UpdateRule: Sync {
     /// [`UpdateRule::update_portable`] compiled for `kernel`'s instruction set (the same
     /// bits on every kernel).
     fn update_with(&self, kernel: Kernel, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
-        kernel.vectorise(Update { rule: self, params, grads, state });
+        vectorised_with(
+            kernel,
+            #[inline(always)]
+            || self.update_portable(params, grads, state),
+        );
     }
 
     /// [`UpdateRule::update_portable`] compiled for the active kernel's instruction set
     /// ([`Kernel::active`]: AVX-512, AVX2 with FMA, or portable).
     fn update(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
         self.update_with(Kernel::active(), params, grads, state);
-    }
-}
-
-/// One call of a rule, as a loop for [`Kernel::vectorise`].
-struct Update<'a, 's, R: ?Sized> {
-    rule: &'a R,
-    params: &'a mut [f32],
-    grads: &'a [f32],
-    state: StateSlices<'s>,
-}
-
-impl<R: UpdateRule + ?Sized> Vectorised for Update<'_, '_, R> {
-    #[inline(always)]
-    fn run(self) {
-        self.rule.update_portable(self.params, self.grads, self.state)
     }
 }
 
