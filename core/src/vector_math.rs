@@ -30,8 +30,10 @@ pub fn exp(x: f32) -> f32 {
     let p =
         ((((1.987_569_2e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r + 0.166_666_65) * r + 0.5;
     let e_r = p * r * r + r + 1.0;
-    // 2^n for n in -126..=127: the biased exponent n + 127 in bits 23..31.
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    // 2^n for n in -126..=127: the biased exponent n + 127 in bits 23..31, read off the
+    // low mantissa bits of `n + 127 + ROUNDER` (exact: integers below 2^24). Not `n as
+    // i32`: a saturating float-to-int cast does not vectorise.
+    let scale = f32::from_bits((n + (127.0 + ROUNDER)).to_bits() << 23);
     e_r * scale
 }
 
