@@ -110,5 +110,5 @@ pub(crate) fn elementwise_mean<const N: usize>(
 pub(crate) fn log_sum_exp<const N: usize>(z: &[f32; N]) -> f32 {
     // `f32::max` skips a NaN here, but `e^(NaN - m)` is NaN, so NaN still propagates.
     let max = z.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-    max + libm::logf(z.iter().map(|&v| libm::expf(v - max)).sum())
+    max + libm::logf(z.iter().map(|&v| crate::vector_math::exp(v - max)).sum())
 }
