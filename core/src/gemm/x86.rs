@@ -7,8 +7,17 @@ use super::arith::Fused;
 use super::{broadcast, dots, outer, packed};
 use crate::flat::Flat;
 
-/// Rows from which packing `B` for the forward product pays off (measured).
+/// Rows from which packing `B` for the forward product pays off on AVX2 (measured).
 const PACKED_ROWS: usize = 48;
+
+/// On AVX-512, rows from which packing pays off for short dot products (`K` below
+/// [`SHORT_DOTS`]): there the dot blocks' horizontal sums weigh most, and on an Intel Xeon
+/// 16x64x32 ran at 28 GFLOP/s in dot blocks against 42 packed, while 32x784x128 lost 5%
+/// of a 784-128-10 step packed (`benches/benches/gemm.rs` and `training.rs`).
+const PACKED_ROWS_AVX512_SHORT: usize = 16;
+
+/// The dot-product length below which [`PACKED_ROWS_AVX512_SHORT`] applies.
+const SHORT_DOTS: usize = 256;
 
 /// [`super::matmul_nt`]: for many rows, packed panels of 32 columns with blocks of 6 rows;
 /// for few, blocks of 4 x 2 dot products of 8 lanes (wider dot blocks measured slower: the
@@ -20,7 +29,7 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    if a.len() >= PACKED_ROWS {
+    if a.len() >= PACKED_ROWS || (K < SHORT_DOTS && a.len() >= PACKED_ROWS_AVX512_SHORT) {
         packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 32, 6, K, N>(a, b, bias, c)
     } else {
         dots::matmul_nt::<dots::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
