@@ -191,9 +191,10 @@ mod tests {
         check_sizes::<5, 8, 17>();
         // Enough rows for the packed forward kernel, a depth over one panel, a column tail.
         check_sizes::<300, 37, 70>();
-        // Either side of AVX-512's packing threshold for short dot products (16 rows).
+        // Short dot products in few rows, and either side of the packing threshold (48).
         check_sizes::<64, 33, 15>();
-        check_sizes::<64, 33, 17>();
+        check_sizes::<64, 10, 47>();
+        check_sizes::<64, 10, 48>();
     }
 
     fn check_sizes<const K: usize, const N: usize, const R: usize>() {

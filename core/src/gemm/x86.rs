@@ -10,18 +10,9 @@ use crate::flat::Flat;
 /// Rows from which packing `B` for the forward product pays off on AVX2 (measured).
 const PACKED_ROWS: usize = 48;
 
-/// On AVX-512, rows from which packing pays off for short dot products (`K` below
-/// [`SHORT_DOTS`]): there the dot blocks' horizontal sums weigh most, and on an Intel Xeon
-/// 16x64x32 ran at 28 GFLOP/s in dot blocks against 42 packed, while 32x784x128 lost 5%
-/// of a 784-128-10 step packed (`benches/benches/gemm.rs` and `training.rs`).
-const PACKED_ROWS_AVX512_SHORT: usize = 16;
-
-/// The dot-product length below which [`PACKED_ROWS_AVX512_SHORT`] applies.
-const SHORT_DOTS: usize = 256;
-
 /// [`super::matmul_nt`]: for many rows, packed panels of 32 columns with blocks of 6 rows;
-/// for few, blocks of 4 x 2 dot products of 8 lanes (wider dot blocks measured slower: the
-/// compiler no longer keeps their accumulators in registers).
+/// for few, blocks of 4 x 2 dot products of 8 lanes compiled for AVX2 (wider dot blocks
+/// measured slower: the compiler no longer keeps their accumulators in registers).
 #[target_feature(enable = "avx512f,avx2,fma")]
 pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     a: &[[f32; K]],
@@ -29,11 +20,21 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    if a.len() >= PACKED_ROWS || (K < SHORT_DOTS && a.len() >= PACKED_ROWS_AVX512_SHORT) {
+    if a.len() >= PACKED_ROWS {
         packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 32, 6, K, N>(a, b, bias, c)
     } else {
-        dots::matmul_nt::<dots::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+        dots_avx2(a, b, bias, c)
     }
+}
+
+/// The dot blocks of [`matmul_nt_avx2`], kept out of line so that they are compiled for
+/// AVX2 alone. Inlined into the AVX-512 kernel, the same 8-lane code ran 16x32x10 at 17
+/// GFLOP/s and 16x64x32 at 28, against 34 and 46 compiled for AVX2, on an Intel Xeon
+/// (`benches/benches/gemm.rs`).
+#[inline(never)]
+#[target_feature(enable = "avx2,fma")]
+fn dots_avx2<const K: usize, const N: usize>(a: &[[f32; K]], b: &[[f32; K]; N], bias: &[f32; N], c: &mut [[f32; N]]) {
+    dots::matmul_nt::<dots::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
 }
 
 /// [`super::matmul`]: blocks of 4 rows by 32 columns (8 rows for strips of 8).
