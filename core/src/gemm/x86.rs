@@ -27,10 +27,10 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     }
 }
 
-/// The dot blocks of [`matmul_nt_avx2`], kept out of line so that they are compiled for
-/// AVX2 alone. Inlined into the AVX-512 kernel, the same 8-lane code ran 16x32x10 at 17
-/// GFLOP/s and 16x64x32 at 28, against 34 and 46 compiled for AVX2, on an Intel Xeon
-/// (`benches/benches/gemm.rs`).
+/// The dot blocks both forward kernels use for few rows, kept out of line so that they are
+/// compiled for AVX2 alone. Inlined into the AVX-512 kernel, the same 8-lane code ran
+/// 16x32x10 at 17 GFLOP/s and 16x64x32 at 28, against 34 and 46 compiled for AVX2, on an
+/// Intel Xeon (`benches/benches/gemm.rs`).
 #[inline(never)]
 #[target_feature(enable = "avx2,fma")]
 fn dots_avx2<const K: usize, const N: usize>(a: &[[f32; K]], b: &[[f32; K]; N], bias: &[f32; N], c: &mut [[f32; N]]) {
@@ -66,7 +66,7 @@ pub fn matmul_nt_avx2<const K: usize, const N: usize>(
     if a.len() >= PACKED_ROWS {
         packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 16, 4, K, N>(a, b, bias, c)
     } else {
-        dots::matmul_nt::<dots::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+        dots_avx2(a, b, bias, c)
     }
 }
 

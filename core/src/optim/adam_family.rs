@@ -136,7 +136,7 @@ macro_rules! adam_optimizer {
                 scale: f32,
             ) {
                 let rule = $crate::optim::adam_family::AdamStep::new(
-                    self.lr, self.beta1, self.beta2, self.eps, self.t, coupled, scale, A::KEPT,
+                    self.lr, self.beta1, self.beta2, self.eps, self.t, coupled, scale,
                 );
                 let buffers = [flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_avg_sq), flat_mut(&mut self.max_exp_avg_sq)];
                 apply(&rule, $crate::optim::StateSlices::new(buffers));
@@ -149,7 +149,8 @@ pub(super) use adam_optimizer;
 use super::buffer::bias_correction;
 use super::update_rule::{StateSlices, UpdateRule, flush_subnormal};
 
-/// The constants of one Adam step, and whether it keeps AMSGrad's `max v`.
+/// The constants of one Adam step. Its state is `m`, `v` and, for AMSGrad only, `max v`
+/// (empty otherwise).
 #[derive(Clone, Copy)]
 pub(crate) struct AdamStep {
     beta1: f32,
@@ -159,13 +160,11 @@ pub(crate) struct AdamStep {
     eps: f32,
     coupled_decay: f32,
     decoupled_scale: f32,
-    amsgrad: bool,
 }
 
 impl AdamStep {
     /// Step `t` (from 1): `step_size = η / (1 - β₁ᵗ)`, `1 / √(1 - β₂ᵗ)`; `coupled_decay`
     /// is added to the gradient as `λ θ`, `decoupled_scale` multiplies `θ` first.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         lr: f32,
         beta1: f32,
@@ -174,7 +173,6 @@ impl AdamStep {
         t: u64,
         coupled_decay: f32,
         decoupled_scale: f32,
-        amsgrad: bool,
     ) -> Self {
         AdamStep {
             beta1,
@@ -184,7 +182,6 @@ impl AdamStep {
             eps,
             coupled_decay,
             decoupled_scale,
-            amsgrad,
         }
     }
 }
@@ -193,12 +190,12 @@ impl UpdateRule for AdamStep {
     /// One pass over the zipped slices (with `max v` for AMSGrad).
     #[inline(always)]
     fn update_portable(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
-        let AdamStep { beta1, beta2, step_size, inv_sqrt_bc2, eps, coupled_decay, decoupled_scale, amsgrad } = *self;
+        let AdamStep { beta1, beta2, step_size, inv_sqrt_bc2, eps, coupled_decay, decoupled_scale } = *self;
         let (c1, c2) = (1.0 - beta1, 1.0 - beta2);
         let [m, v, v_max] = state.into_buffers();
         let pgmv = params.iter_mut().zip(grads).zip(m).zip(v);
-        match amsgrad {
-            false => {
+        match v_max.is_empty() {
+            true => {
                 for (((p, &g), m), v) in pgmv {
                     let g = g + coupled_decay * *p;
                     *m = flush_subnormal(beta1 * *m + c1 * g);
@@ -207,7 +204,7 @@ impl UpdateRule for AdamStep {
                     *p = *p * decoupled_scale - step_size * *m / d;
                 }
             }
-            true => {
+            false => {
                 for ((((p, &g), m), v), vm) in pgmv.zip(v_max) {
                     let g = g + coupled_decay * *p;
                     *m = flush_subnormal(beta1 * *m + c1 * g);

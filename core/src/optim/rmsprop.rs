@@ -211,7 +211,6 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> ElementwiseOptimizer<N> for
             eps: self.eps,
             weight_decay: self.weight_decay,
             momentum: self.momentum,
-            kept: (M::KEPT, C::KEPT),
         };
         // The optional buffers are empty (`()` blocks) when the type does not keep them.
         let buffers =
@@ -220,8 +219,8 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> ElementwiseOptimizer<N> for
     }
 }
 
-/// One RMSprop step; `kept` says which of the momentum buffer and the mean gradient the
-/// optimizer keeps. State: `v`, then the kept ones of `buf` and `m`.
+/// One RMSprop step. State: `v`, the momentum buffer `buf` and the mean gradient `m`, the
+/// last two empty where the optimizer does not keep them.
 #[derive(Clone, Copy)]
 struct RmsPropRule {
     lr: f32,
@@ -229,18 +228,17 @@ struct RmsPropRule {
     eps: f32,
     weight_decay: f32,
     momentum: f32,
-    kept: (bool, bool),
 }
 
 impl UpdateRule for RmsPropRule {
     #[inline(always)]
     fn update_portable(&self, params: &mut [f32], grads: &[f32], state: StateSlices<'_>) {
-        let RmsPropRule { lr, alpha: a, eps, weight_decay: wd, momentum: mu, kept } = *self;
+        let RmsPropRule { lr, alpha: a, eps, weight_decay: wd, momentum: mu } = *self;
         let b = 1.0 - a;
         let [square_avg, momentum_buffer, grad_avg] = state.into_buffers();
         let pg = params.iter_mut().zip(grads);
         // One loop per combination of buffers, each a single pass over zipped slices.
-        match kept {
+        match (!momentum_buffer.is_empty(), !grad_avg.is_empty()) {
             (false, false) => {
                 for ((p, &g), v) in pg.zip(square_avg) {
                     let g = g + wd * *p;

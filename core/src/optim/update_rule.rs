@@ -69,7 +69,7 @@ pub trait UpdateRule: Sync {
 /// are stored through it. Under a gradient of exactly 0 (a ReLU unit that never fires)
 /// `m ← 0.9 m` falls into the subnormal range and stays there (`0.9 × 2⁻¹⁴⁹` rounds back
 /// to `2⁻¹⁴⁹`), and x86 processors compute with subnormals up to a hundred times slower:
-/// 70,000 such values slowed a whole 784-512-512-10 Adam step by a fifth. PyTorch keeps
+/// 70,000 such values took a whole 784-512-512-10 Adam step from 4.7 to 6.1 ms. PyTorch keeps
 /// them. The update a subnormal `m` would make, `η m̂ / (√v̂ + ε)`, is below
 /// `10⁻³⁸ η / ε`, which changes no parameter larger than about `10⁻³⁰`.
 #[inline(always)]
