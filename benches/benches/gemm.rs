@@ -8,6 +8,10 @@
 //!
 //! `benches/compare/compare.py` runs numpy's OpenBLAS, one thread, on the same shapes next
 //! to this bench and prints the ratios.
+//!
+//! `fma_peak/{avx2,avx512}` measures the multiply-add peak of one core that the convolution
+//! shares of the training bench are stated against: independent register-resident sums,
+//! nothing loaded or stored.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use staticnet::gemm::{Kernel, Start, matmul_nt_with, matmul_tn_with, matmul_with};
@@ -63,12 +67,71 @@ fn shapes(c: &mut Criterion) {
     layer::<128, 512, 10>(c);
 }
 
+/// Multiply-adds per call of a peak kernel, per accumulator.
+const PEAK_STEPS: usize = 1024;
+
+/// 12 independent 16-lane sums, each multiplied and added `PEAK_STEPS` times: enough sums
+/// to hide the multiply-add latency (4 cycles, 2 a cycle on Intel's cores), so the
+/// throughput of the FMA units bounds it.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,fma")]
+fn peak_avx512(scale: f32, add: f32) -> f32 {
+    use std::arch::x86_64::*;
+    let (scale, add) = (_mm512_set1_ps(scale), _mm512_set1_ps(add));
+    let mut acc = [_mm512_set1_ps(1.0); 12];
+    for _ in 0..PEAK_STEPS {
+        for sum in acc.iter_mut() {
+            *sum = _mm512_fmadd_ps(*sum, scale, add);
+        }
+    }
+    acc.iter().map(|&sum| _mm512_reduce_add_ps(sum)).sum()
+}
+
+/// [`peak_avx512`] with 8-lane sums.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn peak_avx2(scale: f32, add: f32) -> f32 {
+    use std::arch::x86_64::*;
+    let (scale, add) = (_mm256_set1_ps(scale), _mm256_set1_ps(add));
+    let mut acc = [_mm256_set1_ps(1.0); 12];
+    for _ in 0..PEAK_STEPS {
+        for sum in acc.iter_mut() {
+            *sum = _mm256_fmadd_ps(*sum, scale, add);
+        }
+    }
+    let mut lanes = [0.0f32; 8];
+    let total = acc.iter().fold(_mm256_setzero_ps(), |t, &sum| _mm256_add_ps(t, sum));
+    // SAFETY: `lanes` holds 8 f32, the 32 bytes an unaligned 256-bit store writes.
+    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), total) };
+    lanes.iter().sum()
+}
+
+/// The multiply-add peak of one core in GFLOP/s, on each vector path the processor has.
+#[cfg(target_arch = "x86_64")]
+fn fma_peak(c: &mut Criterion) {
+    let mut group = c.benchmark_group("fma_peak");
+    if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("fma") {
+        group.throughput(Throughput::Elements((2 * 12 * 16 * PEAK_STEPS) as u64));
+        // SAFETY: the processor has AVX-512F and FMA, checked just above.
+        group.bench_function("avx512", |b| b.iter(|| unsafe { peak_avx512(black_box(0.999), black_box(1e-3)) }));
+    }
+    if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+        group.throughput(Throughput::Elements((2 * 12 * 8 * PEAK_STEPS) as u64));
+        // SAFETY: the processor has AVX2 and FMA, checked just above.
+        group.bench_function("avx2", |b| b.iter(|| unsafe { peak_avx2(black_box(0.999), black_box(1e-3)) }));
+    }
+    group.finish();
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn fma_peak(_: &mut Criterion) {}
+
 criterion_group! {
     name = gemm;
     config = Criterion::default()
         .sample_size(20)
         .warm_up_time(std::time::Duration::from_millis(200))
         .measurement_time(std::time::Duration::from_millis(600));
-    targets = shapes
+    targets = shapes, fma_peak
 }
 criterion_main!(gemm);

@@ -115,6 +115,15 @@ impl<
             assert!(H * W <= u32::MAX as usize, "MaxPool2d: input planes must have fewer than 2^32 pixels");
         };
         for (c, (x, y)) in x.iter().zip(y.iter_mut()).enumerate() {
+            if PH == 0 && PW == 0 {
+                for (i, y) in y.iter_mut().enumerate() {
+                    let index = Self::pool_row(x, i, y);
+                    for (j, &index) in index.iter().enumerate() {
+                        record(c, i, j, index);
+                    }
+                }
+                continue;
+            }
             for (i, y) in y.iter_mut().enumerate() {
                 let rows = window(i, SH, PH, KH, H);
                 for (j, y) in y.iter_mut().enumerate() {
@@ -150,6 +159,31 @@ impl<
                 }
             }
         }
+    }
+
+    /// Output row `i` of one plane without padding (every window inside the image): all
+    /// `OW` windows at once, element `(u, v)` of every window in turn, so that the
+    /// comparisons vectorise across the row. Each window sees its elements in the order of
+    /// the window-by-window loop, so the maximum and its index are the same. Returns the
+    /// index `h·W + w` of each window's maximum.
+    #[inline(always)]
+    fn pool_row(x: &[[f32; W]; H], i: usize, y: &mut [f32; OW]) -> [u32; OW] {
+        let mut best = [f32::NEG_INFINITY; OW];
+        let mut index: [u32; OW] = core::array::from_fn(|j| (i * SH * W + j * SW) as u32);
+        for (h, row) in x.iter().enumerate().skip(i * SH).take(KH) {
+            for v in 0..KW {
+                let values: [f32; OW] =
+                    core::array::from_fn(|j| row.get(j * SW + v).copied().unwrap_or(f32::NEG_INFINITY));
+                for (j, ((best, index), value)) in best.iter_mut().zip(index.iter_mut()).zip(values).enumerate() {
+                    // `|`, not `||`: no branch, so that the comparisons vectorise.
+                    let take = (value > *best) | value.is_nan();
+                    *best = if take { value } else { *best };
+                    *index = if take { (h * W + j * SW + v) as u32 } else { *index };
+                }
+            }
+        }
+        *y = best;
+        index
     }
 }
 
@@ -235,5 +269,88 @@ impl<
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PyTorch's CPU loop for one window: start at its first element with -inf, take a
+    /// strictly larger value or a NaN, visiting rows, then columns.
+    fn reference<const H: usize, const W: usize>(
+        x: &[[f32; W]; H],
+        kh: usize,
+        kw: usize,
+        sh: usize,
+        sw: usize,
+    ) -> Vec<(f32, u32)> {
+        let mut out = Vec::new();
+        for i in 0..(H - kh) / sh + 1 {
+            for j in 0..(W - kw) / sw + 1 {
+                let (mut best, mut index) = (f32::NEG_INFINITY, (i * sh * W + j * sw) as u32);
+                for (h, row) in x.iter().enumerate().skip(i * sh).take(kh) {
+                    for (w, &value) in row.iter().enumerate().skip(j * sw).take(kw) {
+                        if value > best || value.is_nan() {
+                            (best, index) = (value, (h * W + w) as u32);
+                        }
+                    }
+                }
+                out.push((best, index));
+            }
+        }
+        out
+    }
+
+    /// Values from a small set with NaN among them, so that windows have ties and NaNs.
+    fn planes<const C: usize, const H: usize, const W: usize>(seed: u64) -> [[[f32; W]; H]; C] {
+        let mut state = seed;
+        let choices = [-1.0, 0.0, 1.0, 2.0, f32::NAN, 2.0, -0.0];
+        core::array::from_fn(|_| {
+            core::array::from_fn(|_| {
+                core::array::from_fn(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    choices[(state >> 33) as usize % choices.len()]
+                })
+            })
+        })
+    }
+
+    fn agrees<
+        const H: usize,
+        const W: usize,
+        const KH: usize,
+        const KW: usize,
+        const SH: usize,
+        const SW: usize,
+        const OH: usize,
+        const OW: usize,
+    >() {
+        for seed in 0..50 {
+            let x = planes::<2, H, W>(seed);
+            let mut y = [[[0.0f32; OW]; OH]; 2];
+            let mut argmax = [[[0u32; OW]; OH]; 2];
+            MaxPool2d::<2, H, W, KH, KW, SH, SW, 0, 0, OH, OW>::pool_sample(&x, &mut y, |c, i, j, index| {
+                argmax[c][i][j] = index
+            });
+            for c in 0..2 {
+                let got: Vec<(f32, u32)> =
+                    y[c].as_flattened().iter().copied().zip(argmax[c].as_flattened().iter().copied()).collect();
+                let want = reference(&x[c], KH, KW, SH, SW);
+                for (g, w) in got.iter().zip(&want) {
+                    assert!(
+                        g.0.to_bits() == w.0.to_bits() && g.1 == w.1,
+                        "{KH}x{KW}/{SH}x{SW} seed {seed}: {g:?} != {w:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn row_at_a_time_pooling_keeps_pytorchs_ties_and_nans() {
+        agrees::<6, 7, 2, 2, 2, 2, 3, 3>();
+        agrees::<5, 6, 3, 3, 1, 1, 3, 4>();
+        agrees::<7, 9, 3, 2, 2, 3, 3, 3>();
     }
 }
