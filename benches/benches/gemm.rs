@@ -9,6 +9,10 @@
 //! `benches/compare/compare.py` runs numpy's OpenBLAS, one thread, on the same shapes next
 //! to this bench and prints the ratios.
 //!
+//! `alignment/` runs the two gradient products of the batch-128 layers with every operand
+//! starting on a 64-byte cache line and 16 bytes past one (where the system allocator puts
+//! large blocks), to show what split cache-line accesses cost.
+//!
 //! `fma_peak/{avx2,avx512}` measures the multiply-add peak of one core that the convolution
 //! shares of the training bench are stated against: independent register-resident sums,
 //! nothing loaded or stored.
@@ -52,6 +56,50 @@ fn layer<const R: usize, const K: usize, const N: usize>(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// `len` floats starting `shift` floats past a 64-byte boundary, inside `storage`.
+fn placed(storage: &mut Vec<f32>, len: usize, shift: usize) -> &mut [f32] {
+    storage.resize(len + 32, 0.0);
+    let start = (16 - storage.as_ptr() as usize / 4 % 16) % 16 + shift;
+    &mut storage[start..start + len]
+}
+
+/// The input and weight gradients of a layer from `K` inputs to `N` outputs at `R` rows, with
+/// the operands placed on cache lines (`shift` 0) and 16 bytes past them (`shift` 4).
+fn alignment<const R: usize, const K: usize, const N: usize>(c: &mut Criterion) {
+    let mut group = c.benchmark_group(format!("alignment/{R}x{K}x{N}"));
+    group.throughput(Throughput::Elements((2 * R * K * N) as u64));
+    for (shift, at) in [(0, "line"), (4, "line+16")] {
+        let mut storage: [Vec<f32>; 5] = Default::default();
+        let [xs, ws, dys, dxs, dws] = &mut storage;
+        let x = placed(xs, R * K, shift);
+        x.copy_from_slice(filled::<R, K>(1).as_flattened());
+        let w = placed(ws, N * K, shift);
+        w.copy_from_slice(filled::<N, K>(2).as_flattened());
+        let dy = placed(dys, R * N, shift);
+        dy.copy_from_slice(filled::<R, N>(3).as_flattened());
+        let (x, w): (&[[f32; K]], &[[f32; K]]) = (x.as_chunks().0, w.as_chunks().0);
+        let dy: &[[f32; N]] = dy.as_chunks().0;
+        let dx: &mut [[f32; K]] = placed(dxs, R * K, shift).as_chunks_mut().0;
+        let Ok(dw) = <&mut [[f32; K]; N]>::try_from(placed(dws, N * K, shift).as_chunks_mut().0) else { return };
+        for kernel in Kernel::available().filter(|&k| k != Kernel::portable()) {
+            let name = kernel.name();
+            group.bench_function(format!("input_grad/{name}/{at}"), |b| {
+                b.iter(|| matmul_with(kernel, Start::Zero, black_box(dy), w, &mut *dx))
+            });
+            group.bench_function(format!("weight_grad/{name}/{at}"), |b| {
+                b.iter(|| matmul_tn_with(kernel, Start::Zero, black_box(dy), x, &mut *dw))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn alignments(c: &mut Criterion) {
+    alignment::<128, 784, 512>(c);
+    alignment::<128, 512, 512>(c);
+    alignment::<128, 512, 10>(c);
 }
 
 fn shapes(c: &mut Criterion) {
@@ -132,6 +180,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(std::time::Duration::from_millis(200))
         .measurement_time(std::time::Duration::from_millis(600));
-    targets = shapes, fma_peak
+    targets = shapes, alignments, fma_peak
 }
 criterion_main!(gemm);
