@@ -13,6 +13,7 @@ extern crate std;
 
 pub mod augment;
 pub mod batches;
+pub mod cache_line;
 pub mod class_target;
 #[cfg(feature = "std")]
 pub mod data;

@@ -10,13 +10,17 @@ use rand::rngs::SmallRng;
 /// block, and its non-trainable state.
 ///
 /// Not `Copy`, so that a large model is never copied by accident; `clone()` copies it.
+///
+/// On x86-64 the parameters start on a 64-byte cache line ([`crate::cache_line`]), so
+/// [`Model::BYTES`] may include up to 63 bytes of padding there.
 #[derive(Clone, Debug)]
+#[cfg_attr(target_arch = "x86_64", repr(C, align(64)))]
 pub struct Model<N: Forward> {
-    /// The layers and their hyperparameters.
-    pub net: N,
     /// Every trainable parameter, one contiguous block (`params.as_flat()`), with a typed
     /// field per layer (`params.fc1.weight`).
     pub params: N::Params,
+    /// The layers and their hyperparameters.
+    pub net: N,
     /// Non-trainable state (running statistics), saved with the model.
     pub state: N::State,
 }

@@ -118,13 +118,16 @@ fn the_frozen_weights_are_the_files_and_not_part_of_the_model() {
     // Only the head trains: 8 * 3 + 3 parameters, their gradients and Adam's two moments.
     assert_eq!(Tuned::PARAMS, 27);
     assert_eq!(core::mem::size_of::<<Tuned as Forward>::Params>(), 4 * 27);
-    assert_eq!(Adam::<Tuned>::STATE_BYTES, 2 * 4 * 27 + Adam::<Base>::STATE_BYTES - 2 * 4 * Base::PARAMS);
+    let line = |bytes: usize| bytes.next_multiple_of(staticnet::cache_line::BLOCK_ALIGN);
+    assert_eq!(Adam::<Tuned>::STATE_BYTES, 2 * line(4 * 27));
+    assert_eq!(Adam::<Base>::STATE_BYTES, 2 * line(4 * Base::PARAMS));
     // Tuned keeps neither the gradients of the frozen layers' parameters nor those of the
     // outputs under its head: Base's two gradient buffers hold 32 values a row (conv's
     // output), Tuned's none.
+    let rest = |bytes: usize, params: usize| bytes - line(4 * params);
     assert_eq!(
-        Workspace::<Tuned, 4>::BYTES + 4 * (Base::PARAMS - Tuned::PARAMS) + 2 * 4 * 4 * 32,
-        Workspace::<Base, 4>::BYTES,
+        rest(Workspace::<Tuned, 4>::BYTES, Tuned::PARAMS) + 2 * 4 * 4 * 32,
+        rest(Workspace::<Base, 4>::BYTES, Base::PARAMS),
     );
     const { assert!(!<Tuned as Layer>::INPUT_GRADIENT && <Middle as Layer>::INPUT_GRADIENT) };
     assert_eq!(<Tuned as Layer>::MAX_LAYER_PARAMS, 27);

@@ -253,8 +253,11 @@ fn the_fused_workspace_keeps_the_largest_layers_gradient_instead_of_all() {
     // Both workspaces are the same buffers but for the parameter gradients.
     fn check<N: FusedLayer, const B: usize>() {
         let parts = size_of::<N::Cache<B>>() + 2 * size_of::<[N::Output; B]>() + size_of::<usize>();
+        // The full gradients start on a cache line (on x86-64), the fused ones need not.
+        let grads = (4 * N::PARAMS).next_multiple_of(staticnet::cache_line::BLOCK_ALIGN);
         let align = align_of::<Workspace<N, B>>();
-        assert_eq!(Workspace::<N, B>::BYTES, (parts + 4 * N::PARAMS).next_multiple_of(align));
+        assert_eq!(Workspace::<N, B>::BYTES, (parts + grads).next_multiple_of(align));
+        let align = align_of::<FusedWorkspace<N, B>>();
         assert_eq!(FusedWorkspace::<N, B>::BYTES, (parts + 4 * N::MAX_LAYER_PARAMS).next_multiple_of(align));
     }
     check::<Mlp, 4>();
@@ -262,7 +265,8 @@ fn the_fused_workspace_keeps_the_largest_layers_gradient_instead_of_all() {
     check::<Cnn, 3>();
     check::<Nested, 4>();
     check::<Nested, 1>();
-    assert_eq!(Workspace::<Mlp, 4>::BYTES - FusedWorkspace::<Mlp, 4>::BYTES, 4 * (207 - 91));
+    let saved = Workspace::<Mlp, 4>::BYTES - FusedWorkspace::<Mlp, 4>::BYTES;
+    assert!((4 * (207 - 91)..4 * (207 - 91) + 2 * staticnet::cache_line::BLOCK_ALIGN).contains(&saved), "{saved}");
 }
 
 network! {
@@ -372,5 +376,10 @@ fn a_fused_budget_counts_the_largest_layers_gradient_only() {
     let rest = Model::<FitsFused>::BYTES + size_of::<Sgd<FitsFused>>();
     let (unfused, fused) = (rest + Workspace::<FitsFused, 4>::BYTES, rest + FusedWorkspace::<FitsFused, 4>::BYTES);
     assert!(fused <= 64 * 1024 && unfused > 64 * 1024, "fused {fused}, unfused {unfused}");
-    assert_eq!(unfused - fused, 4 * (FitsFused::PARAMS - 64 * 64 - 64));
+    let saved = 4 * (FitsFused::PARAMS - 64 * 64 - 64);
+    assert!(
+        (saved..saved + 2 * staticnet::cache_line::BLOCK_ALIGN).contains(&(unfused - fused)),
+        "{}",
+        unfused - fused
+    );
 }

@@ -47,6 +47,10 @@ fn round_up(bytes: usize, align: usize) -> usize {
     bytes.div_ceil(align) * align
 }
 
+/// Where the parameter-sized blocks of the workspace and the optimizers start: a 64-byte
+/// cache line on x86-64, any f32 elsewhere (the microcontrollers pay no padding).
+const LINE: usize = staticnet::cache_line::BLOCK_ALIGN;
+
 /// How a network's layer outputs use the workspace, per row (see the README's formula).
 struct Widths {
     /// The inner layer outputs that keep a buffer of their own (an in-place activation
@@ -62,10 +66,15 @@ struct Widths {
 /// rounded up to the workspace's alignment (that of `usize`): the activations backward
 /// reads, the two gradient buffers, the output and its gradient, the parameter gradients,
 /// and the row count. Valid for networks whose layers keep no cache of their own (dense
-/// layers and activations; the others add their `Cache<B>`).
-fn workspace_formula(widths: &Widths, params: usize, batch: usize) -> usize {
+/// layers and activations; the others add their `Cache<B>`). With `on_line`, the
+/// parameter gradients take whole cache lines and so does the workspace ([`LINE`]).
+fn workspace_formula(widths: &Widths, params: usize, batch: usize, on_line: bool) -> usize {
     let per_row = widths.kept.iter().sum::<usize>() + widths.turns[0] + widths.turns[1] + 2 * widths.output;
-    round_up(4 * (batch * per_row + params) + size_of::<usize>(), align_of::<usize>().max(4))
+    let (grads, align) = match on_line {
+        true => (round_up(4 * params, LINE), align_of::<usize>().max(LINE)),
+        false => (4 * params, align_of::<usize>().max(4)),
+    };
+    round_up(4 * batch * per_row + grads + size_of::<usize>(), align)
 }
 
 /// Every figure of network `N` at batch `B`, checked against `size_of` and the formula.
@@ -81,28 +90,39 @@ fn check<N: FusedLayer + Default, const B: usize>(name: &str, widths: &Widths, p
 
     // The workspace, against `size_of` and against the formula.
     assert_eq!(Workspace::<N, B>::BYTES, size_of::<Workspace<N, B>>(), "{name}: Workspace::BYTES");
-    assert_eq!(Workspace::<N, B>::BYTES, workspace_formula(widths, params, B), "{name}: workspace formula at B={B}");
+    assert_eq!(
+        Workspace::<N, B>::BYTES,
+        workspace_formula(widths, params, B, true),
+        "{name}: workspace formula at B={B}"
+    );
     let ws = Workspace::<N, B>::new_boxed();
     assert_eq!(size_of_val(ws.grads()), param_bytes, "{name}: parameter gradients");
+    assert_eq!(core::ptr::from_ref(ws.grads()) as usize % LINE, 0, "{name}: gradients start on a line");
+    let model = Model::<N>::new_boxed(0);
+    assert_eq!(core::ptr::from_ref(&model.params) as usize % LINE, 0, "{name}: parameters start on a line");
     // Fused: the same formula with the largest layer's parameters in place of all of them.
     assert_eq!(N::MAX_LAYER_PARAMS, largest, "{name}: MAX_LAYER_PARAMS");
     let fused = FusedWorkspace::<N, B>::BYTES;
     assert_eq!(fused, size_of::<FusedWorkspace<N, B>>(), "{name}: FusedWorkspace::BYTES");
-    assert_eq!(fused, workspace_formula(widths, largest, B), "{name}: fused workspace formula at B={B}");
+    assert_eq!(fused, workspace_formula(widths, largest, B, false), "{name}: fused workspace formula at B={B}");
 
-    // Optimizer state: exactly one parameter-sized block per buffer, plus the scalars.
+    // Optimizer state: exactly one parameter-sized block per buffer (in whole cache lines
+    // on x86-64), plus the scalars.
+    let block = round_up(param_bytes, LINE);
     assert_eq!(Sgd::<N>::STATE_BYTES, 0);
-    assert_eq!(Momentum::<N>::STATE_BYTES, param_bytes, "{name}: momentum");
+    assert_eq!(Momentum::<N>::STATE_BYTES, block, "{name}: momentum");
     let momentum = Momentum::<N>::new_boxed(0.1, 0.9);
-    assert_eq!(size_of_val(momentum.momentum_buffer()), Momentum::<N>::STATE_BYTES);
-    assert_eq!(Adam::<N>::STATE_BYTES, 2 * param_bytes, "{name}: Adam");
+    assert_eq!(round_up(size_of_val(momentum.momentum_buffer()), LINE), Momentum::<N>::STATE_BYTES);
+    assert_eq!(Adam::<N>::STATE_BYTES, 2 * block, "{name}: Adam");
     let adam = Adam::<N>::new_boxed(1e-3);
-    assert_eq!(size_of_val(adam.exp_avg()) + size_of_val(adam.exp_avg_sq()), Adam::<N>::STATE_BYTES);
-    assert_eq!(AmsGrad::<N>::STATE_BYTES, 3 * param_bytes, "{name}: AMSGrad");
+    for buffer in [adam.exp_avg(), adam.exp_avg_sq()] {
+        assert_eq!(core::ptr::from_ref(buffer) as usize % LINE, 0, "{name}: Adam's buffers start on a line");
+    }
+    assert_eq!(AmsGrad::<N>::STATE_BYTES, 3 * block, "{name}: AMSGrad");
     // Beyond the buffers, an optimizer holds only its hyperparameters and step count: a
-    // few bytes whatever the network (they differ by padding only).
-    assert!(size_of::<Adam<N>>() - Adam::<N>::STATE_BYTES <= 32, "{name}: Adam scalars");
-    assert!(size_of::<Momentum<N>>() - Momentum::<N>::STATE_BYTES <= 32, "{name}: momentum scalars");
+    // few bytes whatever the network (a cache line on x86-64).
+    assert!(size_of::<Adam<N>>() - Adam::<N>::STATE_BYTES <= 32.max(LINE), "{name}: Adam scalars");
+    assert!(size_of::<Momentum<N>>() - Momentum::<N>::STATE_BYTES <= 32.max(LINE), "{name}: momentum scalars");
 
     // A static slot adds its taken flag, padded to the value's alignment.
     assert_eq!(size_of::<StaticSlot<Workspace<N, B>>>(), Workspace::<N, B>::BYTES + align_of::<Workspace<N, B>>());
@@ -153,8 +173,10 @@ fn mnist_figures_are_what_is_reserved() {
     check::<Mnist, 32>("mnist", &widths, params, 784 * 128 + 128);
     // Training at batch 1 with Adam, beyond the parameters: gradients, m, v, activations.
     let beyond = Workspace::<Mnist, 1>::BYTES + Adam::<Mnist>::STATE_BYTES;
-    assert_eq!(beyond, 3 * Mnist::PARAM_BYTES + 4 * (192 + 256 + 20) + size_of::<usize>());
-    // Fused: the gradients of fc1 only.
+    let blocks = 3 * round_up(Mnist::PARAM_BYTES, LINE);
+    assert_eq!(beyond, round_up(blocks + 4 * (192 + 256 + 20) + size_of::<usize>(), LINE.max(align_of::<usize>())));
+    // Fused: the gradients of fc1 only (which do not start on a line of their own).
     let fused = FusedWorkspace::<Mnist, 1>::BYTES + Adam::<Mnist>::STATE_BYTES;
-    assert_eq!(beyond - fused, 4 * (Mnist::PARAMS - (784 * 128 + 128)));
+    let saved = 4 * (Mnist::PARAMS - (784 * 128 + 128));
+    assert!((saved..saved + 2 * LINE).contains(&(beyond - fused)), "fused saves {}", beyond - fused);
 }

@@ -102,8 +102,12 @@ fn memory_constants_are_the_real_sizes() {
     // from the output back), the nested block's cache (its dense output, 5, and one
     // gradient buffer, 5), and the output and its gradient (3 each); then the parameter
     // gradients and the row count.
-    let floats = 32 * ((6 + 6 + 5 + 5 + 3) + (6 + 6) + (5 + 5) + 2 * 3) + Deep::PARAMS;
-    assert_eq!(Workspace::<Deep, 32>::BYTES, floats * 4 + core::mem::size_of::<usize>());
+    // The parameter gradients take whole blocks of `BLOCK_ALIGN` bytes, as does the
+    // workspace.
+    let align = staticnet::cache_line::BLOCK_ALIGN;
+    let floats = 32 * ((6 + 6 + 5 + 5 + 3) + (6 + 6) + (5 + 5) + 2 * 3);
+    let bytes = floats * 4 + (4 * Deep::PARAMS).next_multiple_of(align) + core::mem::size_of::<usize>();
+    assert_eq!(Workspace::<Deep, 32>::BYTES, bytes.next_multiple_of(align.max(core::mem::align_of::<usize>())));
 }
 
 #[test]
@@ -231,7 +235,7 @@ network! {
 fn a_network_within_its_budget_compiles_and_the_figures_add_up() {
     let need = Model::<Fits>::BYTES + core::mem::size_of::<Momentum<Fits>>() + Workspace::<Fits, 4>::BYTES;
     assert!(need <= 64 * 1024, "{need}");
-    assert_eq!(Momentum::<Fits>::STATE_BYTES, Fits::PARAM_BYTES);
+    assert_eq!(Momentum::<Fits>::STATE_BYTES, Fits::PARAM_BYTES.next_multiple_of(staticnet::cache_line::BLOCK_ALIGN));
 }
 
 /// Generated items are documented: a crate denying missing docs can declare networks.

@@ -1,5 +1,6 @@
 //! Adagrad.
 
+use crate::cache_line::CacheAligned;
 use core::marker::PhantomData;
 
 use super::Optimizer;
@@ -25,6 +26,7 @@ use crate::layer::Layer;
 /// `s₀ = 0.1`, `ε = 1e-7`, `η = 1e-3`.
 ///
 /// State: the sum of squares, `STATE_BYTES = size_of::<N::Params>()`.
+/// Each buffer takes whole [`BLOCK_ALIGN`](crate::cache_line::BLOCK_ALIGN) blocks (64 bytes on x86-64).
 pub struct Adagrad<N: Layer> {
     /// Learning rate `η`.
     pub lr: f32,
@@ -37,7 +39,7 @@ pub struct Adagrad<N: Layer> {
     /// `ε`, added to `√s`.
     pub eps: f32,
     t: u64,
-    sum: N::Params,
+    sum: CacheAligned<N::Params>,
     _net: PhantomData<fn() -> N>,
 }
 
@@ -46,7 +48,7 @@ unsafe impl<N: Layer> Zeroable for Adagrad<N> {}
 
 impl<N: Layer> Adagrad<N> {
     /// Bytes of state: the sum of squared gradients.
-    pub const STATE_BYTES: usize = core::mem::size_of::<N::Params>();
+    pub const STATE_BYTES: usize = core::mem::size_of::<CacheAligned<N::Params>>();
 
     const fn init(&mut self, lr: f32) {
         self.lr = lr;
@@ -103,7 +105,7 @@ impl<N: Layer> Default for Adagrad<N> {
 impl<N: Layer> Optimizer<N> for Adagrad<N> {
     fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
-        crate::state::visit_buffer(visitor, "sum", crate::flat::Flat::as_flat_mut(&mut self.sum));
+        crate::state::visit_buffer(visitor, "sum", crate::flat::Flat::as_flat_mut(&mut self.sum.0));
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
@@ -130,7 +132,7 @@ impl<N: Layer> Optimizer<N> for Adagrad<N> {
 impl<N: Layer> ElementwiseOptimizer<N> for Adagrad<N> {
     fn begin_step(&mut self) {
         if self.t == 0 {
-            flat_mut(&mut self.sum).fill(self.initial_accumulator_value);
+            flat_mut(&mut self.sum.0).fill(self.initial_accumulator_value);
         }
         self.t = self.t.saturating_add(1);
     }
@@ -141,7 +143,7 @@ impl<N: Layer> ElementwiseOptimizer<N> for Adagrad<N> {
             weight_decay: self.weight_decay,
             eps: self.eps,
         };
-        apply(&rule, StateSlices::new([flat_mut(&mut self.sum), &mut [], &mut []]));
+        apply(&rule, StateSlices::new([flat_mut(&mut self.sum.0), &mut [], &mut []]));
     }
 }
 

@@ -31,7 +31,7 @@ adam_optimizer! {
     /// and defaults to `ε̂ = 1e-7`. For decoupled weight decay use [`AdamW`](super::AdamW).
     ///
     /// State: `m` and `v`, plus `v̂` for AMSGrad: `STATE_BYTES` is 2 or 3 ×
-    /// `size_of::<N::Params>()`.
+    /// `size_of::<N::Params>()`. Each buffer takes whole [`BLOCK_ALIGN`](crate::cache_line::BLOCK_ALIGN) blocks (64 bytes on x86-64).
     Adam,
     weight_decay: "L2 weight decay `λ`, added to the gradient (coupled).",
     default_weight_decay: 0.0,

@@ -28,9 +28,9 @@ macro_rules! adam_optimizer {
             #[doc = $decay_doc]
             pub weight_decay: f32,
             t: u64,
-            exp_avg: N::Params,
-            exp_avg_sq: N::Params,
-            max_exp_avg_sq: A::Block<N::Params>,
+            exp_avg: $crate::cache_line::CacheAligned<N::Params>,
+            exp_avg_sq: $crate::cache_line::CacheAligned<N::Params>,
+            max_exp_avg_sq: $crate::cache_line::CacheAligned<A::Block<N::Params>>,
             _net: core::marker::PhantomData<fn() -> N>,
         }
 
@@ -41,7 +41,7 @@ macro_rules! adam_optimizer {
         impl<N: Layer, A: OptionalBuffer> $name<N, A> {
             /// Bytes of state: `m`, `v`, and for AMSGrad `max v`.
             pub const STATE_BYTES: usize =
-                2 * core::mem::size_of::<N::Params>() + core::mem::size_of::<A::Block<N::Params>>();
+                2 * core::mem::size_of::<$crate::cache_line::CacheAligned<N::Params>>() + core::mem::size_of::<$crate::cache_line::CacheAligned<A::Block<N::Params>>>();
 
             const fn init(&mut self, lr: f32) {
                 self.lr = lr;
@@ -111,17 +111,17 @@ macro_rules! adam_optimizer {
             /// Visits the step count and the moments, under PyTorch's names.
             fn visit_moments(&mut self, visitor: &mut dyn $crate::state::StateVisitor) {
                 visitor.count("step", &mut self.t);
-                $crate::state::visit_buffer(visitor, "exp_avg", flat_mut(&mut self.exp_avg));
-                $crate::state::visit_buffer(visitor, "exp_avg_sq", flat_mut(&mut self.exp_avg_sq));
-                $crate::state::visit_buffer(visitor, "max_exp_avg_sq", flat_mut(&mut self.max_exp_avg_sq));
+                $crate::state::visit_buffer(visitor, "exp_avg", flat_mut(&mut self.exp_avg.0));
+                $crate::state::visit_buffer(visitor, "exp_avg_sq", flat_mut(&mut self.exp_avg_sq.0));
+                $crate::state::visit_buffer(visitor, "max_exp_avg_sq", flat_mut(&mut self.max_exp_avg_sq.0));
             }
 
             /// Starts a step: zeroes the moments at the first, advances the count.
             fn begin(&mut self) {
                 if self.t == 0 {
-                    flat_mut(&mut self.exp_avg).fill(0.0);
-                    flat_mut(&mut self.exp_avg_sq).fill(0.0);
-                    flat_mut(&mut self.max_exp_avg_sq).fill(0.0);
+                    flat_mut(&mut self.exp_avg.0).fill(0.0);
+                    flat_mut(&mut self.exp_avg_sq.0).fill(0.0);
+                    flat_mut(&mut self.max_exp_avg_sq.0).fill(0.0);
                 }
                 self.t = self.t.saturating_add(1);
             }
@@ -138,7 +138,7 @@ macro_rules! adam_optimizer {
                 let rule = $crate::optim::adam_family::AdamStep::new(
                     self.lr, self.beta1, self.beta2, self.eps, self.t, coupled, scale,
                 );
-                let buffers = [flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_avg_sq), flat_mut(&mut self.max_exp_avg_sq)];
+                let buffers = [flat_mut(&mut self.exp_avg.0), flat_mut(&mut self.exp_avg_sq.0), flat_mut(&mut self.max_exp_avg_sq.0)];
                 apply(&rule, $crate::optim::StateSlices::new(buffers));
             }
         }

@@ -1,5 +1,6 @@
 //! Adamax: Adam with the infinity norm.
 
+use crate::cache_line::CacheAligned;
 use core::marker::PhantomData;
 
 use super::Optimizer;
@@ -25,6 +26,7 @@ use crate::layer::Layer;
 /// `η = 1e-3`).
 ///
 /// State: `m` and `u`, `STATE_BYTES = 2 * size_of::<N::Params>()`.
+/// Each buffer takes whole [`BLOCK_ALIGN`](crate::cache_line::BLOCK_ALIGN) blocks (64 bytes on x86-64).
 pub struct Adamax<N: Layer> {
     /// Learning rate `η`.
     pub lr: f32,
@@ -37,8 +39,8 @@ pub struct Adamax<N: Layer> {
     /// L2 weight decay `λ`, added to the gradient.
     pub weight_decay: f32,
     t: u64,
-    exp_avg: N::Params,
-    exp_inf: N::Params,
+    exp_avg: CacheAligned<N::Params>,
+    exp_inf: CacheAligned<N::Params>,
     _net: PhantomData<fn() -> N>,
 }
 
@@ -47,7 +49,7 @@ unsafe impl<N: Layer> Zeroable for Adamax<N> {}
 
 impl<N: Layer> Adamax<N> {
     /// Bytes of state: `m` and `u`.
-    pub const STATE_BYTES: usize = 2 * core::mem::size_of::<N::Params>();
+    pub const STATE_BYTES: usize = 2 * core::mem::size_of::<CacheAligned<N::Params>>();
 
     const fn init(&mut self, lr: f32) {
         self.lr = lr;
@@ -104,8 +106,8 @@ impl<N: Layer> Default for Adamax<N> {
 impl<N: Layer> Optimizer<N> for Adamax<N> {
     fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
-        crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg));
-        crate::state::visit_buffer(visitor, "exp_inf", crate::flat::Flat::as_flat_mut(&mut self.exp_inf));
+        crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg.0));
+        crate::state::visit_buffer(visitor, "exp_inf", crate::flat::Flat::as_flat_mut(&mut self.exp_inf.0));
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
@@ -132,8 +134,8 @@ impl<N: Layer> Optimizer<N> for Adamax<N> {
 impl<N: Layer> ElementwiseOptimizer<N> for Adamax<N> {
     fn begin_step(&mut self) {
         if self.t == 0 {
-            flat_mut(&mut self.exp_avg).fill(0.0);
-            flat_mut(&mut self.exp_inf).fill(0.0);
+            flat_mut(&mut self.exp_avg.0).fill(0.0);
+            flat_mut(&mut self.exp_inf.0).fill(0.0);
         }
         self.t = self.t.saturating_add(1);
     }
@@ -146,7 +148,7 @@ impl<N: Layer> ElementwiseOptimizer<N> for Adamax<N> {
             eps: self.eps,
             weight_decay: self.weight_decay,
         };
-        apply(&rule, StateSlices::new([flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_inf), &mut []]));
+        apply(&rule, StateSlices::new([flat_mut(&mut self.exp_avg.0), flat_mut(&mut self.exp_inf.0), &mut []]));
     }
 }
 

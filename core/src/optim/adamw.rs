@@ -29,7 +29,7 @@ adam_optimizer! {
     /// ε-hat convention described at [`Adam`](super::Adam).
     ///
     /// State: `m` and `v`, plus `v̂` for AMSGrad: `STATE_BYTES` is 2 or 3 ×
-    /// `size_of::<N::Params>()`.
+    /// `size_of::<N::Params>()`. Each buffer takes whole [`BLOCK_ALIGN`](crate::cache_line::BLOCK_ALIGN) blocks (64 bytes on x86-64).
     AdamW,
     weight_decay: "Decoupled weight decay `λ`: each step multiplies the parameters by `1 - η λ`.",
     default_weight_decay: 0.01,

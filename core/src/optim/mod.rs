@@ -40,7 +40,9 @@
 //! adam.step(&mut params, &grads);
 //! // Adam's first step moves every parameter with a gradient by about `lr`.
 //! assert!((params.bias[0] + 1e-3).abs() < 1e-6 && (params.bias[1] - 1e-3).abs() < 1e-6);
-//! assert_eq!(Adam::<Net>::STATE_BYTES, 2 * core::mem::size_of::<DenseParams<3, 2>>());
+//! // Two moments of 8 values, each starting on a cache line (64 bytes) on x86-64.
+//! let block = core::mem::size_of::<DenseParams<3, 2>>().next_multiple_of(staticnet_core::cache_line::BLOCK_ALIGN);
+//! assert_eq!(Adam::<Net>::STATE_BYTES, 2 * block);
 //! ```
 
 mod adagrad;

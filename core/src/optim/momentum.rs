@@ -1,5 +1,6 @@
 //! SGD with momentum (heavy-ball or Nesterov).
 
+use crate::cache_line::CacheAligned;
 use core::marker::PhantomData;
 
 use super::Optimizer;
@@ -31,6 +32,7 @@ use crate::layer::Layer;
 /// form `θ ← θ + μ v - η g` equals PyTorch's `d = g + μ b` likewise.
 ///
 /// State: one momentum buffer, `STATE_BYTES = size_of::<N::Params>()`.
+/// Each buffer takes whole [`BLOCK_ALIGN`](crate::cache_line::BLOCK_ALIGN) blocks (64 bytes on x86-64).
 pub struct Momentum<N: Layer> {
     /// Learning rate `η`.
     pub lr: f32,
@@ -43,7 +45,7 @@ pub struct Momentum<N: Layer> {
     /// L2 weight decay `λ`, added to the gradient.
     pub weight_decay: f32,
     t: u64,
-    momentum_buffer: N::Params,
+    momentum_buffer: CacheAligned<N::Params>,
     _net: PhantomData<fn() -> N>,
 }
 
@@ -53,7 +55,7 @@ unsafe impl<N: Layer> Zeroable for Momentum<N> {}
 
 impl<N: Layer> Momentum<N> {
     /// Bytes of state: one momentum buffer.
-    pub const STATE_BYTES: usize = core::mem::size_of::<N::Params>();
+    pub const STATE_BYTES: usize = core::mem::size_of::<CacheAligned<N::Params>>();
 
     const fn init(&mut self, lr: f32, momentum: f32) {
         self.lr = lr;
@@ -105,7 +107,7 @@ impl<N: Layer> Optimizer<N> for Momentum<N> {
         crate::state::visit_buffer(
             visitor,
             "momentum_buffer",
-            crate::flat::Flat::as_flat_mut(&mut self.momentum_buffer),
+            crate::flat::Flat::as_flat_mut(&mut self.momentum_buffer.0),
         );
     }
 
@@ -133,7 +135,7 @@ impl<N: Layer> Optimizer<N> for Momentum<N> {
 impl<N: Layer> ElementwiseOptimizer<N> for Momentum<N> {
     fn begin_step(&mut self) {
         if self.t == 0 {
-            flat_mut(&mut self.momentum_buffer).fill(0.0);
+            flat_mut(&mut self.momentum_buffer.0).fill(0.0);
         }
         self.t = self.t.saturating_add(1);
     }
@@ -147,7 +149,7 @@ impl<N: Layer> ElementwiseOptimizer<N> for Momentum<N> {
             weight_decay: self.weight_decay,
             nesterov: self.nesterov,
         };
-        apply(&rule, StateSlices::new([flat_mut(&mut self.momentum_buffer), &mut [], &mut []]));
+        apply(&rule, StateSlices::new([flat_mut(&mut self.momentum_buffer.0), &mut [], &mut []]));
     }
 }
 

@@ -1,5 +1,6 @@
 //! NAdam: Adam with Nesterov momentum.
 
+use crate::cache_line::CacheAligned;
 use core::marker::PhantomData;
 
 use super::Optimizer;
@@ -31,6 +32,7 @@ use crate::layer::Layer;
 /// `√v̂ + ε` with `ε = 1e-7` and defaults to `η = 1e-3`.
 ///
 /// State: `m` and `v` (and the scalar `Π_t`), `STATE_BYTES = 2 * size_of::<N::Params>()`.
+/// Each buffer takes whole [`BLOCK_ALIGN`](crate::cache_line::BLOCK_ALIGN) blocks (64 bytes on x86-64).
 pub struct NAdam<N: Layer> {
     /// Learning rate `η`.
     pub lr: f32,
@@ -48,8 +50,8 @@ pub struct NAdam<N: Layer> {
     pub decoupled_weight_decay: bool,
     t: u64,
     mu_product: f64,
-    exp_avg: N::Params,
-    exp_avg_sq: N::Params,
+    exp_avg: CacheAligned<N::Params>,
+    exp_avg_sq: CacheAligned<N::Params>,
     _net: PhantomData<fn() -> N>,
 }
 
@@ -59,7 +61,7 @@ unsafe impl<N: Layer> Zeroable for NAdam<N> {}
 
 impl<N: Layer> NAdam<N> {
     /// Bytes of state buffers: `m` and `v`.
-    pub const STATE_BYTES: usize = 2 * core::mem::size_of::<N::Params>();
+    pub const STATE_BYTES: usize = 2 * core::mem::size_of::<CacheAligned<N::Params>>();
 
     const fn init(&mut self, lr: f32) {
         self.lr = lr;
@@ -141,8 +143,8 @@ impl<N: Layer> Optimizer<N> for NAdam<N> {
     fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
         visitor.real("mu_product", &mut self.mu_product);
-        crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg));
-        crate::state::visit_buffer(visitor, "exp_avg_sq", crate::flat::Flat::as_flat_mut(&mut self.exp_avg_sq));
+        crate::state::visit_buffer(visitor, "exp_avg", crate::flat::Flat::as_flat_mut(&mut self.exp_avg.0));
+        crate::state::visit_buffer(visitor, "exp_avg_sq", crate::flat::Flat::as_flat_mut(&mut self.exp_avg_sq.0));
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
@@ -169,8 +171,8 @@ impl<N: Layer> Optimizer<N> for NAdam<N> {
 impl<N: Layer> ElementwiseOptimizer<N> for NAdam<N> {
     fn begin_step(&mut self) {
         if self.t == 0 {
-            flat_mut(&mut self.exp_avg).fill(0.0);
-            flat_mut(&mut self.exp_avg_sq).fill(0.0);
+            flat_mut(&mut self.exp_avg.0).fill(0.0);
+            flat_mut(&mut self.exp_avg_sq.0).fill(0.0);
             self.mu_product = 1.0;
         }
         self.t = self.t.saturating_add(1);
@@ -198,7 +200,7 @@ impl<N: Layer> ElementwiseOptimizer<N> for NAdam<N> {
             coupled,
             scale,
         };
-        apply(&rule, StateSlices::new([flat_mut(&mut self.exp_avg), flat_mut(&mut self.exp_avg_sq), &mut []]));
+        apply(&rule, StateSlices::new([flat_mut(&mut self.exp_avg.0), flat_mut(&mut self.exp_avg_sq.0), &mut []]));
     }
 }
 

@@ -1,5 +1,6 @@
 //! RMSprop.
 
+use crate::cache_line::CacheAligned;
 use core::marker::PhantomData;
 
 use super::Optimizer;
@@ -34,6 +35,8 @@ use crate::layer::Layer;
 /// | `RmsProp<N, NoBuffer, WithBuffer>` | `RMSprop(centered=True)` | 2× |
 /// | `RmsProp<N, WithBuffer, WithBuffer>` | both | 3× |
 ///
+/// Each buffer takes whole [`BLOCK_ALIGN`](crate::cache_line::BLOCK_ALIGN) blocks (64 bytes on x86-64).
+///
 /// Setting a momentum on a type without its buffer does not compile. In the centred form
 /// `v - m²` is clamped at 0 before the root: in exact arithmetic it is never negative,
 /// but f32 rounding could make it so, which would give NaN (a NaN stays NaN).
@@ -49,7 +52,8 @@ use crate::layer::Layer;
 /// let plain = RmsProp::<Net>::new(1e-2).alpha(0.9);
 /// let with_momentum = RmsProp::<Net, WithBuffer>::new(1e-2).momentum(0.9);
 /// let centred = RmsProp::<Net, NoBuffer, WithBuffer>::new(1e-2);
-/// assert_eq!(RmsProp::<Net, WithBuffer, WithBuffer>::STATE_BYTES, 3 * 8 * 4);
+/// let block = (8 * 4usize).next_multiple_of(staticnet_core::cache_line::BLOCK_ALIGN);
+/// assert_eq!(RmsProp::<Net, WithBuffer, WithBuffer>::STATE_BYTES, 3 * block);
 /// # let _ = (plain, with_momentum, centred);
 /// ```
 pub struct RmsProp<N: Layer, M: OptionalBuffer = NoBuffer, C: OptionalBuffer = NoBuffer> {
@@ -63,9 +67,9 @@ pub struct RmsProp<N: Layer, M: OptionalBuffer = NoBuffer, C: OptionalBuffer = N
     pub weight_decay: f32,
     momentum: f32,
     t: u64,
-    square_avg: N::Params,
-    momentum_buffer: M::Block<N::Params>,
-    grad_avg: C::Block<N::Params>,
+    square_avg: CacheAligned<N::Params>,
+    momentum_buffer: CacheAligned<M::Block<N::Params>>,
+    grad_avg: CacheAligned<C::Block<N::Params>>,
     _net: PhantomData<fn() -> N>,
 }
 
@@ -76,9 +80,9 @@ unsafe impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Zeroable for RmsProp
 impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> RmsProp<N, M, C> {
     /// Bytes of state: the mean square, plus the momentum buffer and the mean gradient
     /// when the type keeps them.
-    pub const STATE_BYTES: usize = core::mem::size_of::<N::Params>()
-        + core::mem::size_of::<M::Block<N::Params>>()
-        + core::mem::size_of::<C::Block<N::Params>>();
+    pub const STATE_BYTES: usize = core::mem::size_of::<CacheAligned<N::Params>>()
+        + core::mem::size_of::<CacheAligned<M::Block<N::Params>>>()
+        + core::mem::size_of::<CacheAligned<C::Block<N::Params>>>();
 
     const fn init(&mut self, lr: f32) {
         self.lr = lr;
@@ -164,13 +168,13 @@ impl<N: Layer> Default for RmsProp<N> {
 impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N, M, C> {
     fn visit_state(&mut self, visitor: &mut dyn crate::state::StateVisitor) {
         visitor.count("step", &mut self.t);
-        crate::state::visit_buffer(visitor, "square_avg", crate::flat::Flat::as_flat_mut(&mut self.square_avg));
+        crate::state::visit_buffer(visitor, "square_avg", crate::flat::Flat::as_flat_mut(&mut self.square_avg.0));
         crate::state::visit_buffer(
             visitor,
             "momentum_buffer",
-            crate::flat::Flat::as_flat_mut(&mut self.momentum_buffer),
+            crate::flat::Flat::as_flat_mut(&mut self.momentum_buffer.0),
         );
-        crate::state::visit_buffer(visitor, "grad_avg", crate::flat::Flat::as_flat_mut(&mut self.grad_avg));
+        crate::state::visit_buffer(visitor, "grad_avg", crate::flat::Flat::as_flat_mut(&mut self.grad_avg.0));
     }
 
     fn step(&mut self, params: &mut N::Params, grads: &N::Params) {
@@ -197,9 +201,9 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> Optimizer<N> for RmsProp<N,
 impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> ElementwiseOptimizer<N> for RmsProp<N, M, C> {
     fn begin_step(&mut self) {
         if self.t == 0 {
-            flat_mut(&mut self.square_avg).fill(0.0);
-            flat_mut(&mut self.momentum_buffer).fill(0.0);
-            flat_mut(&mut self.grad_avg).fill(0.0);
+            flat_mut(&mut self.square_avg.0).fill(0.0);
+            flat_mut(&mut self.momentum_buffer.0).fill(0.0);
+            flat_mut(&mut self.grad_avg.0).fill(0.0);
         }
         self.t = self.t.saturating_add(1);
     }
@@ -214,7 +218,7 @@ impl<N: Layer, M: OptionalBuffer, C: OptionalBuffer> ElementwiseOptimizer<N> for
         };
         // The optional buffers are empty (`()` blocks) when the type does not keep them.
         let buffers =
-            [flat_mut(&mut self.square_avg), flat_mut(&mut self.momentum_buffer), flat_mut(&mut self.grad_avg)];
+            [flat_mut(&mut self.square_avg.0), flat_mut(&mut self.momentum_buffer.0), flat_mut(&mut self.grad_avg.0)];
         apply(&rule, StateSlices::new(buffers));
     }
 }

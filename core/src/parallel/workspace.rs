@@ -7,6 +7,7 @@ use std::vec::Vec;
 
 use super::disjoint::{DisjointParts, DisjointState, part_range};
 use super::pool::WorkerPool;
+use crate::cache_line::CacheAligned;
 use crate::error::Error;
 use crate::finite::{check_loss, first_non_finite};
 use crate::flat::{Flat, boxed_zeroed};
@@ -56,7 +57,7 @@ pub fn default_threads<N: Layer, const B: usize>() -> usize {
 /// Needs `std` (threads); without it, [`Workspace`] trains on one core.
 pub struct ParallelWorkspace<N: Layer, const B: usize> {
     shards: Vec<RwLock<Shard<N, B>>>,
-    grads: Box<N::Params>,
+    grads: Box<CacheAligned<N::Params>>,
     outputs: Box<[N::Output; B]>,
     rows: usize,
     seeded: bool,
