@@ -195,6 +195,9 @@ mod tests {
         check_sizes::<64, 33, 15>();
         check_sizes::<64, 10, 47>();
         check_sizes::<64, 10, 48>();
+        // A weight gradient summed in several passes over its rows (a small result, many
+        // rows), with columns in strips of 16, 8 and 4.
+        check_sizes::<28, 64, 100>();
     }
 
     fn check_sizes<const K: usize, const N: usize, const R: usize>() {

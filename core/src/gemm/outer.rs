@@ -6,6 +6,17 @@
 use super::Start;
 use super::arith::MulAdd;
 
+/// Rows of `A` and `B` summed in one pass over `C` when `C` is small enough to stay in the
+/// L1 cache ([`SMALL_C`] values or fewer): the two panels of a pass then stay there as well.
+/// Long sums over small results, such as a recurrent layer's weight gradients over every
+/// step of a batch (896 rows into 64x28), ran 1.4-2.2x faster in passes of 32 to 64 rows
+/// than in one pass (on an AMD EPYC, Zen 4, both vector paths).
+const PASS_ROWS: usize = 32;
+
+/// The largest `C`, in values, summed in passes of [`PASS_ROWS`] rows: 16 KB, half of a
+/// 32 KB L1 data cache.
+const SMALL_C: usize = 4096;
+
 /// `c[j] = start[j] + Σ_r a[r][j] · b[r]`.
 #[inline(always)]
 pub fn matmul_tn<
@@ -21,15 +32,41 @@ pub fn matmul_tn<
     b: &[[f32; K]],
     c: &mut [[f32; K]; N],
 ) {
+    if N * K > SMALL_C || a.len() <= PASS_ROWS {
+        return columns::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c);
+    }
+    for (pass, (a, b)) in a.chunks(PASS_ROWS).zip(b.chunks(PASS_ROWS)).enumerate() {
+        let start = if pass == 0 { init } else { Start::Accumulate };
+        columns::<M, WIDTH, HALF, ROWS, N, K>(start, a, b, c);
+    }
+}
+
+/// [`matmul_tn`] in one pass over the rows: strips of columns of `C`.
+#[inline(always)]
+fn columns<M: MulAdd, const WIDTH: usize, const HALF: usize, const ROWS: usize, const N: usize, const K: usize>(
+    init: Start<'_>,
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    c: &mut [[f32; K]; N],
+) {
     let mut start = 0;
     while start + WIDTH <= K {
         strip::<M, WIDTH, ROWS, N, K>(init, a, b, c, start);
         start += WIDTH;
     }
-    // The last columns: a half-width strip, then one column at a time.
+    // The last columns: strips of half width, 8 and 4 (those that fit), then one column at
+    // a time. 28 columns are 16 + 8 + 4, not 16 and 12 single columns.
     if start + HALF <= K {
         strip::<M, HALF, ROWS, N, K>(init, a, b, c, start);
         start += HALF;
+    }
+    if HALF > 8 && start + 8 <= K {
+        strip::<M, 8, ROWS, N, K>(init, a, b, c, start);
+        start += 8;
+    }
+    if HALF > 4 && start + 4 <= K {
+        strip::<M, 4, ROWS, N, K>(init, a, b, c, start);
+        start += 4;
     }
     while start < K {
         strip::<M, 1, ROWS, N, K>(init, a, b, c, start);

@@ -61,7 +61,7 @@ unsafe impl<const T: usize, const H: usize> Zeroable for GruSteps<T, H> {}
 /// inference scratch): every step's gates and states, the candidate gate's recurrent term,
 /// and one step's input-side gate gradients.
 pub struct GruCache<const T: usize, const F: usize, const H: usize, const B: usize> {
-    batch: SequenceBatch<3, T, F, H, B>,
+    batch: SequenceBatch<3, T, H, B>,
     /// `W_hn h_{t-1} + b_hn` of each sequence and step.
     hn: [[[f32; H]; T]; B],
     /// One step's gate gradients of the input side (the recurrent side's are in `batch`).
@@ -71,16 +71,23 @@ pub struct GruCache<const T: usize, const F: usize, const H: usize, const B: usi
 // SAFETY: arrays of f32.
 unsafe impl<const T: usize, const F: usize, const H: usize, const B: usize> Zeroable for GruCache<T, F, H, B> {}
 
+/// One hidden unit of the cell: from its input-side pre-activations `zx = [r, z, n]`, its
+/// recurrent ones `zh` (with `b_hh`) and `h_{t-1}`, the activated gates and `h_t`.
+#[inline(always)]
+fn unit([xr, xz, xn]: [f32; 3], [hr, hz, hn]: [f32; 3], h_prev: f32) -> ([f32; 3], f32) {
+    let (r, z) = (sigmoid(xr + hr), sigmoid(xz + hz));
+    let n = tanh(xn + r * hn);
+    ([r, z, n], (1.0 - z) * n + z * h_prev)
+}
+
 /// Applies the cell to the input-side pre-activations `zx = [r, z, n]` (turned into the
 /// activated gates) and the recurrent ones `zh`, updating `h`.
 #[inline(always)]
 fn cell<const H: usize>(zx: &mut [[f32; H]; 3], zh: &[[f32; H]; 3], h: &mut [f32; H]) {
-    let [r, z, n] = zx;
     for k in 0..H {
-        r[k] = sigmoid(r[k] + zh[0][k]);
-        z[k] = sigmoid(z[k] + zh[1][k]);
-        n[k] = tanh(n[k] + r[k] * zh[2][k]);
-        h[k] = (1.0 - z[k]) * n[k] + z[k] * h[k];
+        let (gates, h_k) = unit(zx.map(|z| z[k]), zh.map(|z| z[k]), h[k]);
+        zx.iter_mut().zip(gates).for_each(|(z, a)| z[k] = a);
+        h[k] = h_k;
     }
 }
 
@@ -127,14 +134,17 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R>
                 #[inline(always)]
                 || {
                     for b in 0..n {
-                        let mut zx: [[f32; H]; 3] = core::array::from_fn(|g| gates[g][b][t]);
-                        let zh_b: [[f32; H]; 3] =
-                            core::array::from_fn(|g| core::array::from_fn(|k| zh[g][b][k] + params.bias_hh[g][k]));
-                        cell(&mut zx, &zh_b, &mut state[b]);
-                        for (gate, a) in gates.iter_mut().zip(&zx) {
-                            gate[b][t] = *a;
+                        // In place: the input side's pre-activations become the gates.
+                        let [gr, gz, gn] = gates.each_mut().map(|g| &mut g[b][t]);
+                        let [hr, hz, hn_b] = zh.each_ref().map(|z| &z[b]);
+                        let [br, bz, bn] = &params.bias_hh;
+                        let (hn_t, h_t, h_run) = (&mut hn[b][t], &mut h[b][t], &mut state[b]);
+                        for k in 0..H {
+                            let recurrent = [hr[k] + br[k], hz[k] + bz[k], hn_b[k] + bn[k]];
+                            let ([r, z, n], h_k) = unit([gr[k], gz[k], gn[k]], recurrent, h_run[k]);
+                            (gr[k], gz[k], gn[k]) = (r, z, n);
+                            (hn_t[k], h_t[k], h_run[k]) = (recurrent[2], h_k, h_k);
                         }
-                        (hn[b][t], h[b][t]) = (zh_b[2], state[b]);
                     }
                 },
             );
@@ -260,7 +270,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T
         _: &[Self::Output],
         dy: &[Self::Output],
         cache: &mut Self::Cache<B>,
-        mut dx: Option<&mut [Self::Input]>,
+        dx: Option<&mut [Self::Input]>,
         grads: &mut Self::Params,
         mode: GradMode,
     ) {
@@ -269,7 +279,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T
         }
         let n = x.len();
         let GruCache { batch, hn, dgx } = cache;
-        let SequenceBatch { gates, h, zh: dgh, state: dh, h_prev, x_t, dx_t, .. } = batch;
+        let SequenceBatch { gates, h, zh: dgh, state: dh, .. } = batch;
         let zero = [0.0; H];
         dh[..n].fill(zero);
         for t in (0..T).rev() {
@@ -280,17 +290,25 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T
                         if let Some(d) = R::grad(dy, t) {
                             dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
                         }
-                        let h_before = if t == 0 { zero } else { h[b][t - 1] };
+                        let h_before = if t == 0 { &zero } else { &h[b][t - 1] };
                         let step_gates = gates.each_ref().map(|g| &g[b][t]);
                         let (dgx_b, dgh_b) = (dgx.each_mut().map(|d| &mut d[b]), dgh.each_mut().map(|d| &mut d[b]));
-                        cell_backward(step_gates, (&hn[b][t], &h_before), &mut dh[b], (dgx_b, dgh_b));
-                        h_prev[b] = h_before;
+                        cell_backward(step_gates, (&hn[b][t], h_before), &mut dh[b], (dgx_b, dgh_b));
+                        // The step's gates and `hn` are read for the last time: their places
+                        // keep the gradients for the parameter products after the loop (the
+                        // recurrent side's differ from the input side's in `n` only).
+                        for (gate, d) in gates.iter_mut().zip(dgx.iter()) {
+                            gate[b][t] = d[b];
+                        }
+                        hn[b][t] = dgh[2][b];
                     }
                 },
             );
-            params.backward_step(t, x, &h_prev[..n], (dgx, dgh), (x_t, dx_t), dx.as_deref_mut(), grads);
             params.back_recur_batch(Start::Accumulate, dgh, &mut dh[..n]);
         }
+        let [dr, dz, dn] = gates.each_mut().map(|g| g[..n].as_flattened_mut());
+        params.input_gradients(x.as_flattened(), [&*dr, &*dz, &*dn], dx.map(|d| d[..n].as_flattened_mut()), grads);
+        RecurrentParams::recurrent_gradients::<T>([dr, dz, hn[..n].as_flattened_mut()], h[..n].as_flattened(), grads);
     }
 }
 

@@ -78,7 +78,7 @@ unsafe impl<const T: usize, const H: usize> Zeroable for LstmSteps<T, H> {}
 /// The memory of an [`Lstm`] stepping `B` sequences together (its training cache and its
 /// inference scratch): every step's gates and states, with the cell states.
 pub struct LstmCache<const T: usize, const F: usize, const H: usize, const B: usize> {
-    batch: SequenceBatch<4, T, F, H, B>,
+    batch: SequenceBatch<4, T, H, B>,
     /// `c_t` of each sequence after step `t`.
     c: [[[f32; H]; T]; B],
     /// Each sequence's running `c` (forward) or `dL/dc` (backward).
@@ -88,15 +88,23 @@ pub struct LstmCache<const T: usize, const F: usize, const H: usize, const B: us
 // SAFETY: arrays of f32.
 unsafe impl<const T: usize, const F: usize, const H: usize, const B: usize> Zeroable for LstmCache<T, F, H, B> {}
 
+/// One hidden unit of the cell: from its pre-activations `z = [i, f, g, o]` and `c_{t-1}`,
+/// the activated gates, `c_t` and `h_t`.
+#[inline(always)]
+fn unit([zi, zf, zg, zo]: [f32; 4], c_prev: f32) -> ([f32; 4], f32, f32) {
+    let (i, f, g, o) = (sigmoid(zi), sigmoid(zf), tanh(zg), sigmoid(zo));
+    let c = f * c_prev + i * g;
+    ([i, f, g, o], c, o * tanh(c))
+}
+
 /// Applies the cell to the pre-activations `pre = [i, f, g, o]` (turned into the activated
 /// gates) and the state `s` (`c_{t-1}`, `h_{t-1}` in, `c_t`, `h_t` out).
 #[inline(always)]
 fn cell<const H: usize>(pre: &mut [[f32; H]; 4], s: &mut LstmState<H>) {
-    let [i, f, g, o] = pre;
     for k in 0..H {
-        (i[k], f[k], g[k], o[k]) = (sigmoid(i[k]), sigmoid(f[k]), tanh(g[k]), sigmoid(o[k]));
-        s.c[k] = f[k] * s.c[k] + i[k] * g[k];
-        s.h[k] = o[k] * tanh(s.c[k]);
+        let (gates, c, h) = unit(pre.map(|p| p[k]), s.c[k]);
+        pre.iter_mut().zip(gates).for_each(|(p, a)| p[k] = a);
+        (s.c[k], s.h[k]) = (c, h);
     }
 }
 
@@ -147,15 +155,22 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
                 #[inline(always)]
                 || {
                     for b in 0..n {
-                        let mut pre: [[f32; H]; 4] = core::array::from_fn(|g| {
-                            core::array::from_fn(|k| gates[g][b][t][k] + zh[g][b][k] + params.bias_hh[g][k])
-                        });
-                        let mut s = LstmState { h: state[b], c: c_state[b] };
-                        cell(&mut pre, &mut s);
-                        for (gate, p) in gates.iter_mut().zip(&pre) {
-                            gate[b][t] = *p;
+                        // In place: the input side's pre-activations become the gates.
+                        let [gi, gf, gg, go] = gates.each_mut().map(|g| &mut g[b][t]);
+                        let [hi, hf, hg, ho] = zh.each_ref().map(|z| &z[b]);
+                        let [bi, bf, bg, bo] = &params.bias_hh;
+                        let (c_t, c_run, h_t, h_run) = (&mut c[b][t], &mut c_state[b], &mut h[b][t], &mut state[b]);
+                        for k in 0..H {
+                            let z = [
+                                gi[k] + hi[k] + bi[k],
+                                gf[k] + hf[k] + bf[k],
+                                gg[k] + hg[k] + bg[k],
+                                go[k] + ho[k] + bo[k],
+                            ];
+                            let ([i, f, g, o], c_k, h_k) = unit(z, c_run[k]);
+                            (gi[k], gf[k], gg[k], go[k]) = (i, f, g, o);
+                            (c_t[k], c_run[k], h_t[k], h_run[k]) = (c_k, c_k, h_k, h_k);
                         }
-                        (c[b][t], h[b][t], c_state[b], state[b]) = (s.c, s.h, s.c, s.h);
                     }
                 },
             );
@@ -268,7 +283,8 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
     }
 
     /// Backpropagation through time over the batch, its sequences stepped together
-    /// backwards: `B`-row products per gate and step.
+    /// backwards (`B`-row products per gate and step for `dL/dh`), then the parameter
+    /// gradients over every sequence and step at once.
     fn backward<const B: usize>(
         &self,
         params: &Self::Params,
@@ -276,7 +292,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
         _: &[Self::Output],
         dy: &[Self::Output],
         cache: &mut Self::Cache<B>,
-        mut dx: Option<&mut [Self::Input]>,
+        dx: Option<&mut [Self::Input]>,
         grads: &mut Self::Params,
         mode: GradMode,
     ) {
@@ -285,7 +301,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
         }
         let n = x.len();
         let LstmCache { batch, c, c_state: dc } = cache;
-        let SequenceBatch { gates, h, zh: dgates, state: dh, h_prev, x_t, dx_t, .. } = batch;
+        let SequenceBatch { gates, h, zh: dgates, state: dh, .. } = batch;
         let zero = [0.0; H];
         dh[..n].fill(zero);
         dc[..n].fill(zero);
@@ -297,17 +313,28 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
                         if let Some(d) = R::grad(dy, t) {
                             dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
                         }
-                        let (c_prev, h_before) = if t == 0 { (&zero, zero) } else { (&c[b][t - 1], h[b][t - 1]) };
+                        let c_prev = if t == 0 { &zero } else { &c[b][t - 1] };
                         let step_gates = gates.each_ref().map(|g| &g[b][t]);
                         let dgates_b = dgates.each_mut().map(|d| &mut d[b]);
                         cell_backward(step_gates, (&c[b][t], c_prev), &dh[b], &mut dc[b], dgates_b);
-                        h_prev[b] = h_before;
+                        // The step's gates are read for the last time: their place keeps the
+                        // gradients for the parameter products after the loop.
+                        for (gate, d) in gates.iter_mut().zip(dgates.iter()) {
+                            gate[b][t] = d[b];
+                        }
                     }
                 },
             );
-            params.backward_step(t, x, &h_prev[..n], (dgates, dgates), (x_t, dx_t), dx.as_deref_mut(), grads);
             params.back_recur_batch(Start::Zero, dgates, &mut dh[..n]);
         }
+        let dgates = gates.each_mut().map(|g| g[..n].as_flattened_mut());
+        params.input_gradients(
+            x.as_flattened(),
+            dgates.each_ref().map(|d| &**d),
+            dx.map(|d| d[..n].as_flattened_mut()),
+            grads,
+        );
+        RecurrentParams::recurrent_gradients::<T>(dgates, h[..n].as_flattened(), grads);
     }
 }
 

@@ -14,12 +14,14 @@
 //! In training and inference ([`Layer`](crate::Layer) and [`Forward`]), a layer steps the
 //! sequences of a batch together, in a `SequenceBatch`: the input products cover the whole
 //! batch at once (`B·T` rows), and at each step the recurrent products are `B`-row matrix
-//! products the kernels block in registers, rather than `B` matrix-vector products. The
-//! single-sequence forms (`forward_sequence`, `backward_sequence`) take an initial state and
+//! products the kernels block in registers, rather than `B` matrix-vector products.
+//! Backward overwrites each step's record, once read, with its gate gradients, so that the
+//! parameter gradients are one product per gate over all `B·T` rows after the last step.
+//! The single-sequence forms (`forward_sequence`, `backward_sequence`) take an initial state and
 //! give its gradient.
 
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Start, matmul, matmul_nt, matmul_tn};
+use crate::gemm::{Start, matmul, matmul_nt, matmul_tn, vectorised};
 use crate::init::Init;
 use crate::layer::Forward;
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -32,8 +34,8 @@ pub type Gates<const G: usize, const T: usize, const H: usize> = [[[f32; H]; T];
 
 /// What a recurrent layer keeps while it steps `B` sequences together: each sequence's
 /// per-step record (gates, states), the transposed recurrent weights, and one step's rows
-/// for the batch's products. `G` gates, `T` steps, `F` features, `H` hidden units.
-pub(crate) struct SequenceBatch<const G: usize, const T: usize, const F: usize, const H: usize, const B: usize> {
+/// for the batch's products. `G` gates, `T` steps, `H` hidden units.
+pub(crate) struct SequenceBatch<const G: usize, const T: usize, const H: usize, const B: usize> {
     /// `[g][b][t]`: the input-side pre-activations, then the activated gates.
     pub(crate) gates: [[[[f32; H]; T]; B]; G],
     /// `h_t` of each sequence after step `t`.
@@ -45,31 +47,27 @@ pub(crate) struct SequenceBatch<const G: usize, const T: usize, const F: usize, 
     pub(crate) zh: StepRows<G, H, B>,
     /// Each sequence's running `h` (forward) or `dL/dh` (backward).
     pub(crate) state: [[f32; H]; B],
-    /// `h_{t-1}` of each sequence, gathered for the weight gradient.
-    pub(crate) h_prev: [[f32; H]; B],
-    /// `x_t` and `dL/dx_t` of each sequence, gathered for one step's products.
-    pub(crate) x_t: [[f32; F]; B],
-    pub(crate) dx_t: [[f32; F]; B],
 }
 
 // SAFETY: arrays of f32.
-unsafe impl<const G: usize, const T: usize, const F: usize, const H: usize, const B: usize> Zeroable
-    for SequenceBatch<G, T, F, H, B>
-{
-}
+unsafe impl<const G: usize, const T: usize, const H: usize, const B: usize> Zeroable for SequenceBatch<G, T, H, B> {}
 
-impl<const G: usize, const T: usize, const F: usize, const H: usize, const B: usize> SequenceBatch<G, T, F, H, B> {
+impl<const G: usize, const T: usize, const H: usize, const B: usize> SequenceBatch<G, T, H, B> {
     /// Starts a batch of `x.len()` sequences from the zero state: transposes `W_hh` and
     /// computes every input-side pre-activation into `gates`.
-    pub(crate) fn begin(&mut self, params: &RecurrentParams<G, F, H>, x: &[[[f32; F]; T]]) {
+    pub(crate) fn begin<const F: usize>(&mut self, params: &RecurrentParams<G, F, H>, x: &[[[f32; F]; T]]) {
         params.transpose_hh(&mut self.w_hh_t);
         params.project_batch(x, &mut self.gates);
         self.state[..x.len()].fill([0.0; H]);
     }
 
-    /// `zh[g][b] = W_hh[g] h[b]` from the running states of the first `n` sequences.
+    /// `zh[g][b] = W_hh[g] h[b]` (without `b_hh`, which the cell adds) from the running
+    /// states of the first `n` sequences: one `n`-row product per gate, with the weights
+    /// transposed by [`RecurrentParams::transpose_hh`].
     pub(crate) fn recur(&mut self, n: usize) {
-        RecurrentParams::<G, F, H>::recur_batch(&self.w_hh_t, &self.state[..n], &mut self.zh);
+        for (w, z) in self.w_hh_t.iter().zip(self.zh.iter_mut()) {
+            matmul(Start::Zero, &self.state[..n], &w[..], &mut z[..n]);
+        }
     }
 }
 
@@ -138,7 +136,7 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
         }
     }
 
-    /// `w_hh_t[g] = W_hh[g]ᵀ`: the recurrent weights laid out for [`Self::recur_batch`]'s
+    /// `w_hh_t[g] = W_hh[g]ᵀ`: the recurrent weights laid out for `SequenceBatch::recur`'s
     /// broadcast products, transposed once per batch.
     pub(crate) fn transpose_hh(&self, w_hh_t: &mut [[[f32; H]; H]; G]) {
         for (w, t) in self.weight_hh.iter().zip(w_hh_t.iter_mut()) {
@@ -164,16 +162,6 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
         }
     }
 
-    /// `zh[g][b] = W_hh[g] h[b]` (without `b_hh`, which the cell adds) for each of the
-    /// `h.len()` sequences of a batch stepped together: one `B`-row product per gate, with
-    /// the weights transposed by [`Self::transpose_hh`].
-    #[inline]
-    pub(crate) fn recur_batch<const B: usize>(w_hh_t: &[[[f32; H]; H]; G], h: &[[f32; H]], zh: &mut StepRows<G, H, B>) {
-        for (w, z) in w_hh_t.iter().zip(zh.iter_mut()) {
-            matmul(Start::Zero, h, &w[..], &mut z[..h.len()]);
-        }
-    }
-
     /// `dh[b] = start + Σ_g W_hh[g]ᵀ dgh[g][b]` for each of the `dh.len()` sequences: what
     /// one step's gates pass back to `h_{t-1}` (`start`: [`Start::Zero`] or
     /// [`Start::Accumulate`]).
@@ -190,42 +178,41 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
         }
     }
 
-    /// Adds step `t`'s parameter gradients over the `h_prev.len()` sequences of a batch
-    /// (`dW_ih[g] += dgx[g]ᵀ x_t`, `dW_hh[g] += dgh[g]ᵀ h_{t-1}`, and the bias sums), and,
-    /// when asked, writes step `t` of `dx = Σ_g dgx[g] W_ih[g]`. `x_t` and `dx_t` are
-    /// scratch rows: the batch's inputs at step `t` are gathered there for `B`-row products.
-    #[allow(clippy::too_many_arguments, reason = "one step of BPTT over a batch")]
-    pub(crate) fn backward_step<const T: usize, const B: usize>(
+    /// Adds the input side's parameter gradients over rows of every step of one or more
+    /// sequences (`dW_ih[g] += dgx[g]ᵀ x`, `db_ih[g] += Σ_rows dgx[g]`: one product per gate
+    /// over all the rows) and, when asked, writes `dx = Σ_g dgx[g] W_ih[g]`.
+    pub(crate) fn input_gradients(
         &self,
-        t: usize,
-        x: &[[[f32; F]; T]],
-        h_prev: &[[f32; H]],
-        (dgx, dgh): (&StepRows<G, H, B>, &StepRows<G, H, B>),
-        (x_t, dx_t): (&mut [[f32; F]; B], &mut [[f32; F]; B]),
-        dx: Option<&mut [[[f32; F]; T]]>,
+        x: &[[f32; F]],
+        dgx: [&[[f32; H]]; G],
+        dx: Option<&mut [[f32; F]]>,
         grads: &mut Self,
     ) {
-        let n = h_prev.len();
-        for (row, x) in x_t.iter_mut().zip(x) {
-            *row = x[t];
-        }
-        for g in 0..G {
-            matmul_tn(Start::Accumulate, &dgx[g][..n], &x_t[..n], &mut grads.weight_ih[g]);
-            matmul_tn(Start::Accumulate, &dgh[g][..n], h_prev, &mut grads.weight_hh[g]);
-            for (a, b) in dgx[g][..n].iter().zip(&dgh[g][..n]) {
-                for ((bi, bh), (a, b)) in grads.bias_ih[g].iter_mut().zip(&mut grads.bias_hh[g]).zip(a.iter().zip(b)) {
-                    *bi += a;
-                    *bh += b;
-                }
-            }
+        for ((d, dw), db) in dgx.iter().zip(&mut grads.weight_ih).zip(&mut grads.bias_ih) {
+            matmul_tn(Start::Accumulate, d, x, dw);
+            add_rows(d, db);
         }
         if let Some(dx) = dx {
             for (g, (d, w)) in dgx.iter().zip(&self.weight_ih).enumerate() {
                 let start = if g == 0 { Start::Zero } else { Start::Accumulate };
-                matmul(start, &d[..n], &w[..], &mut dx_t[..n]);
+                matmul(start, d, &w[..], dx);
             }
-            for (dx, row) in dx.iter_mut().zip(dx_t.iter()) {
-                dx[t] = *row;
+        }
+    }
+
+    /// Adds the recurrent side's parameter gradients of `h.len() / T` sequences of `T` steps
+    /// that started from the zero state, rows in sequence order (`h[b·T + t]` is `h_t` of
+    /// sequence `b`): `db_hh[g] += Σ_rows dgh[g]`, `dW_hh[g] += Σ_t dgh[g][t]ᵀ h_{t-1}`.
+    ///
+    /// Step 0 reads `h_{-1} = 0` and adds nothing to `dW_hh`, so its rows of `dgh` are set to
+    /// zero; then one product per gate pairs every row of `dgh` with the row of `h` before
+    /// it, across the sequences' boundaries, without a term from a wrong pair.
+    pub(crate) fn recurrent_gradients<const T: usize>(dgh: [&mut [[f32; H]]; G], h: &[[f32; H]], grads: &mut Self) {
+        for ((d, dw), db) in dgh.into_iter().zip(&mut grads.weight_hh).zip(&mut grads.bias_hh) {
+            add_rows(d, db);
+            d.iter_mut().step_by(T).for_each(|row| *row = [0.0; H]);
+            if let (Some(later), Some(earlier)) = (d.get(1..), h.get(..h.len().saturating_sub(1))) {
+                matmul_tn(Start::Accumulate, later, earlier, dw);
             }
         }
     }
@@ -244,27 +231,26 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
         dx: Option<&mut [[f32; F]; T]>,
         grads: &mut Self,
     ) {
-        for g in 0..G {
-            matmul_tn(Start::Accumulate, &dgx[g][..], &x[..], &mut grads.weight_ih[g]);
+        self.input_gradients(&x[..], dgx.each_ref().map(|d| &d[..]), dx.map(|d| &mut d[..]), grads);
+        for ((d, dw), db) in dgh.iter().zip(&mut grads.weight_hh).zip(&mut grads.bias_hh) {
             // Step t reads h_{t-1}: h0 for the first step, h[t - 1] after.
-            matmul_tn(Start::Accumulate, &dgh[g][..1], from_ref(h0), &mut grads.weight_hh[g]);
-            matmul_tn(Start::Accumulate, &dgh[g][1..], &h[..T - 1], &mut grads.weight_hh[g]);
-            for (dx_t, dh_t) in dgx[g].iter().zip(&dgh[g]) {
-                for ((bi, bh), (a, b)) in
-                    grads.bias_ih[g].iter_mut().zip(&mut grads.bias_hh[g]).zip(dx_t.iter().zip(dh_t))
-                {
-                    *bi += a;
-                    *bh += b;
-                }
-            }
-        }
-        if let Some(dx) = dx {
-            for (g, (d, w)) in dgx.iter().zip(&self.weight_ih).enumerate() {
-                let start = if g == 0 { Start::Zero } else { Start::Accumulate };
-                matmul(start, &d[..], &w[..], &mut dx[..]);
-            }
+            matmul_tn(Start::Accumulate, &d[..1], from_ref(h0), dw);
+            matmul_tn(Start::Accumulate, &d[1..], &h[..T - 1], dw);
+            add_rows(&d[..], db);
         }
     }
+}
+
+/// `sum += Σ_r rows[r]`: a bias gradient, the sum of its pre-activations' gradients.
+fn add_rows<const H: usize>(rows: &[[f32; H]], sum: &mut [f32; H]) {
+    vectorised(
+        #[inline(always)]
+        || {
+            for row in rows {
+                sum.iter_mut().zip(row).for_each(|(s, r)| *s += r);
+            }
+        },
+    );
 }
 
 /// Which outputs a recurrent layer returns, Keras's `return_sequences`: [`Sequence`] (every

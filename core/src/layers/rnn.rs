@@ -88,7 +88,7 @@ unsafe impl<const T: usize, const H: usize> Zeroable for RnnSteps<T, H> {}
 /// The memory of an [`Rnn`] stepping `B` sequences together (its training cache and its
 /// inference scratch).
 pub struct RnnCache<const T: usize, const F: usize, const H: usize, const B: usize> {
-    batch: SequenceBatch<1, T, F, H, B>,
+    batch: SequenceBatch<1, T, H, B>,
 }
 
 // SAFETY: arrays of f32.
@@ -248,7 +248,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T
         _: &[Self::Output],
         dy: &[Self::Output],
         cache: &mut Self::Cache<B>,
-        mut dx: Option<&mut [Self::Input]>,
+        dx: Option<&mut [Self::Input]>,
         grads: &mut Self::Params,
         mode: GradMode,
     ) {
@@ -256,9 +256,8 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T
             *grads = Self::Params::zeroed();
         }
         let n = x.len();
-        let SequenceBatch { h, zh: dpre, state: dh, h_prev, x_t, dx_t, .. } = &mut cache.batch;
-        let zero = [0.0; H];
-        dh[..n].fill(zero);
+        let SequenceBatch { gates: [pre], h, zh: dpre, state: dh, .. } = &mut cache.batch;
+        dh[..n].fill([0.0; H]);
         for t in (0..T).rev() {
             vectorised(
                 #[inline(always)]
@@ -270,13 +269,17 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T
                         for ((p, d), &h) in dpre[0][b].iter_mut().zip(&dh[b]).zip(&h[b][t]) {
                             *p = d * self.nonlinearity.derivative(h);
                         }
-                        h_prev[b] = if t == 0 { zero } else { h[b][t - 1] };
+                        // The step's place in the record keeps its gradient for the
+                        // parameter products after the loop.
+                        pre[b][t] = dpre[0][b];
                     }
                 },
             );
-            params.backward_step(t, x, &h_prev[..n], (dpre, dpre), (x_t, dx_t), dx.as_deref_mut(), grads);
             params.back_recur_batch(Start::Zero, dpre, &mut dh[..n]);
         }
+        let dpre = pre[..n].as_flattened_mut();
+        params.input_gradients(x.as_flattened(), [&*dpre], dx.map(|d| d[..n].as_flattened_mut()), grads);
+        RecurrentParams::recurrent_gradients::<T>([dpre], h[..n].as_flattened(), grads);
     }
 }
 
