@@ -7,7 +7,10 @@
 //! bits; `tanh` by a polynomial near 0 and from `e^{2|x|}` elsewhere. The relative error is
 //! a few units in the last place (the tests bound it against `libm`). Where staticnet's
 //! results differ from PyTorch's (which uses SLEEF, within 1 ulp) they differ by that much.
-//! NaN propagates through all three, as in PyTorch.
+//! NaN propagates through all three, as in PyTorch. Inside the vector kernels
+//! ([`crate::gemm::vectorised_fma`]) the multiply-adds are fused, one rounding fewer each.
+
+use crate::gemm::Fma;
 
 /// `ln 2` split in two for an exact `n · ln 2` (Cephes' `C1 + C2`).
 const LN2_HI: f32 = 0.693_359_4;
@@ -22,14 +25,21 @@ const ROUNDER: f32 = 12_582_912.0;
 /// infinity and subnormals). NaN stays NaN.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
+    exp_with(x, Fma::Separate)
+}
+
+/// [`exp`] with its multiply-adds done as `m` says (fused inside the vector kernels).
+#[inline(always)]
+pub(crate) fn exp_with(x: f32, m: Fma) -> f32 {
     // `if` on a comparison, not `max`/`min`: a NaN fails both tests and passes through.
     let x = if x > EXP_MAX { EXP_MAX } else { x };
     let x = if x < EXP_MIN { EXP_MIN } else { x };
-    let n = (x * core::f32::consts::LOG2_E + ROUNDER) - ROUNDER;
-    let r = x - n * LN2_HI - n * LN2_LO;
-    let p =
-        ((((1.987_569_2e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r + 0.166_666_65) * r + 0.5;
-    let e_r = p * r * r + r + 1.0;
+    let n = m.mul_add(x, core::f32::consts::LOG2_E, ROUNDER) - ROUNDER;
+    let r = m.mul_add(n, -LN2_LO, m.mul_add(n, -LN2_HI, x));
+    let p = [1.398_2e-3, 8.333_452e-3, 4.166_579_6e-2, 0.166_666_65, 0.5]
+        .into_iter()
+        .fold(1.987_569_2e-4, |p, c| m.mul_add(p, r, c));
+    let e_r = m.mul_add(p * r, r, r) + 1.0;
     // 2^n for n in -126..=127: the biased exponent n + 127 in bits 23..31, read off the
     // low mantissa bits of `n + 127 + ROUNDER` (exact: integers below 2^24). Not `n as
     // i32`: a saturating float-to-int cast does not vectorise.
@@ -37,21 +47,24 @@ pub fn exp(x: f32) -> f32 {
     e_r * scale
 }
 
-/// The logistic function `σ(x) = 1 / (1 + e^-x)`.
+/// The logistic function `σ(x) = 1 / (1 + e^-x)`, multiply-adds as `m` says.
 #[inline(always)]
-pub fn logistic(x: f32) -> f32 {
-    1.0 / (1.0 + exp(-x))
+pub(crate) fn logistic_with(x: f32, m: Fma) -> f32 {
+    1.0 / (1.0 + exp_with(-x, m))
 }
 
-/// `tanh x`: `x + x³ P(x²)` for `|x| < 0.625`, `sign(x) (1 - 2 / (e^{2|x|} + 1))` beyond.
+/// `tanh x`: `x + x³ P(x²)` for `|x| < 0.625`, `sign(x) (1 - 2 / (e^{2|x|} + 1))` beyond;
+/// multiply-adds as `m` says.
 #[inline(always)]
-pub fn tanh(x: f32) -> f32 {
+pub(crate) fn tanh_with(x: f32, m: Fma) -> f32 {
     let a = x.abs();
     let z = x * x;
-    let p = (((-5.704_988_7e-3 * z + 2.063_909e-2) * z - 5.373_971_6e-2) * z + 0.133_314_42) * z - 0.333_332_8;
+    let p = [2.063_909e-2, -5.373_971_6e-2, 0.133_314_42, -0.333_332_8]
+        .into_iter()
+        .fold(-5.704_988_7e-3, |p, c| m.mul_add(p, z, c));
     // `x · (1 + z P)` rather than `x + x z P`, so that tanh(-0) is -0.
-    let near_zero = x * (1.0 + z * p);
-    let far = 1.0 - 2.0 / (exp(a + a) + 1.0);
+    let near_zero = x * m.mul_add(z, p, 1.0);
+    let far = 1.0 - 2.0 / (exp_with(a + a, m) + 1.0);
     if a < 0.625 { near_zero } else { far.copysign(x) }
 }
 
@@ -61,7 +74,7 @@ mod tests {
 
     /// The largest error of `f` against `reference` over `lo..hi` (relative, or absolute
     /// where the value is below `floor`), in multiples of f32's epsilon.
-    fn worst(f: fn(f32) -> f32, reference: fn(f32) -> f32, lo: f32, hi: f32, floor: f32) -> f32 {
+    fn worst(f: impl Fn(f32) -> f32, reference: fn(f32) -> f32, lo: f32, hi: f32, floor: f32) -> f32 {
         let steps = 200_000;
         (0..=steps)
             .map(|i| {
@@ -72,33 +85,51 @@ mod tests {
             .fold(0.0, f32::max)
     }
 
+    /// Both kinds of multiply-add this target has (outside a kernel, a fused one is
+    /// `f32::mul_add`'s library call: the same value, slowly).
+    fn kinds() -> impl Iterator<Item = Fma> {
+        [
+            Fma::Separate,
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            Fma::Fused,
+        ]
+        .into_iter()
+    }
+
     #[test]
     fn exp_is_within_a_few_ulp_of_libm() {
-        let e = worst(exp, libm::expf, -87.0, 88.0, 0.0);
-        assert!(e < 2.0, "exp: {e} epsilons");
+        for m in kinds() {
+            let e = worst(|x| exp_with(x, m), libm::expf, -87.0, 88.0, 0.0);
+            assert!(e < 2.0, "exp ({m:?}): {e} epsilons");
+        }
     }
 
     #[test]
     fn logistic_and_tanh_are_within_a_few_ulp_of_libm() {
-        let e = worst(logistic, crate::math::logistic, -30.0, 30.0, 1e-30);
-        assert!(e < 3.0, "logistic: {e} epsilons");
-        // Relative near zero, where tanh x ≈ x; absolute against 1 near saturation.
-        let e = worst(tanh, libm::tanhf, -10.0, 10.0, 0.0);
-        assert!(e < 3.0, "tanh: {e} epsilons");
-        let e = worst(tanh, libm::tanhf, -1e-3, 1e-3, 0.0);
-        assert!(e < 2.0, "tanh near 0: {e} epsilons");
+        for m in kinds() {
+            let e = worst(|x| logistic_with(x, m), crate::math::logistic, -30.0, 30.0, 1e-30);
+            assert!(e < 3.0, "logistic ({m:?}): {e} epsilons");
+            // Relative near zero, where tanh x ≈ x; absolute against 1 near saturation.
+            let e = worst(|x| tanh_with(x, m), libm::tanhf, -10.0, 10.0, 0.0);
+            assert!(e < 3.0, "tanh ({m:?}): {e} epsilons");
+            let e = worst(|x| tanh_with(x, m), libm::tanhf, -1e-3, 1e-3, 0.0);
+            assert!(e < 2.0, "tanh near 0 ({m:?}): {e} epsilons");
+        }
     }
 
     #[test]
     fn extremes_saturate_and_nan_propagates() {
-        // σ saturates to 1 above; below it reaches e^-88.3 ≈ 5e-39 rather than 0.
-        assert_eq!((logistic(200.0), logistic(f32::INFINITY)), (1.0, 1.0));
-        for x in [-200.0, f32::NEG_INFINITY] {
-            assert!((0.0..1e-37).contains(&logistic(x)), "σ({x}) = {}", logistic(x));
+        for m in kinds() {
+            let (logistic, tanh) = (|x| logistic_with(x, m), |x| tanh_with(x, m));
+            // σ saturates to 1 above; below it reaches e^-88.3 ≈ 5e-39 rather than 0.
+            assert_eq!((logistic(200.0), logistic(f32::INFINITY)), (1.0, 1.0));
+            for x in [-200.0, f32::NEG_INFINITY] {
+                assert!((0.0..1e-37).contains(&logistic(x)), "σ({x}) = {}", logistic(x));
+            }
+            assert_eq!((tanh(50.0), tanh(-50.0), tanh(f32::INFINITY), tanh(f32::NEG_INFINITY)), (1.0, -1.0, 1.0, -1.0));
+            assert!(exp_with(f32::NAN, m).is_nan() && logistic(f32::NAN).is_nan() && tanh(f32::NAN).is_nan());
+            assert_eq!(tanh(0.0).to_bits(), 0.0f32.to_bits());
+            assert_eq!(tanh(-0.0).to_bits(), (-0.0f32).to_bits());
         }
-        assert_eq!((tanh(50.0), tanh(-50.0), tanh(f32::INFINITY), tanh(f32::NEG_INFINITY)), (1.0, -1.0, 1.0, -1.0));
-        assert!(exp(f32::NAN).is_nan() && logistic(f32::NAN).is_nan() && tanh(f32::NAN).is_nan());
-        assert_eq!(tanh(0.0).to_bits(), 0.0f32.to_bits());
-        assert_eq!(tanh(-0.0).to_bits(), (-0.0f32).to_bits());
     }
 }

@@ -29,3 +29,27 @@ impl MulAdd for Fused {
         a.mul_add(b, c)
     }
 }
+
+/// The same choice made at run time, for the elementwise loops of [`super::vectorised_fma`]:
+/// after inlining into a kernel's function the compiler sees which variant it is and keeps
+/// that arm only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Fma {
+    /// [`Separate`]: the portable path.
+    Separate,
+    /// [`Fused`]: the AVX2 and AVX-512 paths, compiled with `fma`.
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    Fused,
+}
+
+impl Fma {
+    /// `a · b + c`, as [`MulAdd::mul_add`] of the chosen kind.
+    #[inline(always)]
+    pub(crate) fn mul_add(self, a: f32, b: f32, c: f32) -> f32 {
+        match self {
+            Fma::Separate => Separate::mul_add(a, b, c),
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            Fma::Fused => Fused::mul_add(a, b, c),
+        }
+    }
+}

@@ -30,6 +30,7 @@ mod packed;
 mod x86;
 
 use crate::flat::Flat;
+pub(crate) use arith::Fma;
 use arith::Separate;
 use dispatch::Isa;
 pub use dispatch::Kernel;
@@ -148,6 +149,24 @@ pub(crate) fn vectorised_with<R>(kernel: Kernel, f: impl FnOnce() -> R) -> R {
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         Isa::Avx2 => unsafe { x86::vectorised_avx2(f) },
         Isa::Portable => f(),
+    }
+}
+
+/// [`vectorised`] for loops whose multiply-adds may be fused: `f` is told which kind the
+/// kernels have ([`Fma::Fused`] on the AVX2 and AVX-512 paths, [`Fma::Separate`] on the
+/// portable one) and does them that way, through [`Fma::mul_add`]. The polynomials of `exp`,
+/// the logistic function and `tanh` then take one instruction per term where there is
+/// `fma`, and their results differ between the paths in the last bit or two.
+#[inline]
+pub(crate) fn vectorised_fma<R>(f: impl FnOnce(Fma) -> R) -> R {
+    match Kernel::active().isa() {
+        // SAFETY: a `Kernel` exists only for instruction sets the processor has.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx512 => unsafe { x86::vectorised_avx512(|| f(Fma::Fused)) },
+        // SAFETY: as above.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx2 => unsafe { x86::vectorised_avx2(|| f(Fma::Fused)) },
+        Isa::Portable => f(Fma::Separate),
     }
 }
 

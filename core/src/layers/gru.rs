@@ -2,7 +2,7 @@
 
 use super::recurrent::{Gates, Recurrent, RecurrentParams, Returns, SequenceBatch, StepRows, sigmoid, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Start, matmul_nt, vectorised};
+use crate::gemm::{Fma, Start, matmul_nt, vectorised, vectorised_fma};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -72,22 +72,23 @@ pub struct GruCache<const T: usize, const F: usize, const H: usize, const B: usi
 unsafe impl<const T: usize, const F: usize, const H: usize, const B: usize> Zeroable for GruCache<T, F, H, B> {}
 
 /// One hidden unit of the cell: from its input-side pre-activations `zx = [r, z, n]`, its
-/// recurrent ones `zh` (with `b_hh`) and `h_{t-1}`, the activated gates and `h_t`.
+/// recurrent ones `zh` (with `b_hh`) and `h_{t-1}`, the activated gates and `h_t`
+/// (multiply-adds as `m` says).
 #[inline(always)]
-fn unit([xr, xz, xn]: [f32; 3], [hr, hz, hn]: [f32; 3], h_prev: f32) -> ([f32; 3], f32) {
-    let (r, z) = (sigmoid(xr + hr), sigmoid(xz + hz));
-    let n = tanh(xn + r * hn);
-    ([r, z, n], (1.0 - z) * n + z * h_prev)
+fn unit([xr, xz, xn]: [f32; 3], [hr, hz, hn]: [f32; 3], h_prev: f32, m: Fma) -> ([f32; 3], f32) {
+    let (r, z) = (sigmoid(xr + hr, m), sigmoid(xz + hz, m));
+    let n = tanh(m.mul_add(r, hn, xn), m);
+    ([r, z, n], m.mul_add(z, h_prev, (1.0 - z) * n))
 }
 
 /// Applies the cell to the input-side pre-activations `zx = [r, z, n]` (turned into the
 /// activated gates) and the recurrent ones `zh`, updating `h`.
 #[inline(always)]
-fn cell<const H: usize>(zx: &mut [[f32; H]; 3], zh: &[[f32; H]; 3], h: &mut [f32; H]) {
+fn cell<const H: usize>(zx: &mut [[f32; H]; 3], zh: &[[f32; H]; 3], h: &mut [f32; H], m: Fma) {
+    let ([xr, xz, xn], [hr, hz, hn]) = (zx, zh);
     for k in 0..H {
-        let (gates, h_k) = unit(zx.map(|z| z[k]), zh.map(|z| z[k]), h[k]);
-        zx.iter_mut().zip(gates).for_each(|(z, a)| z[k] = a);
-        h[k] = h_k;
+        let ([r, z, n], h_k) = unit([xr[k], xz[k], xn[k]], [hr[k], hz[k], hn[k]], h[k], m);
+        (xr[k], xz[k], xn[k], h[k]) = (r, z, n, h_k);
     }
 }
 
@@ -130,9 +131,9 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R>
         for t in 0..T {
             batch.recur(n);
             let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
-            vectorised(
+            vectorised_fma(
                 #[inline(always)]
-                || {
+                |m| {
                     for b in 0..n {
                         // In place: the input side's pre-activations become the gates.
                         let [gr, gz, gn] = gates.each_mut().map(|g| &mut g[b][t]);
@@ -141,7 +142,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R>
                         let (hn_t, h_t, h_run) = (&mut hn[b][t], &mut h[b][t], &mut state[b]);
                         for k in 0..H {
                             let recurrent = [hr[k] + br[k], hz[k] + bz[k], hn_b[k] + bn[k]];
-                            let ([r, z, n], h_k) = unit([gr[k], gz[k], gn[k]], recurrent, h_run[k]);
+                            let ([r, z, n], h_k) = unit([gr[k], gz[k], gn[k]], recurrent, h_run[k], m);
                             (gr[k], gz[k], gn[k]) = (r, z, n);
                             (hn_t[k], h_t[k], h_run[k]) = (recurrent[2], h_k, h_k);
                         }
@@ -174,7 +175,10 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R>
                 *zx = steps.gates[g][t];
                 params.recur(g, &h, zh);
             }
-            cell(&mut zx, &zh, &mut h);
+            vectorised_fma(
+                #[inline(always)]
+                |m| cell(&mut zx, &zh, &mut h, m),
+            );
             for (g, a) in zx.iter().enumerate() {
                 steps.gates[g][t] = *a;
             }
@@ -323,7 +327,10 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for G
             matmul_nt(from_ref(x), &params.weight_ih[g], &params.bias_ih[g], from_mut(zx));
             params.recur(g, h, zh);
         }
-        cell(&mut zx, &zh, h);
+        vectorised_fma(
+            #[inline(always)]
+            |m| cell(&mut zx, &zh, h, m),
+        );
         h
     }
 }

@@ -2,7 +2,7 @@
 
 use super::recurrent::{Recurrent, RecurrentParams, Returns, SequenceBatch, sigmoid, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Start, matmul_nt, vectorised};
+use crate::gemm::{Fma, Start, matmul_nt, vectorised_fma};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -89,21 +89,22 @@ pub struct LstmCache<const T: usize, const F: usize, const H: usize, const B: us
 unsafe impl<const T: usize, const F: usize, const H: usize, const B: usize> Zeroable for LstmCache<T, F, H, B> {}
 
 /// One hidden unit of the cell: from its pre-activations `z = [i, f, g, o]` and `c_{t-1}`,
-/// the activated gates, `c_t` and `h_t`.
+/// the activated gates, `c_t` and `h_t` (multiply-adds as `m` says).
 #[inline(always)]
-fn unit([zi, zf, zg, zo]: [f32; 4], c_prev: f32) -> ([f32; 4], f32, f32) {
-    let (i, f, g, o) = (sigmoid(zi), sigmoid(zf), tanh(zg), sigmoid(zo));
-    let c = f * c_prev + i * g;
-    ([i, f, g, o], c, o * tanh(c))
+fn unit([zi, zf, zg, zo]: [f32; 4], c_prev: f32, m: Fma) -> ([f32; 4], f32, f32) {
+    let (i, f, g, o) = (sigmoid(zi, m), sigmoid(zf, m), tanh(zg, m), sigmoid(zo, m));
+    let c = m.mul_add(f, c_prev, i * g);
+    ([i, f, g, o], c, o * tanh(c, m))
 }
 
 /// Applies the cell to the pre-activations `pre = [i, f, g, o]` (turned into the activated
 /// gates) and the state `s` (`c_{t-1}`, `h_{t-1}` in, `c_t`, `h_t` out).
 #[inline(always)]
-fn cell<const H: usize>(pre: &mut [[f32; H]; 4], s: &mut LstmState<H>) {
+fn cell<const H: usize>(pre: &mut [[f32; H]; 4], s: &mut LstmState<H>, m: Fma) {
+    let [pi, pf, pg, po] = pre;
     for k in 0..H {
-        let (gates, c, h) = unit(pre.map(|p| p[k]), s.c[k]);
-        pre.iter_mut().zip(gates).for_each(|(p, a)| p[k] = a);
+        let ([i, f, g, o], c, h) = unit([pi[k], pf[k], pg[k], po[k]], s.c[k], m);
+        (pi[k], pf[k], pg[k], po[k]) = (i, f, g, o);
         (s.c[k], s.h[k]) = (c, h);
     }
 }
@@ -118,10 +119,11 @@ fn cell_backward<const H: usize>(
     dh: &[f32; H],
     dc: &mut [f32; H],
     [di, df, dg, d_o]: [&mut [f32; H]; 4],
+    m: Fma,
 ) {
     for k in 0..H {
         let (i, f, g, o) = (gi[k], gf[k], gg[k], go[k]);
-        let tc = tanh(c[k]);
+        let tc = tanh(c[k], m);
         let dc_k = dc[k] + dh[k] * o * (1.0 - tc * tc);
         di[k] = dc_k * g * i * (1.0 - i);
         df[k] = dc_k * c_prev[k] * f * (1.0 - f);
@@ -151,9 +153,9 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
         for t in 0..T {
             batch.recur(n);
             let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
-            vectorised(
+            vectorised_fma(
                 #[inline(always)]
-                || {
+                |m| {
                     for b in 0..n {
                         // In place: the input side's pre-activations become the gates.
                         let [gi, gf, gg, go] = gates.each_mut().map(|g| &mut g[b][t]);
@@ -167,7 +169,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
                                 gg[k] + hg[k] + bg[k],
                                 go[k] + ho[k] + bo[k],
                             ];
-                            let ([i, f, g, o], c_k, h_k) = unit(z, c_run[k]);
+                            let ([i, f, g, o], c_k, h_k) = unit(z, c_run[k], m);
                             (gi[k], gf[k], gg[k], go[k]) = (i, f, g, o);
                             (c_t[k], c_run[k], h_t[k], h_run[k]) = (c_k, c_k, h_k, h_k);
                         }
@@ -198,7 +200,10 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
                 params.recur(g, &s.h, p);
                 p.iter_mut().zip(&steps.gates[g][t]).for_each(|(p, z)| *p += z);
             }
-            cell(&mut pre, &mut s);
+            vectorised_fma(
+                #[inline(always)]
+                |m| cell(&mut pre, &mut s, m),
+            );
             for (g, p) in pre.iter().enumerate() {
                 steps.gates[g][t] = *p;
             }
@@ -229,7 +234,11 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
             }
             let c_prev = if t == 0 { &steps.initial.c } else { &steps.c[t - 1] };
             let gates = steps.gates.each_ref().map(|g| &g[t]);
-            cell_backward(gates, (&steps.c[t], c_prev), &dh, &mut dc, dgates.each_mut().map(|d| &mut d[t]));
+            let dgates_t = dgates.each_mut().map(|d| &mut d[t]);
+            vectorised_fma(
+                #[inline(always)]
+                |m| cell_backward(gates, (&steps.c[t], c_prev), &dh, &mut dc, dgates_t, m),
+            );
             params.back_recur(dgates, t, &mut dh);
         }
         *d_initial = LstmState { h: dh, c: dc };
@@ -306,9 +315,9 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
         dh[..n].fill(zero);
         dc[..n].fill(zero);
         for t in (0..T).rev() {
-            vectorised(
+            vectorised_fma(
                 #[inline(always)]
-                || {
+                |m| {
                     for (b, dy) in dy.iter().enumerate().take(n) {
                         if let Some(d) = R::grad(dy, t) {
                             dh[b].iter_mut().zip(d).for_each(|(a, d)| *a += d);
@@ -316,7 +325,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
                         let c_prev = if t == 0 { &zero } else { &c[b][t - 1] };
                         let step_gates = gates.each_ref().map(|g| &g[b][t]);
                         let dgates_b = dgates.each_mut().map(|d| &mut d[b]);
-                        cell_backward(step_gates, (&c[b][t], c_prev), &dh[b], &mut dc[b], dgates_b);
+                        cell_backward(step_gates, (&c[b][t], c_prev), &dh[b], &mut dc[b], dgates_b, m);
                         // The step's gates are read for the last time: their place keeps the
                         // gradients for the parameter products after the loop.
                         for (gate, d) in gates.iter_mut().zip(dgates.iter()) {
@@ -351,7 +360,10 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for L
             params.recur(g, &carry.h, &mut zh);
             p.iter_mut().zip(&zh).for_each(|(p, z)| *p += z);
         }
-        cell(&mut pre, carry);
+        vectorised_fma(
+            #[inline(always)]
+            |m| cell(&mut pre, carry, m),
+        );
         &carry.h
     }
 }

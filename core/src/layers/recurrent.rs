@@ -21,7 +21,7 @@
 //! give its gradient.
 
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Start, matmul, matmul_nt, matmul_tn, vectorised};
+use crate::gemm::{Fma, Start, matmul, matmul_nt, matmul_tn, vectorised};
 use crate::init::Init;
 use crate::layer::Forward;
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -341,14 +341,16 @@ pub trait Recurrent: Forward {
     }
 }
 
-/// The logistic function, the gates' activation (vectorising; see [`crate::vector_math`]).
+/// The logistic function, the gates' activation (vectorising; see [`crate::vector_math`]),
+/// its multiply-adds done as `m` says.
 #[inline(always)]
-pub(crate) fn sigmoid(x: f32) -> f32 {
-    crate::vector_math::logistic(x)
+pub(crate) fn sigmoid(x: f32, m: Fma) -> f32 {
+    crate::vector_math::logistic_with(x, m)
 }
 
-/// `tanh`, the cell activation (vectorising; see [`crate::vector_math`]).
+/// `tanh`, the cell activation (vectorising; see [`crate::vector_math`]), its multiply-adds
+/// done as `m` says.
 #[inline(always)]
-pub(crate) fn tanh(x: f32) -> f32 {
-    crate::vector_math::tanh(x)
+pub(crate) fn tanh(x: f32, m: Fma) -> f32 {
+    crate::vector_math::tanh_with(x, m)
 }

@@ -2,7 +2,7 @@
 
 use super::recurrent::{Recurrent, RecurrentParams, Returns, SequenceBatch, tanh};
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Start, matmul_nt, vectorised};
+use crate::gemm::{Fma, Start, matmul_nt, vectorised, vectorised_fma};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::tensors::{TensorPath, TensorVisitor};
@@ -22,10 +22,11 @@ pub enum RnnNonlinearity {
 }
 
 impl RnnNonlinearity {
+    /// The nonlinearity of `x`, multiply-adds as `m` says.
     #[inline(always)]
-    fn apply(self, x: f32) -> f32 {
+    fn apply(self, x: f32, m: Fma) -> f32 {
         match self {
-            RnnNonlinearity::Tanh => tanh(x),
+            RnnNonlinearity::Tanh => tanh(x, m),
             RnnNonlinearity::Relu => x.max(0.0),
         }
     }
@@ -117,12 +118,12 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Rnn<T, F, H, R>
         for t in 0..T {
             batch.recur(n);
             let SequenceBatch { gates: [zx], h, zh: [zh], state, .. } = &mut *batch;
-            vectorised(
+            vectorised_fma(
                 #[inline(always)]
-                || {
+                |m| {
                     for (b, state) in state[..n].iter_mut().enumerate() {
                         for (k, s) in state.iter_mut().enumerate() {
-                            *s = self.nonlinearity.apply(zx[b][t][k] + zh[b][k] + params.bias_hh[0][k]);
+                            *s = self.nonlinearity.apply(zx[b][t][k] + zh[b][k] + params.bias_hh[0][k], m);
                         }
                         h[b][t] = *state;
                     }
@@ -139,9 +140,14 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Rnn<T, F, H, R>
     fn cell(&self, params: &RecurrentParams<1, F, H>, zx: &[f32; H], h: &mut [f32; H]) {
         let mut zh = [0.0; H];
         params.recur(0, h, &mut zh);
-        for ((h, x), z) in h.iter_mut().zip(zx).zip(&zh) {
-            *h = self.nonlinearity.apply(x + z);
-        }
+        vectorised_fma(
+            #[inline(always)]
+            |m| {
+                for ((h, x), z) in h.iter_mut().zip(zx).zip(&zh) {
+                    *h = self.nonlinearity.apply(x + z, m);
+                }
+            },
+        );
     }
 
     /// Runs the sequence `x` from `initial`, recording every step in `steps`.
