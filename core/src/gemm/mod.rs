@@ -217,6 +217,9 @@ mod tests {
         // A weight gradient summed in several passes over its rows (a small result, many
         // rows), with columns in strips of 16, 8 and 4.
         check_sizes::<28, 64, 100>();
+        // Packed forward products whose rows end in a pair, and in a block of 4 and a row.
+        check_sizes::<40, 20, 50>();
+        check_sizes::<40, 20, 53>();
     }
 
     fn check_sizes<const K: usize, const N: usize, const R: usize>() {
