@@ -220,6 +220,9 @@ mod tests {
         // Packed forward products whose rows end in a pair, and in a block of 4 and a row.
         check_sizes::<40, 20, 50>();
         check_sizes::<40, 20, 53>();
+        // An input gradient over packed panels of `B`: 300 rows of `B` (two panels), a
+        // column tail after the packed strips.
+        check_sizes::<40, 300, 50>();
     }
 
     fn check_sizes<const K: usize, const N: usize, const R: usize>() {

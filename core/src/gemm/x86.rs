@@ -37,10 +37,15 @@ fn dots_avx2<const K: usize, const N: usize>(a: &[[f32; K]], b: &[[f32; K]; N], 
     dots::matmul_nt::<dots::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
 }
 
-/// [`super::matmul`]: blocks of 4 rows by 32 columns (8 rows for strips of 8).
+/// [`super::matmul`]: blocks of 4 rows by 32 columns (8 rows for strips of 8), over packed
+/// panels of `B` from [`PACKED_ROWS`] rows of `A`.
 #[target_feature(enable = "avx512f,avx2,fma")]
 pub fn matmul_avx512<A: Flat, T: Flat>(start: Start<'_>, a: &[A], b: &[T], c: &mut [T]) {
-    broadcast::matmul::<Fused, A, T, 4, 8, 32, 16>(start, a, b, c)
+    if a.len() >= PACKED_ROWS {
+        broadcast::matmul_packed::<Fused, A, T, 4, 8, 32, 16>(start, a, b, c)
+    } else {
+        broadcast::matmul::<Fused, A, T, 4, 8, 32, 16>(start, a, b, c)
+    }
 }
 
 /// [`super::matmul_tn`]: blocks of 6 rows by 32 columns.
@@ -77,12 +82,12 @@ pub fn matmul_nt_avx2<const K: usize, const N: usize>(
 /// of 6 cost more than the larger blocks save (measured with `cargo bench --bench gemm`).
 const AVX2_ROWS_6: usize = 48;
 
-/// [`super::matmul`]: blocks of 6 rows by 16 columns for many rows, 4 for few (8 rows for
-/// strips of 8).
+/// [`super::matmul`]: blocks of 6 rows by 16 columns over packed panels of `B` for many
+/// rows, 4 rows over `B` itself for few (8 rows for strips of 8).
 #[target_feature(enable = "avx2,fma")]
 pub fn matmul_avx2<A: Flat, T: Flat>(start: Start<'_>, a: &[A], b: &[T], c: &mut [T]) {
     if a.len() >= AVX2_ROWS_6 {
-        broadcast::matmul::<Fused, A, T, 6, 8, 16, 8>(start, a, b, c)
+        broadcast::matmul_packed::<Fused, A, T, 6, 8, 16, 8>(start, a, b, c)
     } else {
         broadcast::matmul::<Fused, A, T, 4, 8, 16, 8>(start, a, b, c)
     }
