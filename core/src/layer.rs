@@ -172,7 +172,9 @@ pub trait Layer: Forward {
     /// Given `dy = dL/dy`, writes (or, with [`GradMode::Accumulate`], adds) `dL/dparams`
     /// to `grads` and, when asked, writes `dx = dL/dx`.
     ///
-    /// `x` and `y` are what the last forward pass read and wrote.
+    /// `x` and `y` are what the last forward pass read and wrote. `backward` may use
+    /// `cache` as scratch, so it runs once after each training forward pass (the recurrent
+    /// layers overwrite each step's record with its gradients).
     #[allow(clippy::too_many_arguments)]
     fn backward<const B: usize>(
         &self,
