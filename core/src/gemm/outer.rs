@@ -5,6 +5,7 @@
 
 use super::Start;
 use super::arith::MulAdd;
+use super::tails::tail_blocks;
 
 /// Rows of `A` and `B` summed in one pass over `C` when `C` is small enough to stay in the
 /// L1 cache ([`SMALL_C`] values or fewer): the two panels of a pass then stay there as well.
@@ -91,26 +92,27 @@ fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: 
         }
         j += ROWS;
     }
-    // The rows left over: a block of 4 and a pair where they fit, then single rows, which
-    // have too few independent sums to hide the multiply-add latency.
     let mut rest = c_blocks.into_remainder();
-    if ROWS > 4 && rest.len() >= 4 {
-        let (four, after) = rest.split_at_mut(4);
-        if let Ok(four) = <&mut [[f32; K]; 4]>::try_from(four) {
-            block::<M, W, 4, N, K>(init, a, b, j, four, start);
+    for size in tail_blocks(ROWS, rest.len()) {
+        let (rows, after) = core::mem::take(&mut rest).split_at_mut(size);
+        match size {
+            4 => {
+                if let Ok(r) = rows.try_into() {
+                    block::<M, W, 4, N, K>(init, a, b, j, r, start)
+                }
+            }
+            2 => {
+                if let Ok(r) = rows.try_into() {
+                    block::<M, W, 2, N, K>(init, a, b, j, r, start)
+                }
+            }
+            _ => {
+                if let Ok(r) = rows.try_into() {
+                    block::<M, W, 1, N, K>(init, a, b, j, r, start)
+                }
+            }
         }
-        (rest, j) = (after, j + 4);
-    }
-    if ROWS > 2 && rest.len() >= 2 {
-        let (two, after) = rest.split_at_mut(2);
-        if let Ok(two) = <&mut [[f32; K]; 2]>::try_from(two) {
-            block::<M, W, 2, N, K>(init, a, b, j, two, start);
-        }
-        (rest, j) = (after, j + 2);
-    }
-    for c_row in rest {
-        block::<M, W, 1, N, K>(init, a, b, j, core::array::from_mut(c_row), start);
-        j += 1;
+        (rest, j) = (after, j + size);
     }
 }
 

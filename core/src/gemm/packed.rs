@@ -7,6 +7,7 @@
 
 use super::arith::MulAdd;
 use super::dots::{self, Dots};
+use super::tails::tail_blocks;
 
 /// Depth of a packed panel: `PANEL_DEPTH x WIDTH` f32 (32 KiB for a width of 32).
 const PANEL_DEPTH: usize = 256;
@@ -60,27 +61,28 @@ fn strip<M: MulAdd, const W: usize, const ROWS: usize, const K: usize, const N: 
             };
             block::<M, W, ROWS, K, N>(a_rows, panel, depth_start, bias, c_rows, start);
         }
-        // The rows left over: a block of 4 and a pair where they fit, then single rows.
         let (mut a_rest, mut c_rest) = (a_blocks.remainder(), c_blocks.into_remainder());
-        if ROWS > 4 && a_rest.len().min(c_rest.len()) >= 4 {
-            let ((a_four, a_after), (c_four, c_after)) = (a_rest.split_at(4), c_rest.split_at_mut(4));
-            if let (Ok(a_four), Ok(c_four)) =
-                (<&[[f32; K]; 4]>::try_from(a_four), <&mut [[f32; N]; 4]>::try_from(c_four))
-            {
-                block::<M, W, 4, K, N>(a_four, panel, depth_start, bias, c_four, start);
+        for size in tail_blocks(ROWS, a_rest.len().min(c_rest.len())) {
+            let ((a_rows, a_after), (c_rows, c_after)) =
+                (a_rest.split_at(size), core::mem::take(&mut c_rest).split_at_mut(size));
+            match size {
+                4 => {
+                    if let (Ok(a_rows), Ok(c_rows)) = (a_rows.try_into(), c_rows.try_into()) {
+                        block::<M, W, 4, K, N>(a_rows, panel, depth_start, bias, c_rows, start);
+                    }
+                }
+                2 => {
+                    if let (Ok(a_rows), Ok(c_rows)) = (a_rows.try_into(), c_rows.try_into()) {
+                        block::<M, W, 2, K, N>(a_rows, panel, depth_start, bias, c_rows, start);
+                    }
+                }
+                _ => {
+                    if let (Ok(a_rows), Ok(c_rows)) = (a_rows.try_into(), c_rows.try_into()) {
+                        block::<M, W, 1, K, N>(a_rows, panel, depth_start, bias, c_rows, start);
+                    }
+                }
             }
             (a_rest, c_rest) = (a_after, c_after);
-        }
-        if ROWS > 2 && a_rest.len().min(c_rest.len()) >= 2 {
-            let ((a_two, a_after), (c_two, c_after)) = (a_rest.split_at(2), c_rest.split_at_mut(2));
-            if let (Ok(a_two), Ok(c_two)) = (<&[[f32; K]; 2]>::try_from(a_two), <&mut [[f32; N]; 2]>::try_from(c_two)) {
-                block::<M, W, 2, K, N>(a_two, panel, depth_start, bias, c_two, start);
-            }
-            (a_rest, c_rest) = (a_after, c_after);
-        }
-        for (a_row, c_row) in a_rest.iter().zip(c_rest) {
-            let (a_row, c_row) = (core::array::from_ref(a_row), core::array::from_mut(c_row));
-            block::<M, W, 1, K, N>(a_row, panel, depth_start, bias, c_row, start);
         }
         depth_start += depth;
     }
