@@ -1,10 +1,11 @@
 //! Reads each 28x28 MNIST digit as a sequence of 28 rows of 28 pixels: an LSTM(64) (or a
-//! GRU(64) with `--gru`), a linear head on its last step, Adam at 2e-3, batch 32, the
+//! GRU(64) with `--gru`; either bidirectional with `--bidirectional`, PyTorch's
+//! `bidirectional=True`), a linear head on its last step, Adam at 2e-3, batch 32, the
 //! gradient clipped to norm 1 before every step. Prints the time of each epoch and, last,
 //! the test accuracy.
 //!
 //! ```text
-//! cargo run --release --example mnist_rows -- [--data DIR] [--epochs N] [--seed S] [--lr LR] [--gru]
+//! cargo run --release --example mnist_rows -- [--data DIR] [--epochs N] [--seed S] [--lr LR] [--gru] [--bidirectional]
 //! ```
 //!
 //! Without `--data` it uses the subset bundled with staticnet (7,500 training and 1,500
@@ -37,6 +38,24 @@ network! {
     }
 }
 
+network! {
+    /// A bidirectional LSTM: the head reads both directions' final states.
+    pub struct RowBiLstm {
+        input: [28, 28],
+        lstm: Lstm(64, bidirectional = true),
+        head: Dense(10),
+    }
+}
+
+network! {
+    /// A bidirectional GRU.
+    pub struct RowBiGru {
+        input: [28, 28],
+        gru: Gru(64, bidirectional = true),
+        head: Dense(10),
+    }
+}
+
 /// Rows per training batch (the workspace's compile-time capacity).
 const BATCH: usize = 32;
 /// Largest L2 norm of the whole gradient before each step.
@@ -48,6 +67,7 @@ struct Options {
     seed: u64,
     lr: f32,
     gru: bool,
+    bidirectional: bool,
 }
 
 fn main() -> ExitCode {
@@ -62,10 +82,11 @@ fn main() -> ExitCode {
 
 fn run(options: &Options) -> Result<(), String> {
     let mut mnist = Mnist::load(&options.data).map_err(|e| e.to_string())?;
-    let test = if options.gru {
-        train::<RowGru>("GRU(64)", &mut mnist, options)?
-    } else {
-        train::<RowLstm>("LSTM(64)", &mut mnist, options)?
+    let test = match (options.gru, options.bidirectional) {
+        (false, false) => train::<RowLstm>("LSTM(64)", &mut mnist, options)?,
+        (true, false) => train::<RowGru>("GRU(64)", &mut mnist, options)?,
+        (false, true) => train::<RowBiLstm>("bidirectional LSTM(64)", &mut mnist, options)?,
+        (true, true) => train::<RowBiGru>("bidirectional GRU(64)", &mut mnist, options)?,
     };
     println!("test accuracy: {test:.4}");
     Ok(())
@@ -122,13 +143,14 @@ where
 }
 
 fn parse_args() -> Result<Options, String> {
-    const USAGE: &str = "usage: mnist_rows [--data DIR] [--epochs N] [--seed S] [--lr LR] [--gru]";
+    const USAGE: &str = "usage: mnist_rows [--data DIR] [--epochs N] [--seed S] [--lr LR] [--gru] [--bidirectional]";
     let mut options = Options {
         data: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/mnist")),
         epochs: 10,
         seed: 42,
         lr: 2e-3,
         gru: false,
+        bidirectional: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -139,6 +161,7 @@ fn parse_args() -> Result<Options, String> {
             "--seed" => options.seed = parse(&flag, &value()?)?,
             "--lr" => options.lr = parse(&flag, &value()?)?,
             "--gru" => options.gru = true,
+            "--bidirectional" => options.bidirectional = true,
             "--help" | "-h" => {
                 println!("{USAGE}");
                 std::process::exit(0);

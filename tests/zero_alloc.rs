@@ -353,10 +353,11 @@ fn fit_allocates_per_run_and_epoch_not_per_step() {
 }
 
 network! {
-    /// Stacked recurrent layers: a GRU passing on every step, an LSTM, a head.
+    /// Stacked recurrent layers: a bidirectional GRU passing on every step (`[12, 2·4]`), an
+    /// LSTM, a head.
     struct Recurrent2 {
         input: [12, 4],
-        gru: Gru(8, return_sequences = true),
+        gru: Gru(4, return_sequences = true, bidirectional = true),
         lstm: Lstm(6),
         head: Dense(3),
     }

@@ -1,11 +1,12 @@
 """Times `examples/mnist_rows.rs` against PyTorch on one thread, in the same run.
 
-Alternates the two programs `--rounds` times (LSTM, then GRU), each training `--epochs`
-epochs, and prints the median seconds per epoch of each and their ratio. Build the example
-first (`cargo build --release --example mnist_rows`); needs torch and numpy. Run it on a
-quiet machine: another build on the same cores changes both figures.
+Alternates the two programs `--rounds` times (LSTM, then GRU; both bidirectional with
+`--bidirectional`), each training `--epochs` epochs, and prints the median seconds per
+epoch of each and their ratio. Build the example first (`cargo build --release --example
+mnist_rows`); needs torch and numpy. Run it on a quiet machine: another build on the same
+cores changes both figures.
 
-    python3 benches/pytorch/compare_mnist_rows.py [--epochs N] [--rounds R]
+    python3 benches/pytorch/compare_mnist_rows.py [--epochs N] [--rounds R] [--bidirectional]
 """
 
 import argparse
@@ -31,8 +32,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--bidirectional", action="store_true")
     args = parser.parse_args()
-    for cell, flag in (("LSTM(64)", []), ("GRU(64)", ["--gru"])):
+    both = ["--bidirectional"] if args.bidirectional else []
+    prefix = "bidirectional " if args.bidirectional else ""
+    for cell, flag in ((prefix + "LSTM(64)", both), (prefix + "GRU(64)", ["--gru"] + both)):
         ours, theirs = [], []
         for _ in range(args.rounds):
             t, a = epochs([str(RUST), "--epochs", str(args.epochs)] + flag)

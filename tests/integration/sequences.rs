@@ -1,10 +1,11 @@
 //! Recurrent layers in `network!`: sequence inputs `[steps, features]`, stacking with
-//! `return_sequences = true`, the shapes and PyTorch parameter names the macro gives them,
-//! gradients of a whole recurrent network against finite differences, and a short training
-//! run that learns a sequence task. Also the 1-d layers on signals `[channels, length]`
-//! (`Conv1d`, `MaxPool1d`, `AvgPool1d`) in `network!`.
+//! `return_sequences = true`, PyTorch's `bidirectional = true`, the shapes and PyTorch
+//! parameter names the macro gives them, gradients of whole recurrent networks against
+//! finite differences, and a short training run that learns a sequence task. Also the 1-d
+//! layers on signals `[channels, length]` (`Conv1d`, `MaxPool1d`, `AvgPool1d`) in
+//! `network!`.
 
-use staticnet::layers::{AvgPool1d, Conv1d, MaxPool1d};
+use staticnet::layers::{AvgPool1d, Bidirectional, Conv1d, MaxPool1d};
 use staticnet::prelude::*;
 use staticnet::tensors::{TensorPath, TensorVisitor};
 
@@ -24,6 +25,17 @@ network! {
         input: [4, 2],
         rnn: Rnn(3, nonlinearity = relu, return_sequences = true),
         Flatten,
+        out: Dense(2),
+    }
+}
+
+network! {
+    /// PyTorch's `bidirectional=True`: a bidirectional GRU returning every step (`[6, 2·5]`)
+    /// under a bidirectional tanh RNN returning both final states (`[2·3]`).
+    struct BothWays {
+        input: [6, 3],
+        gru: Gru(5, return_sequences = true, bidirectional = true),
+        rnn: Rnn(3, bidirectional = true),
         out: Dense(2),
     }
 }
@@ -132,6 +144,32 @@ fn sequences<T: Flat>(rows: usize) -> Vec<T> {
 }
 
 #[test]
+fn bidirectional_layers_have_pytorch_names_shapes_and_types() {
+    let mut model = Model::<BothWays>::new(0);
+    let mut names = Names(Vec::new());
+    let Model { net, params, state } = &mut model;
+    net.visit_tensors(params, state, &TensorPath::ROOT, &mut names);
+    let mut expected = Vec::new();
+    for (layer, gates_h, f, h) in [("gru", 15, 3, 5), ("rnn", 3, 10, 3)] {
+        for suffix in ["", "_reverse"] {
+            expected.push((format!("{layer}.weight_ih_l0{suffix}"), vec![gates_h, f]));
+            expected.push((format!("{layer}.weight_hh_l0{suffix}"), vec![gates_h, h]));
+            expected.push((format!("{layer}.bias_ih_l0{suffix}"), vec![gates_h]));
+            expected.push((format!("{layer}.bias_hh_l0{suffix}"), vec![gates_h]));
+        }
+    }
+    expected.push(("out.weight".to_string(), vec![2, 6]));
+    expected.push(("out.bias".to_string(), vec![2]));
+    assert_eq!(names.0, expected);
+    let _: &Bidirectional<6, 3, 5, 10, Gru<6, 3, 5, Sequence>, Sequence> = &model.net.gru;
+    let _: &Bidirectional<6, 10, 3, 6, Rnn<6, 10, 3, Sequence>, LastStep> = &model.net.rnn;
+    // Each direction has its own parameters, both initialised.
+    let gru = &model.params.gru;
+    assert_ne!(gru.forward, gru.reverse);
+    assert!(gru.reverse.weight_hh.as_flat().iter().all(|w| w.abs() <= 1.0 / 5f32.sqrt()));
+}
+
+#[test]
 fn conv1d_and_1d_pooling_have_pytorch_names_shapes_and_types() {
     let mut model = Model::<Signal>::new(0);
     let mut names = Names(Vec::new());
@@ -168,6 +206,7 @@ fn a_conv1d_network_matches_finite_differences() {
 fn whole_recurrent_networks_match_finite_differences() {
     check_network::<Stacked>("Gru -> Lstm -> Dense", &sequences::<[[f32; 3]; 6]>(3));
     check_network::<Unrolled>("Rnn(relu) -> Flatten -> Dense", &sequences::<[[f32; 2]; 4]>(2));
+    check_network::<BothWays>("bidirectional Gru -> bidirectional Rnn -> Dense", &sequences::<[[f32; 3]; 6]>(3));
 }
 
 network! {

@@ -16,4 +16,12 @@ network! {
     }
 }
 
+network! {
+    struct BothWays {
+        input: [8, 2],
+        gru: Gru(16, bidirectional = "yes"),
+        head: Dense(1),
+    }
+}
+
 fn main() {}

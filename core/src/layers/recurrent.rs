@@ -23,7 +23,7 @@
 use crate::flat::{Flat, Zeroable};
 use crate::gemm::{Fma, Start, matmul, matmul_nt, matmul_tn, vectorised};
 use crate::init::Init;
-use crate::layer::Forward;
+use crate::layer::{Forward, Layer};
 use crate::tensors::{TensorPath, TensorVisitor};
 use core::slice::{from_mut, from_ref};
 use rand::RngCore;
@@ -105,12 +105,19 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
         init.fill(self.as_flat_mut(), H, G * H, rng);
     }
 
-    /// `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` with PyTorch's shapes.
-    pub(crate) fn visit<V: TensorVisitor>(&mut self, path: &TensorPath<'_>, v: &mut V) {
-        v.tensor(&path.child("weight_ih_l0"), &[G * H, F], self.weight_ih.as_flat_mut());
-        v.tensor(&path.child("weight_hh_l0"), &[G * H, H], self.weight_hh.as_flat_mut());
-        v.tensor(&path.child("bias_ih_l0"), &[G * H], self.bias_ih.as_flat_mut());
-        v.tensor(&path.child("bias_hh_l0"), &[G * H], self.bias_hh.as_flat_mut());
+    /// `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` with PyTorch's shapes
+    /// (`weight_ih_l0_reverse`, ... for the reverse direction).
+    pub(crate) fn visit<V: TensorVisitor>(&mut self, path: &TensorPath<'_>, v: &mut V, direction: Direction) {
+        let [w_ih, w_hh, b_ih, b_hh] = match direction {
+            Direction::Forward => ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"],
+            Direction::Reverse => {
+                ["weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"]
+            }
+        };
+        v.tensor(&path.child(w_ih), &[G * H, F], self.weight_ih.as_flat_mut());
+        v.tensor(&path.child(w_hh), &[G * H, H], self.weight_hh.as_flat_mut());
+        v.tensor(&path.child(b_ih), &[G * H], self.bias_ih.as_flat_mut());
+        v.tensor(&path.child(b_hh), &[G * H], self.bias_hh.as_flat_mut());
     }
 
     /// `zx[g][t] = W_ih[g] x_t + b_ih[g]` for every gate and step.
@@ -263,6 +270,22 @@ pub trait Returns: Copy + Default + core::fmt::Debug + Send + Sync + 'static {
     fn output<const T: usize, const H: usize>(h: &[[f32; H]; T], y: &mut Self::Output<T, H>);
     /// The part of `dL/dh_t` that comes through the output `dy`, if step `t` is in it.
     fn grad<const T: usize, const H: usize>(dy: &Self::Output<T, H>, t: usize) -> Option<&[f32; H]>;
+    /// A bidirectional layer's output (`H2 = 2·H` values a step) from the forward
+    /// direction's states `forward[t]` (after reading `x_0 … x_t`) and the reverse
+    /// direction's `reverse[s]` (after reading `x_{T-1} … x_{T-1-s}`): at step `t`,
+    /// `[forward[t], reverse[T-1-t]]`, PyTorch's `bidirectional=True` output.
+    fn join<const T: usize, const H: usize, const H2: usize>(
+        forward: &[[f32; H]; T],
+        reverse: &[[f32; H]; T],
+        y: &mut Self::Output<T, H2>,
+    );
+    /// The mirror image of [`Returns::join`]: the gradients of both directions' states
+    /// from the gradient `dy` of the output (zero for the states not in it).
+    fn split<const T: usize, const H: usize, const H2: usize>(
+        dy: &Self::Output<T, H2>,
+        forward: &mut [[f32; H]; T],
+        reverse: &mut [[f32; H]; T],
+    );
 }
 
 /// Every step's hidden state: output `[[f32; H]; T]` (Keras's `return_sequences=True`,
@@ -287,6 +310,30 @@ impl Returns for Sequence {
     fn grad<const T: usize, const H: usize>(dy: &[[f32; H]; T], t: usize) -> Option<&[f32; H]> {
         dy.get(t)
     }
+
+    fn join<const T: usize, const H: usize, const H2: usize>(
+        forward: &[[f32; H]; T],
+        reverse: &[[f32; H]; T],
+        y: &mut [[f32; H2]; T],
+    ) {
+        for ((y, f), r) in y.iter_mut().zip(forward).zip(reverse.iter().rev()) {
+            let (y_forward, y_reverse) = y.split_at_mut(H);
+            y_forward.copy_from_slice(f);
+            y_reverse.copy_from_slice(r);
+        }
+    }
+
+    fn split<const T: usize, const H: usize, const H2: usize>(
+        dy: &[[f32; H2]; T],
+        forward: &mut [[f32; H]; T],
+        reverse: &mut [[f32; H]; T],
+    ) {
+        for ((dy, f), r) in dy.iter().zip(forward.iter_mut()).zip(reverse.iter_mut().rev()) {
+            let (d_forward, d_reverse) = dy.split_at(H);
+            f.copy_from_slice(d_forward);
+            r.copy_from_slice(d_reverse);
+        }
+    }
 }
 
 impl Returns for LastStep {
@@ -303,6 +350,59 @@ impl Returns for LastStep {
     fn grad<const T: usize, const H: usize>(dy: &[f32; H], t: usize) -> Option<&[f32; H]> {
         (t + 1 == T).then_some(dy)
     }
+
+    /// `[forward h_T, reverse h_T]`, both directions' final states (PyTorch's `h_n[0]` and
+    /// `h_n[1]`; Keras's `Bidirectional` with `return_sequences=False`).
+    fn join<const T: usize, const H: usize, const H2: usize>(
+        forward: &[[f32; H]; T],
+        reverse: &[[f32; H]; T],
+        y: &mut [f32; H2],
+    ) {
+        if let (Some(f), Some(r)) = (forward.last(), reverse.last()) {
+            let (y_forward, y_reverse) = y.split_at_mut(H);
+            y_forward.copy_from_slice(f);
+            y_reverse.copy_from_slice(r);
+        }
+    }
+
+    fn split<const T: usize, const H: usize, const H2: usize>(
+        dy: &[f32; H2],
+        forward: &mut [[f32; H]; T],
+        reverse: &mut [[f32; H]; T],
+    ) {
+        *forward = [[0.0; H]; T];
+        *reverse = [[0.0; H]; T];
+        if let (Some(f), Some(r)) = (forward.last_mut(), reverse.last_mut()) {
+            let (d_forward, d_reverse) = dy.split_at(H);
+            f.copy_from_slice(d_forward);
+            r.copy_from_slice(d_reverse);
+        }
+    }
+}
+
+/// Which way a recurrent layer reads its sequences. PyTorch names the parameters of a
+/// bidirectional layer's reverse direction with the suffix `_reverse`
+/// (`weight_ih_l0_reverse`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// From the first step to the last.
+    Forward,
+    /// From the last step to the first.
+    Reverse,
+}
+
+/// A recurrent layer ([`Lstm`](super::Lstm), [`Gru`](super::Gru), [`Rnn`](super::Rnn)) that
+/// [`Bidirectional`](super::Bidirectional) runs both ways: its tensors can be named for
+/// either direction.
+pub trait Directional: Layer<State = ()> {
+    /// The layer's tensors, named for `direction`.
+    fn visit_direction<V: TensorVisitor>(
+        &self,
+        params: &mut Self::Params,
+        path: &TensorPath<'_>,
+        v: &mut V,
+        direction: Direction,
+    );
 }
 
 /// A recurrent layer run one step at a time, for streaming inference: the state (`h`, and

@@ -1,6 +1,6 @@
 //! Elman recurrent layer, PyTorch's `nn.RNN(batch_first=True)` (one layer, one direction).
 
-use super::recurrent::{Recurrent, RecurrentParams, Returns, SequenceBatch, tanh};
+use super::recurrent::{Direction, Directional, Recurrent, RecurrentParams, Returns, SequenceBatch, tanh};
 use crate::flat::{Flat, Zeroable};
 use crate::gemm::{Fma, Start, matmul_nt, vectorised, vectorised_fma};
 use crate::init::Init;
@@ -222,7 +222,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Rnn
     /// `weight_ih_l0` `[H, F]`, `weight_hh_l0` `[H, H]`, `bias_ih_l0`, `bias_hh_l0` `[H]`,
     /// as `nn.RNN`.
     fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
-        params.visit(path, v);
+        params.visit(path, v, Direction::Forward);
     }
 }
 
@@ -299,5 +299,17 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for R
         matmul_nt(from_ref(x), &params.weight_ih[0], &params.bias_ih[0], from_mut(&mut zx));
         self.cell(params, &zx, h);
         h
+    }
+}
+
+impl<const T: usize, const F: usize, const H: usize, R: Returns> Directional for Rnn<T, F, H, R> {
+    fn visit_direction<V: TensorVisitor>(
+        &self,
+        params: &mut Self::Params,
+        path: &TensorPath<'_>,
+        v: &mut V,
+        direction: Direction,
+    ) {
+        params.visit(path, v, direction);
     }
 }

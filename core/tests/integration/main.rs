@@ -14,6 +14,7 @@ mod gradcheck_rnn;
 mod optimizers;
 mod preprocessing;
 mod reference;
+mod reference_bidirectional;
 mod reference_cnn;
 mod reference_conv1d;
 mod reference_rnn;

@@ -1,6 +1,8 @@
 //! `Lstm(hidden_size)`, `Gru(hidden_size)` and `Rnn(hidden_size, nonlinearity = tanh)`, on
 //! sequences `[steps, features]`, with Keras's `return_sequences` (default `false`: the
-//! output is the last step's hidden state `[hidden]`; `true`: every step's, `[steps, hidden]`).
+//! output is the last step's hidden state `[hidden]`; `true`: every step's, `[steps, hidden]`)
+//! and PyTorch's `bidirectional` (default `false`; `true` doubles the hidden values of the
+//! output, both directions side by side).
 
 use super::init::init;
 use super::{Call, Checked, Source};
@@ -9,15 +11,15 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit};
 
 pub fn lstm(call: &Call<'_>) -> syn::Result<Checked> {
-    check(call, "Lstm", &["hidden_size", "return_sequences", "init"], |_| Ok(Cell::Lstm))
+    check(call, "Lstm", &["hidden_size", "return_sequences", "bidirectional", "init"], |_| Ok(Cell::Lstm))
 }
 
 pub fn gru(call: &Call<'_>) -> syn::Result<Checked> {
-    check(call, "Gru", &["hidden_size", "return_sequences", "init"], |_| Ok(Cell::Gru))
+    check(call, "Gru", &["hidden_size", "return_sequences", "bidirectional", "init"], |_| Ok(Cell::Gru))
 }
 
 pub fn rnn(call: &Call<'_>) -> syn::Result<Checked> {
-    check(call, "Rnn", &["hidden_size", "nonlinearity", "return_sequences", "init"], |reader| {
+    check(call, "Rnn", &["hidden_size", "nonlinearity", "return_sequences", "bidirectional", "init"], |reader| {
         match reader.get("nonlinearity") {
             None => Ok(Cell::Rnn { relu: false }),
             Some(e) => match word(e).as_deref() {
@@ -63,18 +65,24 @@ fn check(
     if hidden == 0 {
         return Err(syn::Error::new(at("hidden_size"), format!("{name} needs at least one hidden unit")));
     }
-    let return_sequences = match reader.get("return_sequences") {
-        None => false,
-        Some(e) => match e {
-            Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => b.value,
-            _ => return Err(syn::Error::new(e.span(), "`return_sequences` is `true` or `false`")),
-        },
-    };
+    let return_sequences = flag(&reader, "return_sequences")?;
+    let bidirectional = flag(&reader, "bidirectional")?;
     let cell = cell(&reader)?;
-    let output = if return_sequences { vec![steps, hidden] } else { vec![hidden] };
+    let width = if bidirectional { 2 * hidden } else { hidden };
+    let output = if return_sequences { vec![steps, width] } else { vec![width] };
     let init = init(reader.get("init"))?;
-    let kind = Kind::Recurrent(desc::Recurrent { cell, steps, features, hidden, return_sequences, init });
+    let kind =
+        Kind::Recurrent(desc::Recurrent { cell, steps, features, hidden, return_sequences, bidirectional, init });
     Ok(Checked::new(kind, Shape::Known(output)))
+}
+
+/// The value of a `true`/`false` argument, `false` when it is not given.
+fn flag(reader: &super::args::ArgReader<'_>, key: &str) -> syn::Result<bool> {
+    match reader.get(key) {
+        None => Ok(false),
+        Some(Expr::Lit(ExprLit { lit: Lit::Bool(b), .. })) => Ok(b.value),
+        Some(e) => Err(syn::Error::new(e.span(), format!("`{key}` is `true` or `false`"))),
+    }
 }
 
 /// `relu`, `"relu"` or `Relu` as the lowercase word.

@@ -124,6 +124,8 @@ pub struct Recurrent {
     pub hidden: usize,
     /// Every step's hidden state (`[steps, hidden]`), or the last one only (`[hidden]`).
     pub return_sequences: bool,
+    /// Run both ways in time, the two directions' states side by side (`2·hidden` a step).
+    pub bidirectional: bool,
     pub init: Init,
 }
 

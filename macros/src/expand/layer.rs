@@ -95,10 +95,11 @@ fn unfrozen_ty(layer: &Layer) -> TokenStream {
                 true => quote!(::staticnet::layers::Sequence),
                 false => quote!(::staticnet::layers::LastStep),
             };
-            match r.cell {
-                Cell::Lstm => quote!(::staticnet::layers::Lstm<#t, #f, #h, #returns>),
-                Cell::Gru => quote!(::staticnet::layers::Gru<#t, #f, #h, #returns>),
-                Cell::Rnn { .. } => quote!(::staticnet::layers::Rnn<#t, #f, #h, #returns>),
+            if r.bidirectional {
+                let (one_way, h2) = (one_way_ty(r), 2 * h);
+                quote!(::staticnet::layers::Bidirectional<#t, #f, #h, #h2, #one_way, #returns>)
+            } else {
+                cell_ty(r, returns)
             }
         }
         Kind::Residual(body) => {
@@ -157,11 +158,16 @@ fn unfrozen_ctor(layer: &Layer) -> TokenStream {
                 Cell::Rnn { relu: true } => quote!(layer.nonlinearity = ::staticnet::layers::RnnNonlinearity::Relu;),
                 _ => quote!(),
             };
+            let one_way = if r.bidirectional { one_way_ty(r) } else { ty };
+            let wrap = match r.bidirectional {
+                true => quote!(::staticnet::layers::Bidirectional::new(layer)),
+                false => quote!(layer),
+            };
             quote!({
-                let mut layer = <#ty as ::core::default::Default>::default();
+                let mut layer = <#one_way as ::core::default::Default>::default();
                 layer.init = #init;
                 #nonlinearity
-                layer
+                #wrap
             })
         }
         Kind::BatchNorm(b) => {
@@ -244,6 +250,21 @@ fn width_at(width: &Width, span: Span) -> TokenStream {
 }
 
 /// A width as a const generic argument (braced unless it is a number).
+/// The type of a recurrent layer's cell returning `returns`.
+fn cell_ty(r: &desc::Recurrent, returns: TokenStream) -> TokenStream {
+    let (t, f, h) = (r.steps, r.features, r.hidden);
+    match r.cell {
+        Cell::Lstm => quote!(::staticnet::layers::Lstm<#t, #f, #h, #returns>),
+        Cell::Gru => quote!(::staticnet::layers::Gru<#t, #f, #h, #returns>),
+        Cell::Rnn { .. } => quote!(::staticnet::layers::Rnn<#t, #f, #h, #returns>),
+    }
+}
+
+/// The layer each direction of a bidirectional layer runs: the cell returning every step.
+fn one_way_ty(r: &desc::Recurrent) -> TokenStream {
+    cell_ty(r, quote!(::staticnet::layers::Sequence))
+}
+
 fn generic_width(w: &Width) -> TokenStream {
     match w {
         Width::Known(n) => quote!(#n),
