@@ -1,6 +1,7 @@
 //! Model files that PyTorch wrote (`safetensors.torch.save_file(model.state_dict())`), loaded
-//! unmodified: an MLP, a CNN with `BatchNorm2d` and a residual network with PReLU,
-//! `BatchNorm2d` and `BatchNorm1d` inside blocks. Each matches PyTorch's eval-mode logits
+//! unmodified: an MLP, a CNN with `BatchNorm2d`, a residual network with PReLU,
+//! `BatchNorm2d` and `BatchNorm1d` inside blocks, and bidirectional GRU and LSTM layers
+//! reading the digits row by row. Each matches PyTorch's eval-mode logits
 //! on 200 MNIST test images, and saving it again writes what PyTorch's strict
 //! `load_state_dict` expects: the same tensors, `num_batches_tracked` included, bit for bit.
 //! The files and their README are in `tests/reference/pytorch_models/`.
@@ -58,6 +59,15 @@ network! {
         act: Prelu,
         Residual { fc: Dense(64), bn: BatchNorm, Relu },
         fc2: Dense(10),
+    }
+}
+
+network! {
+    struct RowsBidirectional {
+        input: [28, 28],
+        gru: Gru(16, return_sequences = true, bidirectional = true),
+        lstm: Lstm(32, bidirectional = true),
+        head: Dense(10),
     }
 }
 
@@ -170,4 +180,10 @@ fn pytorch_residual_file_matches_pytorch_logits() {
     let model = matches_pytorch::<ResNet, 50>("resnet", reshape);
     assert_eq!(model.state.block.bn.num_batches_tracked.get(), 470);
     assert_eq!(model.state.residual_9.bn.num_batches_tracked.get(), 470);
+}
+
+#[test]
+fn pytorch_bidirectional_recurrent_file_matches_pytorch_logits() {
+    let model = matches_pytorch::<RowsBidirectional, 50>("rows_bidirectional", reshape);
+    assert_ne!(model.params.lstm.forward, model.params.lstm.reverse, "both directions read from the file");
 }
