@@ -110,7 +110,8 @@ fn reverse_time<const T: usize, const F: usize>(x: &[[[f32; F]; T]], reversed: &
 
 impl<const T: usize, const F: usize, const H: usize, const H2: usize, L, R> Forward for Bidirectional<T, F, H, H2, L, R>
 where
-    L: Directional + Forward<Input = [[f32; F]; T], Output = [[f32; H]; T]>,
+    L: Layer<Input = [[f32; F]; T], Output = [[f32; H]; T], State = ()>,
+    L::Params: Directional,
     R: Returns,
 {
     type Input = [[f32; F]; T];
@@ -141,14 +142,15 @@ where
     /// The forward direction's tensors as PyTorch names them (`weight_ih_l0`, ...), then the
     /// reverse direction's (`weight_ih_l0_reverse`, ...).
     fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
-        self.layer.visit_direction(&mut params.forward, path, v, Direction::Forward);
-        self.layer.visit_direction(&mut params.reverse, path, v, Direction::Reverse);
+        params.forward.visit_direction(path, v, Direction::Forward);
+        params.reverse.visit_direction(path, v, Direction::Reverse);
     }
 }
 
 impl<const T: usize, const F: usize, const H: usize, const H2: usize, L, R> Layer for Bidirectional<T, F, H, H2, L, R>
 where
-    L: Directional + Forward<Input = [[f32; F]; T], Output = [[f32; H]; T]>,
+    L: Layer<Input = [[f32; F]; T], Output = [[f32; H]; T], State = ()>,
+    L::Params: Directional,
     R: Returns,
 {
     type Cache<const B: usize> = BidirectionalCache<L::Cache<B>, T, F, H, B>;

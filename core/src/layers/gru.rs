@@ -244,7 +244,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Gru
     /// `weight_ih_l0` `[3H, F]`, `weight_hh_l0` `[3H, H]`, `bias_ih_l0`, `bias_hh_l0` `[3H]`,
     /// as `nn.GRU`.
     fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
-        params.visit(path, v, Direction::Forward);
+        params.visit_direction(path, v, Direction::Forward);
     }
 }
 
@@ -334,17 +334,5 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for G
             |m| cell(&mut zx, &zh, h, m),
         );
         h
-    }
-}
-
-impl<const T: usize, const F: usize, const H: usize, R: Returns> Directional for Gru<T, F, H, R> {
-    fn visit_direction<V: TensorVisitor>(
-        &self,
-        params: &mut Self::Params,
-        path: &TensorPath<'_>,
-        v: &mut V,
-        direction: Direction,
-    ) {
-        params.visit(path, v, direction);
     }
 }

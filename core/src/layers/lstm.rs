@@ -268,7 +268,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Lst
     /// `weight_ih_l0` `[4H, F]`, `weight_hh_l0` `[4H, H]`, `bias_ih_l0`, `bias_hh_l0` `[4H]`,
     /// as `nn.LSTM`.
     fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
-        params.visit(path, v, Direction::Forward);
+        params.visit_direction(path, v, Direction::Forward);
     }
 }
 
@@ -365,17 +365,5 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for L
             |m| cell(&mut pre, carry, m),
         );
         &carry.h
-    }
-}
-
-impl<const T: usize, const F: usize, const H: usize, R: Returns> Directional for Lstm<T, F, H, R> {
-    fn visit_direction<V: TensorVisitor>(
-        &self,
-        params: &mut Self::Params,
-        path: &TensorPath<'_>,
-        v: &mut V,
-        direction: Direction,
-    ) {
-        params.visit(path, v, direction);
     }
 }

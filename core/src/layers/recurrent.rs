@@ -23,7 +23,7 @@
 use crate::flat::{Flat, Zeroable};
 use crate::gemm::{Fma, Start, matmul, matmul_nt, matmul_tn, vectorised};
 use crate::init::Init;
-use crate::layer::{Forward, Layer};
+use crate::layer::Forward;
 use crate::tensors::{TensorPath, TensorVisitor};
 use core::slice::{from_mut, from_ref};
 use rand::RngCore;
@@ -103,21 +103,6 @@ impl<const G: usize, const F: usize, const H: usize> RecurrentParams<G, F, H> {
     /// `U(-1/√H, 1/√H)` (fan_in = H).
     pub(crate) fn fill<R: RngCore + ?Sized>(&mut self, init: Init, rng: &mut R) {
         init.fill(self.as_flat_mut(), H, G * H, rng);
-    }
-
-    /// `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` with PyTorch's shapes
-    /// (`weight_ih_l0_reverse`, ... for the reverse direction).
-    pub(crate) fn visit<V: TensorVisitor>(&mut self, path: &TensorPath<'_>, v: &mut V, direction: Direction) {
-        let [w_ih, w_hh, b_ih, b_hh] = match direction {
-            Direction::Forward => ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"],
-            Direction::Reverse => {
-                ["weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"]
-            }
-        };
-        v.tensor(&path.child(w_ih), &[G * H, F], self.weight_ih.as_flat_mut());
-        v.tensor(&path.child(w_hh), &[G * H, H], self.weight_hh.as_flat_mut());
-        v.tensor(&path.child(b_ih), &[G * H], self.bias_ih.as_flat_mut());
-        v.tensor(&path.child(b_hh), &[G * H], self.bias_hh.as_flat_mut());
     }
 
     /// `zx[g][t] = W_ih[g] x_t + b_ih[g]` for every gate and step.
@@ -391,18 +376,29 @@ pub enum Direction {
     Reverse,
 }
 
-/// A recurrent layer ([`Lstm`](super::Lstm), [`Gru`](super::Gru), [`Rnn`](super::Rnn)) that
-/// [`Bidirectional`](super::Bidirectional) runs both ways: its tensors can be named for
-/// either direction.
-pub trait Directional: Layer<State = ()> {
-    /// The layer's tensors, named for `direction`.
-    fn visit_direction<V: TensorVisitor>(
-        &self,
-        params: &mut Self::Params,
-        path: &TensorPath<'_>,
-        v: &mut V,
-        direction: Direction,
-    );
+/// The parameters of a recurrent layer ([`Lstm`](super::Lstm), [`Gru`](super::Gru),
+/// [`Rnn`](super::Rnn)), which name their tensors for either direction, so that
+/// [`Bidirectional`](super::Bidirectional) can run the layer both ways.
+pub trait Directional {
+    /// The tensors, named for `direction`.
+    fn visit_direction<V: TensorVisitor>(&mut self, path: &TensorPath<'_>, v: &mut V, direction: Direction);
+}
+
+impl<const G: usize, const F: usize, const H: usize> Directional for RecurrentParams<G, F, H> {
+    /// `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0` with PyTorch's shapes
+    /// (`weight_ih_l0_reverse`, ... for the reverse direction).
+    fn visit_direction<V: TensorVisitor>(&mut self, path: &TensorPath<'_>, v: &mut V, direction: Direction) {
+        let [w_ih, w_hh, b_ih, b_hh] = match direction {
+            Direction::Forward => ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"],
+            Direction::Reverse => {
+                ["weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"]
+            }
+        };
+        v.tensor(&path.child(w_ih), &[G * H, F], self.weight_ih.as_flat_mut());
+        v.tensor(&path.child(w_hh), &[G * H, H], self.weight_hh.as_flat_mut());
+        v.tensor(&path.child(b_ih), &[G * H], self.bias_ih.as_flat_mut());
+        v.tensor(&path.child(b_hh), &[G * H], self.bias_hh.as_flat_mut());
+    }
 }
 
 /// A recurrent layer run one step at a time, for streaming inference: the state (`h`, and

@@ -222,7 +222,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Forward for Rnn
     /// `weight_ih_l0` `[H, F]`, `weight_hh_l0` `[H, H]`, `bias_ih_l0`, `bias_hh_l0` `[H]`,
     /// as `nn.RNN`.
     fn visit_tensors<V: TensorVisitor>(&self, params: &mut Self::Params, _: &mut (), path: &TensorPath<'_>, v: &mut V) {
-        params.visit(path, v, Direction::Forward);
+        params.visit_direction(path, v, Direction::Forward);
     }
 }
 
@@ -299,17 +299,5 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Recurrent for R
         matmul_nt(from_ref(x), &params.weight_ih[0], &params.bias_ih[0], from_mut(&mut zx));
         self.cell(params, &zx, h);
         h
-    }
-}
-
-impl<const T: usize, const F: usize, const H: usize, R: Returns> Directional for Rnn<T, F, H, R> {
-    fn visit_direction<V: TensorVisitor>(
-        &self,
-        params: &mut Self::Params,
-        path: &TensorPath<'_>,
-        v: &mut V,
-        direction: Direction,
-    ) {
-        params.visit(path, v, direction);
     }
 }

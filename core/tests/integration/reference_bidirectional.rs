@@ -68,7 +68,8 @@ impl TensorVisitor for ExpectedGrads<'_> {
 /// `Bidirectional<L, LastStep>`).
 fn check<const T: usize, const F: usize, const H: usize, const H2: usize, L>(case: &Case, b: usize, one_way: L)
 where
-    L: Directional + Forward<Input = [[f32; F]; T], Output = [[f32; H]; T]> + Copy,
+    L: Layer<Input = [[f32; F]; T], Output = [[f32; H]; T], State = ()> + Copy,
+    L::Params: Directional,
 {
     let name = &case.name;
     let layer = Bidirectional::<T, F, H, H2, L, Sequence>::new(one_way);
