@@ -224,6 +224,9 @@ mod tests {
         // An input gradient over packed panels of `B`: 300 rows of `B` (two panels), a
         // column tail after the packed strips.
         check_sizes::<40, 300, 50>();
+        // A weight gradient over packed panels of `B`: 149 rows of `A` and `B` (two
+        // panels), 50 rows of the result, a column tail after the packed strips.
+        check_sizes::<100, 50, 150>();
     }
 
     fn check_sizes<const K: usize, const N: usize, const R: usize>() {

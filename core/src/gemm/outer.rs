@@ -1,7 +1,8 @@
 //! `C = start + Aᵀ B`, the sum over rows of outer products: each block of `C` (`ROWS` rows
 //! by `WIDTH` columns, 4 by 16 with AVX2) is kept in registers while the rows of `A` and `B`
 //! stream past. Column strips are the outer loop, so a strip of `B` stays in cache for every
-//! block of rows of `C`.
+//! block of rows of `C`; for many rows and a large `B`, [`matmul_tn_packed`] first copies
+//! the strip into a contiguous panel.
 
 use super::Start;
 use super::arith::MulAdd;
@@ -34,53 +35,107 @@ pub fn matmul_tn<
     c: &mut [[f32; K]; N],
 ) {
     if N * K > SMALL_C || a.len() <= PASS_ROWS {
-        return columns::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c);
+        return columns::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c, 0);
     }
     for (pass, (a, b)) in a.chunks(PASS_ROWS).zip(b.chunks(PASS_ROWS)).enumerate() {
         let start = if pass == 0 { init } else { Start::Accumulate };
-        columns::<M, WIDTH, HALF, ROWS, N, K>(start, a, b, c);
+        columns::<M, WIDTH, HALF, ROWS, N, K>(start, a, b, c, 0);
     }
 }
 
-/// [`matmul_tn`] in one pass over the rows: strips of columns of `C`.
+/// Rows of `A` and of `C` from which [`matmul_tn`] packs `B`: enough blocks of `C` read
+/// each packed panel to repay the copy.
+const PACKED: usize = 48;
+
+/// The largest `B`, in values, that [`matmul_tn`] reads in place: 32 KiB, an L1 data cache.
+const SMALL_B: usize = 8192;
+
+/// Rows of `B` in one packed panel: `PANEL_DEPTH x WIDTH` f32 (8 KiB for a width of 16,
+/// 16 KiB for 32), which stays in the L1 cache beside the rows of `A` being read.
+const PANEL_DEPTH: usize = 128;
+
+/// [`matmul_tn`] that, for many rows, a large `B` and a result too large for the passes
+/// of [`PASS_ROWS`] rows, packs `B`: each strip of `WIDTH`
+/// columns of `B` is first copied, `PANEL_DEPTH` rows at a time, into a contiguous panel
+/// on the stack, and every block of rows of `C` then runs over the panel. Rows of `B` that
+/// are a power of two bytes apart (512 values, 2 KiB) fall into few sets of the L1 cache,
+/// so without the copy every block of `C` reads the strip from L2 again. The columns left
+/// after the strips are not packed. For the vector kernels only: the panel would add its
+/// size to the stack of every caller on a microcontroller.
+#[inline(always)]
+pub fn matmul_tn_packed<
+    M: MulAdd,
+    const WIDTH: usize,
+    const HALF: usize,
+    const ROWS: usize,
+    const N: usize,
+    const K: usize,
+>(
+    init: Start<'_>,
+    a: &[[f32; N]],
+    b: &[[f32; K]],
+    c: &mut [[f32; K]; N],
+) {
+    if N < PACKED || a.len() < PACKED || a.len() * K <= SMALL_B || N * K <= SMALL_C {
+        return matmul_tn::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c);
+    }
+    let mut panel = [[0.0f32; WIDTH]; PANEL_DEPTH];
+    let mut start = 0;
+    while start + WIDTH <= K {
+        for (chunk, (a, b)) in a.chunks(PANEL_DEPTH).zip(b.chunks(PANEL_DEPTH)).enumerate() {
+            for (packed, b_row) in panel.iter_mut().zip(b) {
+                if let Some(v) = b_row.get(start..).and_then(|s| s.first_chunk::<WIDTH>()) {
+                    *packed = *v;
+                }
+            }
+            let pass = if chunk == 0 { init } else { Start::Accumulate };
+            strip::<M, WIDTH, ROWS, N, WIDTH, K>(pass, a, (&panel[..b.len()], 0), c, start);
+        }
+        start += WIDTH;
+    }
+    columns::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c, start);
+}
+
+/// [`matmul_tn`] in one pass over the rows: strips of columns of `C` from column `start` on.
 #[inline(always)]
 fn columns<M: MulAdd, const WIDTH: usize, const HALF: usize, const ROWS: usize, const N: usize, const K: usize>(
     init: Start<'_>,
     a: &[[f32; N]],
     b: &[[f32; K]],
     c: &mut [[f32; K]; N],
+    mut start: usize,
 ) {
-    let mut start = 0;
     while start + WIDTH <= K {
-        strip::<M, WIDTH, ROWS, N, K>(init, a, b, c, start);
+        strip::<M, WIDTH, ROWS, N, K, K>(init, a, (b, start), c, start);
         start += WIDTH;
     }
     // The last columns: strips of half width, 8 and 4 (those that fit), then one column at
     // a time. 28 columns are 16 + 8 + 4, not 16 and 12 single columns.
     if start + HALF <= K {
-        strip::<M, HALF, ROWS, N, K>(init, a, b, c, start);
+        strip::<M, HALF, ROWS, N, K, K>(init, a, (b, start), c, start);
         start += HALF;
     }
     if HALF > 8 && start + 8 <= K {
-        strip::<M, 8, ROWS, N, K>(init, a, b, c, start);
+        strip::<M, 8, ROWS, N, K, K>(init, a, (b, start), c, start);
         start += 8;
     }
     if HALF > 4 && start + 4 <= K {
-        strip::<M, 4, ROWS, N, K>(init, a, b, c, start);
+        strip::<M, 4, ROWS, N, K, K>(init, a, (b, start), c, start);
         start += 4;
     }
     while start < K {
-        strip::<M, 1, ROWS, N, K>(init, a, b, c, start);
+        strip::<M, 1, ROWS, N, K, K>(init, a, (b, start), c, start);
         start += 1;
     }
 }
 
-/// Columns `start .. start + W` of every row of `C`.
+/// Columns `start .. start + W` of every row of `C`, from the rows of `b` (columns
+/// `b_col ..`; `b` is `B` itself, or a packed panel).
 #[inline(always)]
-fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: usize>(
+fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const KB: usize, const K: usize>(
     init: Start<'_>,
     a: &[[f32; N]],
-    b: &[[f32; K]],
+    b: (&[[f32; KB]], usize),
     c: &mut [[f32; K]; N],
     start: usize,
 ) {
@@ -88,7 +143,7 @@ fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: 
     let mut j = 0;
     for c_rows in &mut c_blocks {
         if let Ok(c_rows) = <&mut [[f32; K]; ROWS]>::try_from(c_rows) {
-            block::<M, W, ROWS, N, K>(init, a, b, j, c_rows, start);
+            block::<M, W, ROWS, N, KB, K>(init, a, b, j, c_rows, start);
         }
         j += ROWS;
     }
@@ -98,17 +153,17 @@ fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: 
         match size {
             4 => {
                 if let Ok(r) = rows.try_into() {
-                    block::<M, W, 4, N, K>(init, a, b, j, r, start)
+                    block::<M, W, 4, N, KB, K>(init, a, b, j, r, start)
                 }
             }
             2 => {
                 if let Ok(r) = rows.try_into() {
-                    block::<M, W, 2, N, K>(init, a, b, j, r, start)
+                    block::<M, W, 2, N, KB, K>(init, a, b, j, r, start)
                 }
             }
             _ => {
                 if let Ok(r) = rows.try_into() {
-                    block::<M, W, 1, N, K>(init, a, b, j, r, start)
+                    block::<M, W, 1, N, KB, K>(init, a, b, j, r, start)
                 }
             }
         }
@@ -116,12 +171,13 @@ fn strip<M: MulAdd, const W: usize, const ROWS: usize, const N: usize, const K: 
     }
 }
 
-/// Columns `start .. start + WIDTH` of rows `j .. j + R` of `C`.
+/// Columns `start .. start + WIDTH` of rows `j .. j + R` of `C`, from columns `b_col ..` of
+/// the rows of `b`.
 #[inline(always)]
-fn block<M: MulAdd, const WIDTH: usize, const R: usize, const N: usize, const K: usize>(
+fn block<M: MulAdd, const WIDTH: usize, const R: usize, const N: usize, const KB: usize, const K: usize>(
     init: Start<'_>,
     a: &[[f32; N]],
-    b: &[[f32; K]],
+    (b, b_col): (&[[f32; KB]], usize),
     j: usize,
     c: &mut [[f32; K]; R],
     start: usize,
@@ -136,7 +192,7 @@ fn block<M: MulAdd, const WIDTH: usize, const R: usize, const N: usize, const K:
         };
     }
     for (a_row, b_row) in a.iter().zip(b) {
-        let Some(bv) = b_row.get(start..).and_then(|s| s.first_chunk::<WIDTH>()) else { return };
+        let Some(bv) = b_row.get(b_col..).and_then(|s| s.first_chunk::<WIDTH>()) else { return };
         let Some(scales) = a_row.get(j..j + R) else { return };
         for (acc_r, &s) in acc.iter_mut().zip(scales) {
             for l in 0..WIDTH {

@@ -48,7 +48,8 @@ pub fn matmul_avx512<A: Flat, T: Flat>(start: Start<'_>, a: &[A], b: &[T], c: &m
     }
 }
 
-/// [`super::matmul_tn`]: blocks of 6 rows by 32 columns.
+/// [`super::matmul_tn`]: blocks of 6 rows by 32 columns, over packed panels of `B` for many
+/// rows.
 #[target_feature(enable = "avx512f,avx2,fma")]
 pub fn matmul_tn_avx512<const N: usize, const K: usize>(
     start: Start<'_>,
@@ -56,7 +57,7 @@ pub fn matmul_tn_avx512<const N: usize, const K: usize>(
     b: &[[f32; K]],
     c: &mut [[f32; K]; N],
 ) {
-    outer::matmul_tn::<Fused, 32, 16, 6, N, K>(start, a, b, c)
+    outer::matmul_tn_packed::<Fused, 32, 16, 6, N, K>(start, a, b, c)
 }
 
 /// [`super::matmul_nt`]: packed panels of 16 columns with blocks of 6 rows for many rows
@@ -93,7 +94,8 @@ pub fn matmul_avx2<A: Flat, T: Flat>(start: Start<'_>, a: &[A], b: &[T], c: &mut
     }
 }
 
-/// [`super::matmul_tn`]: blocks of 6 rows by 16 columns for many rows of `C`, 4 for few.
+/// [`super::matmul_tn`]: blocks of 6 rows by 16 columns for many rows of `C` (over packed
+/// panels of `B` for many rows of `A`), 4 for few.
 #[target_feature(enable = "avx2,fma")]
 pub fn matmul_tn_avx2<const N: usize, const K: usize>(
     start: Start<'_>,
@@ -102,7 +104,7 @@ pub fn matmul_tn_avx2<const N: usize, const K: usize>(
     c: &mut [[f32; K]; N],
 ) {
     if N >= AVX2_ROWS_6 {
-        outer::matmul_tn::<Fused, 16, 8, 6, N, K>(start, a, b, c)
+        outer::matmul_tn_packed::<Fused, 16, 8, 6, N, K>(start, a, b, c)
     } else {
         outer::matmul_tn::<Fused, 16, 8, 4, N, K>(start, a, b, c)
     }
