@@ -131,7 +131,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Gru<T, F, H, R>
         let GruCache { batch, hn, .. } = cache;
         batch.begin(params, x);
         for t in 0..T {
-            batch.recur(n);
+            batch.recur(n, t);
             let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
             vectorised_fma(
                 #[inline(always)]
@@ -310,7 +310,11 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Gru<T
                     }
                 },
             );
-            params.back_recur_batch(Start::Accumulate, dgh, &mut dh[..n]);
+            // What step 0 passes back is `dL/dh_{-1}`, the gradient of the zero initial
+            // state, which the layer does not return.
+            if t > 0 {
+                params.back_recur_batch(Start::Accumulate, dgh, &mut dh[..n]);
+            }
         }
         let [dr, dz, dn] = gates.each_mut().map(|g| g[..n].as_flattened_mut());
         params.input_gradients(x.as_flattened(), [&*dr, &*dz, &*dn], dx.map(|d| d[..n].as_flattened_mut()), grads);

@@ -151,7 +151,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Lstm<T, F, H, R
         batch.begin(params, x);
         c_state[..n].fill([0.0; H]);
         for t in 0..T {
-            batch.recur(n);
+            batch.recur(n, t);
             let SequenceBatch { gates, h, zh, state, .. } = &mut *batch;
             vectorised_fma(
                 #[inline(always)]
@@ -334,7 +334,11 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Lstm<
                     }
                 },
             );
-            params.back_recur_batch(Start::Zero, dgates, &mut dh[..n]);
+            // What step 0 passes back is `dL/dh_{-1}`, the gradient of the zero initial
+            // state, which the layer does not return.
+            if t > 0 {
+                params.back_recur_batch(Start::Zero, dgates, &mut dh[..n]);
+            }
         }
         let dgates = gates.each_mut().map(|g| g[..n].as_flattened_mut());
         params.input_gradients(

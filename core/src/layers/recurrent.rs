@@ -62,9 +62,14 @@ impl<const G: usize, const T: usize, const H: usize, const B: usize> SequenceBat
     }
 
     /// `zh[g][b] = W_hh[g] h[b]` (without `b_hh`, which the cell adds) from the running
-    /// states of the first `n` sequences: one `n`-row product per gate, with the weights
-    /// transposed by [`RecurrentParams::transpose_hh`].
-    pub(crate) fn recur(&mut self, n: usize) {
+    /// states of the first `n` sequences before step `t`: one `n`-row product per gate, with
+    /// the weights transposed by [`RecurrentParams::transpose_hh`]. Before the first step
+    /// every state is the zero state, so the products are zero and are not computed.
+    pub(crate) fn recur(&mut self, n: usize, t: usize) {
+        if t == 0 {
+            self.zh.iter_mut().for_each(|z| z[..n].fill([0.0; H]));
+            return;
+        }
         for (w, z) in self.w_hh_t.iter().zip(self.zh.iter_mut()) {
             matmul(Start::Zero, &self.state[..n], &w[..], &mut z[..n]);
         }

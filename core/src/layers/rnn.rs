@@ -116,7 +116,7 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Rnn<T, F, H, R>
         let n = x.len();
         batch.begin(params, x);
         for t in 0..T {
-            batch.recur(n);
+            batch.recur(n, t);
             let SequenceBatch { gates: [zx], h, zh: [zh], state, .. } = &mut *batch;
             vectorised_fma(
                 #[inline(always)]
@@ -281,7 +281,11 @@ impl<const T: usize, const F: usize, const H: usize, R: Returns> Layer for Rnn<T
                     }
                 },
             );
-            params.back_recur_batch(Start::Zero, dpre, &mut dh[..n]);
+            // What step 0 passes back is `dL/dh_{-1}`, the gradient of the zero initial
+            // state, which the layer does not return.
+            if t > 0 {
+                params.back_recur_batch(Start::Zero, dpre, &mut dh[..n]);
+            }
         }
         let dpre = pre[..n].as_flattened_mut();
         params.input_gradients(x.as_flattened(), [&*dpre], dx.map(|d| d[..n].as_flattened_mut()), grads);
