@@ -8,20 +8,28 @@
 
 use crate::error::Error;
 use crate::flat::{Flat, flatten};
+use crate::gemm::vectorised;
 
-/// Whether every value is finite: `Σ x·0` over 16 lanes stays 0 unless some `x` is NaN or
+/// Whether every value is finite: `Σ x·0` over 64 lanes stays 0 unless some `x` is NaN or
 /// infinite (`±inf · 0 = NaN`). Lane-wise float adds vectorise on any x86-64 (unlike an
-/// integer max, which needs SSE4.1): about 7 µs per 100,000 values here.
+/// integer max, which needs SSE4.1); run in the widest vectors the processor has, the 64
+/// lanes are 4 to 8 independent sums, enough to hide the adds' latency. The gradients of
+/// 784-128-10 (101,770 values) took 10 µs with 16 lanes in SSE2, about 5% of its step.
 #[inline]
 pub fn all_finite(values: &[f32]) -> bool {
-    let (chunks, tail) = values.as_chunks::<16>();
-    let mut lanes = [0.0f32; 16];
-    for chunk in chunks {
-        for (lane, &v) in lanes.iter_mut().zip(chunk) {
-            *lane += v * 0.0;
-        }
-    }
-    lanes.iter().all(|&lane| lane == 0.0) && tail.iter().all(|v| v.is_finite())
+    vectorised(
+        #[inline(always)]
+        || {
+            let (chunks, tail) = values.as_chunks::<64>();
+            let mut lanes = [0.0f32; 64];
+            for chunk in chunks {
+                for (lane, &v) in lanes.iter_mut().zip(chunk) {
+                    *lane += v * 0.0;
+                }
+            }
+            lanes.iter().all(|&lane| lane == 0.0) && tail.iter().all(|v| v.is_finite())
+        },
+    )
 }
 
 /// Index and value of the first NaN or infinity in `values`, if any.
@@ -84,8 +92,8 @@ mod tests {
         assert_eq!(first_non_finite(&[0.0, f32::INFINITY, f32::NAN]), Some((1, f32::INFINITY)));
         assert_eq!(first_non_finite(&[0.0, 2.0, 3.0, f32::NEG_INFINITY]), Some((3, f32::NEG_INFINITY)));
         assert!(first_non_finite(&[1.0, -f32::NAN]).is_some_and(|(i, v)| i == 1 && v.is_nan()));
-        // In the 16-lane body as well as in the tail, at every position.
-        for len in [15, 16, 17, 40] {
+        // In the 64-lane body as well as in the tail, at every position.
+        for len in [15, 63, 64, 65, 130] {
             for i in 0..len {
                 let mut v = std::vec![f32::MAX; len];
                 v[i] = f32::NEG_INFINITY;
