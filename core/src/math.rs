@@ -32,25 +32,16 @@ pub fn logistic(x: f32) -> f32 {
 /// on into the subnormals: a class more than 87 below the largest gets a probability of
 /// about `1e-38 / Σ` instead of less, which no gradient or loss in f32 can tell apart.
 pub fn softmax<const N: usize>(x: &[f32; N], y: &mut [f32; N]) {
-    let (_, sum) = shifted_exp(x, y);
-    y.iter_mut().for_each(|y| *y /= sum);
-}
-
-/// [`softmax`] into `y`, and `ln Σ_j e^(x_j) = m + ln Σ_j e^(x_j - m)` from the same
-/// exponentials: the cross-entropy loss and its gradient in one pass.
-#[inline(always)]
-pub(crate) fn softmax_and_log_sum_exp<const N: usize>(x: &[f32; N], y: &mut [f32; N]) -> f32 {
-    let (max, sum) = shifted_exp(x, y);
-    y.iter_mut().for_each(|y| *y /= sum);
-    max + libm::logf(sum)
-}
-
-/// `y_i = e^(x_i - m)` with `m = max_j x_j` (NaN if any `x_j` is); returns `m` and `Σ_i y_i`.
-#[inline(always)]
-fn shifted_exp<const N: usize>(x: &[f32; N], y: &mut [f32; N]) -> (f32, f32) {
-    let max = x.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m || v.is_nan() { v } else { m });
+    let max = max_propagating_nan(x);
     for (y, &x) in y.iter_mut().zip(x) {
         *y = crate::vector_math::exp(x - max);
     }
-    (max, y.iter().sum())
+    let sum: f32 = y.iter().sum();
+    y.iter_mut().for_each(|y| *y /= sum);
+}
+
+/// `max_j x_j`, NaN if any `x_j` is NaN (`-∞` for no values).
+#[inline(always)]
+pub(crate) fn max_propagating_nan<const N: usize>(x: &[f32; N]) -> f32 {
+    x.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m || v.is_nan() { v } else { m })
 }
