@@ -10,18 +10,17 @@ use crate::error::Error;
 use crate::flat::{Flat, flatten};
 use crate::gemm::vectorised;
 
-/// Whether every value is finite: `Σ x·0` over 64 lanes stays 0 unless some `x` is NaN or
-/// infinite (`±inf · 0 = NaN`). Lane-wise float adds vectorise on any x86-64 (unlike an
-/// integer max, which needs SSE4.1); run in the widest vectors the processor has, the 64
-/// lanes are 4 to 8 independent sums, enough to hide the adds' latency. The gradients of
-/// 784-128-10 (101,770 values) took 10 µs with 16 lanes in SSE2, about 5% of its step.
+/// Whether every value is finite: `Σ x·0` over [`LANES`] lanes stays 0 unless some `x` is
+/// NaN or infinite (`±inf · 0 = NaN`). Lane-wise float adds vectorise on any x86-64
+/// (unlike an integer max, which needs SSE4.1), and run in the widest vectors the
+/// processor has.
 #[inline]
 pub fn all_finite(values: &[f32]) -> bool {
     vectorised(
         #[inline(always)]
         || {
-            let (chunks, tail) = values.as_chunks::<64>();
-            let mut lanes = [0.0f32; 64];
+            let (chunks, tail) = values.as_chunks::<LANES>();
+            let mut lanes = [0.0f32; LANES];
             for chunk in chunks {
                 for (lane, &v) in lanes.iter_mut().zip(chunk) {
                     *lane += v * 0.0;
@@ -31,6 +30,12 @@ pub fn all_finite(values: &[f32]) -> bool {
         },
     )
 }
+
+/// The sums of [`all_finite`]: with the vector kernels of x86-64, 64 (4 to 8 independent
+/// sums in vector registers, enough to hide the adds' latency; the gradients of 784-128-10,
+/// 101,770 values, took 10 µs with 16 lanes in SSE2, about 5% of its step); elsewhere 16,
+/// which a microcontroller without vector registers keeps on its stack.
+const LANES: usize = if cfg!(all(feature = "std", target_arch = "x86_64")) { 64 } else { 16 };
 
 /// Index and value of the first NaN or infinity in `values`, if any.
 pub fn first_non_finite(values: &[f32]) -> Option<(usize, f32)> {
