@@ -219,3 +219,37 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The unsafe layout impls, small enough for miri (`layers::bidirectional::` in `.ci/run`).
+    use super::*;
+    use crate::flat::boxed_zeroed;
+    use crate::layers::{Gru, LastStep, RecurrentParams, Sequence};
+
+    type Bi = Bidirectional<3, 2, 2, 4, Gru<3, 2, 2, Sequence>, LastStep>;
+
+    #[test]
+    fn both_directions_are_one_flat_block_of_parameters() {
+        let mut params = BidirectionalParams::<RecurrentParams<3, 2, 2>>::zeroed();
+        let len = RecurrentParams::<3, 2, 2>::LEN;
+        assert_eq!(BidirectionalParams::<RecurrentParams<3, 2, 2>>::LEN, 2 * len);
+        let flat = params.as_flat_mut();
+        assert_eq!(flat.len(), 2 * len);
+        flat[0] = 1.0;
+        flat[len] = 2.0;
+        flat[2 * len - 1] = 3.0;
+        assert_eq!(params.forward.weight_ih[0][0][0], 1.0);
+        assert_eq!(params.reverse.weight_ih[0][0][0], 2.0);
+        assert_eq!(params.reverse.bias_hh[2][1], 3.0);
+        assert!(params.forward.as_flat()[1..].iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn the_memory_of_a_batch_starts_zeroed() {
+        let cache = boxed_zeroed::<<Bi as Layer>::Cache<2>>();
+        let scratch = boxed_zeroed::<<Bi as Forward>::Scratch<2>>();
+        assert!(cache.x_reversed.as_flat().iter().chain(cache.dh.as_flat()).all(|&v| v == 0.0));
+        assert!(scratch.h.as_flat().iter().all(|&v| v == 0.0));
+    }
+}
