@@ -10,10 +10,10 @@ use crate::error::Error;
 use crate::flat::{Flat, flatten};
 use crate::gemm::vectorised;
 
-/// Whether every value is finite: `Σ x·0` over [`LANES`] lanes stays 0 unless some `x` is
-/// NaN or infinite (`±inf · 0 = NaN`). Lane-wise float adds vectorise on any x86-64
-/// (unlike an integer max, which needs SSE4.1), and run in the widest vectors the
-/// processor has.
+/// Whether every value is finite: `Σ x·0` over 64 lanes (16 without the x86-64 vector
+/// kernels) stays 0 unless some `x` is NaN or infinite (`±inf · 0 = NaN`). Lane-wise float
+/// adds vectorise on any x86-64 (unlike an integer max, which needs SSE4.1), and run in
+/// the widest vectors the processor has.
 #[inline]
 pub fn all_finite(values: &[f32]) -> bool {
     vectorised(
