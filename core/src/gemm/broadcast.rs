@@ -9,6 +9,7 @@
 
 use super::Start;
 use super::arith::MulAdd;
+use super::panel::pack_columns;
 use crate::flat::Flat;
 
 /// `c[r] = start[r] + Σ_j a[r][j] · b[j]`: rows of `a` have `A::LEN` values (the inner
@@ -73,11 +74,7 @@ pub fn matmul_packed<
         while depth_start < A::LEN {
             let depth = (A::LEN - depth_start).min(PANEL_DEPTH);
             let b_rows = b.get(depth_start..).unwrap_or_default();
-            for (packed, b_row) in panel.iter_mut().zip(b_rows).take(depth) {
-                if let Some(v) = b_row.as_flat().get(col..).and_then(|s| s.first_chunk::<WIDTH>()) {
-                    *packed = *v;
-                }
-            }
+            pack_columns(b_rows, col, &mut panel[..depth]);
             let pass = if depth_start == 0 { start } else { Start::Accumulate };
             let panel = &panel[..depth.min(b_rows.len())];
             strip::<M, A, [f32; WIDTH], T, R, WIDTH>(pass, (a, depth_start), (panel, 0), c, col);

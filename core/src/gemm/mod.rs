@@ -26,6 +26,7 @@ mod dots;
 mod outer;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod packed;
+mod panel;
 mod tails;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86;

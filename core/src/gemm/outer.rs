@@ -6,6 +6,7 @@
 
 use super::Start;
 use super::arith::MulAdd;
+use super::panel::pack_columns;
 use super::tails::tail_blocks;
 
 /// Rows of `A` and `B` summed in one pass over `C` when `C` is small enough to stay in the
@@ -83,11 +84,7 @@ pub fn matmul_tn_packed<
     let mut start = 0;
     while start + WIDTH <= K {
         for (chunk, (a, b)) in a.chunks(PANEL_DEPTH).zip(b.chunks(PANEL_DEPTH)).enumerate() {
-            for (packed, b_row) in panel.iter_mut().zip(b) {
-                if let Some(v) = b_row.get(start..).and_then(|s| s.first_chunk::<WIDTH>()) {
-                    *packed = *v;
-                }
-            }
+            pack_columns(b, start, &mut panel);
             let pass = if chunk == 0 { init } else { Start::Accumulate };
             strip::<M, WIDTH, ROWS, N, WIDTH, K>(pass, a, (&panel[..b.len()], 0), c, start);
         }
