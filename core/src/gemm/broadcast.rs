@@ -9,7 +9,6 @@
 
 use super::Start;
 use super::arith::MulAdd;
-use super::panel::pack_columns;
 use crate::flat::Flat;
 
 /// `c[r] = start[r] + Σ_j a[r][j] · b[j]`: rows of `a` have `A::LEN` values (the inner
@@ -36,11 +35,13 @@ pub fn matmul<M: MulAdd, A: Flat, T: Flat, const R: usize, const R8: usize, cons
 
 /// Depth of a packed panel of `B` in [`matmul_packed`]: `PANEL_DEPTH x WIDTH` f32 (32 KiB
 /// for a width of 32, 16 KiB for 16).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 const PANEL_DEPTH: usize = 256;
 
 /// The largest `B`, in values, that [`matmul_packed`] leaves unpacked: 32 KiB, an L1 data
 /// cache, which it stays in (packing the convolutions' products too made the `mnist_cnn`
 /// training step about 7% slower).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 const SMALL_B: usize = 8192;
 
 /// [`matmul`] for many rows of `A` and a large `B`: each strip of `WIDTH` columns of `B` is
@@ -49,6 +50,7 @@ const SMALL_B: usize = 8192;
 /// values, 2 KiB) fall into few sets of the L1 cache, so without the copy every block of
 /// rows reads the strip from L2 again; the copy reads `B` once per call. The columns left
 /// after the strips are not packed.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[inline(always)]
 pub fn matmul_packed<
     M: MulAdd,
@@ -74,7 +76,7 @@ pub fn matmul_packed<
         while depth_start < A::LEN {
             let depth = (A::LEN - depth_start).min(PANEL_DEPTH);
             let b_rows = b.get(depth_start..).unwrap_or_default();
-            pack_columns(b_rows, col, &mut panel[..depth]);
+            super::panel::pack_columns(b_rows, col, &mut panel[..depth]);
             let pass = if depth_start == 0 { start } else { Start::Accumulate };
             let panel = &panel[..depth.min(b_rows.len())];
             strip::<M, A, [f32; WIDTH], T, R, WIDTH>(pass, (a, depth_start), (panel, 0), c, col);

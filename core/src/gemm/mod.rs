@@ -26,6 +26,7 @@ mod dots;
 mod outer;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod packed;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod panel;
 mod tails;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]

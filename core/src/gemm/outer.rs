@@ -6,7 +6,6 @@
 
 use super::Start;
 use super::arith::MulAdd;
-use super::panel::pack_columns;
 use super::tails::tail_blocks;
 
 /// Rows of `A` and `B` summed in one pass over `C` when `C` is small enough to stay in the
@@ -46,13 +45,16 @@ pub fn matmul_tn<
 
 /// Rows of `A` and of `C` from which [`matmul_tn`] packs `B`: enough blocks of `C` read
 /// each packed panel to repay the copy.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 const PACKED: usize = 48;
 
 /// The largest `B`, in values, that [`matmul_tn`] reads in place: 32 KiB, an L1 data cache.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 const SMALL_B: usize = 8192;
 
 /// Rows of `B` in one packed panel: `PANEL_DEPTH x WIDTH` f32 (8 KiB for a width of 16,
 /// 16 KiB for 32), which stays in the L1 cache beside the rows of `A` being read.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 const PANEL_DEPTH: usize = 128;
 
 /// [`matmul_tn`] that, for many rows, a large `B` and a result too large for the passes
@@ -63,6 +65,7 @@ const PANEL_DEPTH: usize = 128;
 /// so without the copy every block of `C` reads the strip from L2 again. The columns left
 /// after the strips are not packed. For the vector kernels only: the panel would add its
 /// size to the stack of every caller on a microcontroller.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[inline(always)]
 pub fn matmul_tn_packed<
     M: MulAdd,
@@ -84,7 +87,7 @@ pub fn matmul_tn_packed<
     let mut start = 0;
     while start + WIDTH <= K {
         for (chunk, (a, b)) in a.chunks(PANEL_DEPTH).zip(b.chunks(PANEL_DEPTH)).enumerate() {
-            pack_columns(b, start, &mut panel);
+            super::panel::pack_columns(b, start, &mut panel);
             let pass = if chunk == 0 { init } else { Start::Accumulate };
             strip::<M, WIDTH, ROWS, N, WIDTH, K>(pass, a, (&panel[..b.len()], 0), c, start);
         }
