@@ -28,6 +28,8 @@ use rand::RngCore;
 /// ([`LastStep`](super::LastStep)). Parameters are PyTorch's `weight_ih_l0` `[3H, F]`,
 /// `weight_hh_l0` `[3H, H]`, `bias_ih_l0`, `bias_hh_l0`, so a model file matches
 /// `nn.GRU(F, H, batch_first=True)` (Keras orders the blocks z, r, h and transposes them).
+/// [`Bidirectional`](super::Bidirectional) runs it both ways (`bidirectional = true` in
+/// `network!`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Gru<const T: usize, const F: usize, const H: usize, R: Returns> {
     /// Initialiser of every weight and bias (fan_in = H; `Init::Default` is PyTorch's

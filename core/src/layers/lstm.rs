@@ -25,7 +25,8 @@ use rand::RngCore;
 /// so a model file matches `nn.LSTM(F, H, batch_first=True)`. Backward is backpropagation
 /// through time over the whole sequence. [`Lstm::forward_sequence`] and
 /// [`Lstm::backward_sequence`] take an initial state and give its gradient; [`Recurrent`]
-/// steps one input at a time.
+/// steps one input at a time. [`Bidirectional`](super::Bidirectional) runs it both ways
+/// (`bidirectional = true` in `network!`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Lstm<const T: usize, const F: usize, const H: usize, R: Returns> {
     /// Initialiser of every weight and bias (fan_in = H; `Init::Default` is PyTorch's

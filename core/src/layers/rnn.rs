@@ -56,7 +56,8 @@ impl RnnNonlinearity {
 /// from `h_0 = 0`. The output is every `h_t` (`R =` [`Sequence`](super::Sequence)) or `h_T`
 /// only ([`LastStep`](super::LastStep)). Parameters are PyTorch's `weight_ih_l0` `[H, F]`,
 /// `weight_hh_l0` `[H, H]`, `bias_ih_l0`, `bias_hh_l0` (only their sum matters, and their
-/// gradients are equal, as in PyTorch).
+/// gradients are equal, as in PyTorch). [`Bidirectional`](super::Bidirectional) runs it
+/// both ways (`bidirectional = true` in `network!`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rnn<const T: usize, const F: usize, const H: usize, R: Returns> {
     /// Initialiser of every weight and bias (fan_in = H; `Init::Default` is PyTorch's
