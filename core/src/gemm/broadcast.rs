@@ -38,12 +38,6 @@ pub fn matmul<M: MulAdd, A: Flat, T: Flat, const R: usize, const R8: usize, cons
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 const PANEL_DEPTH: usize = 256;
 
-/// The largest `B`, in values, that [`matmul_packed`] leaves unpacked: 32 KiB, an L1 data
-/// cache, which it stays in (packing the convolutions' products too made the `mnist_cnn`
-/// training step about 7% slower).
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-const SMALL_B: usize = 8192;
-
 /// [`matmul`] for many rows of `A` and a large `B`: each strip of `WIDTH` columns of `B` is
 /// first copied, `PANEL_DEPTH` rows at a time, into a contiguous panel on the stack, and
 /// every block of rows then runs over the panel. Rows of `B` that are a power of two bytes apart (512
@@ -66,7 +60,7 @@ pub fn matmul_packed<
     b: &[T],
     c: &mut [T],
 ) {
-    if A::LEN * T::LEN <= SMALL_B {
+    if A::LEN * T::LEN <= super::panel::SMALL_B {
         return matmul::<M, A, T, R, R8, WIDTH, HALF>(start, a, b, c);
     }
     let mut panel = [[0.0f32; WIDTH]; PANEL_DEPTH];

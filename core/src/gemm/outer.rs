@@ -48,10 +48,6 @@ pub fn matmul_tn<
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 const PACKED: usize = 48;
 
-/// The largest `B`, in values, that [`matmul_tn`] reads in place: 32 KiB, an L1 data cache.
-#[cfg(all(feature = "std", target_arch = "x86_64"))]
-const SMALL_B: usize = 8192;
-
 /// Rows of `B` in one packed panel: `PANEL_DEPTH x WIDTH` f32 (8 KiB for a width of 16,
 /// 16 KiB for 32), which stays in the L1 cache beside the rows of `A` being read.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
@@ -80,7 +76,7 @@ pub fn matmul_tn_packed<
     b: &[[f32; K]],
     c: &mut [[f32; K]; N],
 ) {
-    if N < PACKED || a.len() < PACKED || a.len() * K <= SMALL_B || N * K <= SMALL_C {
+    if N < PACKED || a.len() < PACKED || a.len() * K <= super::panel::SMALL_B || N * K <= SMALL_C {
         return matmul_tn::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c);
     }
     let mut panel = [[0.0f32; WIDTH]; PANEL_DEPTH];
