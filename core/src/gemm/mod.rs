@@ -226,6 +226,9 @@ mod tests {
         // An input gradient over packed panels of `B`: 300 rows of `B` (two panels), a
         // column tail after the packed strips.
         check_sizes::<40, 300, 50>();
+        // A packed forward product of few rows: a depth of two tiles and a part, a column
+        // tail after the strip.
+        check_sizes::<20, 40, 17>();
         // A weight gradient over packed panels of `B`: 149 rows of `A` and `B` (two
         // panels), 50 rows of the result, a column tail after the packed strips.
         check_sizes::<100, 50, 150>();

@@ -7,11 +7,24 @@ use super::arith::Fused;
 use super::{broadcast, dots, outer, packed};
 use crate::flat::Flat;
 
-/// Rows from which packing `B` for the forward product pays off on AVX2 (measured).
+/// Rows from which the broadcast product packs `B` (measured).
 const PACKED_ROWS: usize = 48;
 
-/// [`super::matmul_nt`]: for many rows, packed panels of 32 columns with blocks of 6 rows;
-/// for few, blocks of 4 x 2 dot products of 8 lanes compiled for AVX2 (wider dot blocks
+/// Whether the forward product of `rows` rows packs `B` into panels of `WIDTH` columns:
+/// when `B` has a strip's worth of rows, and `A` at least 16 rows and as many values as the
+/// panel (which is zeroed on every call, 32 KiB with AVX-512). Below, the dot blocks are
+/// faster. With AVX-512 on an Intel Xeon, 32x784x128 ran at 91 GFLOP/s in dot blocks and
+/// 113 packed; 16x64x32 ran at 53 and 66 in the benchmark, but its training step was 5%
+/// slower packed (`cargo bench --bench gemm`, `--bench training`).
+fn packs_forward<const K: usize, const N: usize, const WIDTH: usize>(rows: usize) -> bool {
+    N >= WIDTH && rows >= 16 && rows * K >= PACKED_PANEL_VALUES
+}
+
+/// Values in a packed panel of the forward product (256 rows of 32 columns).
+const PACKED_PANEL_VALUES: usize = 8192;
+
+/// [`super::matmul_nt`]: where [`packs_forward`] says so, packed panels of 32 columns with
+/// blocks of 6 rows; for fewer, blocks of 4 x 2 dot products of 8 lanes compiled for AVX2 (wider dot blocks
 /// measured slower: the compiler no longer keeps their accumulators in registers).
 #[target_feature(enable = "avx512f,avx2,fma")]
 pub fn matmul_nt_avx512<const K: usize, const N: usize>(
@@ -20,7 +33,7 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    if a.len() >= PACKED_ROWS {
+    if packs_forward::<K, N, 32>(a.len()) {
         packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 32, 6, K, N>(a, b, bias, c)
     } else {
         dots_avx2(a, b, bias, c)
@@ -63,8 +76,8 @@ pub fn matmul_tn_avx512<const N: usize, const K: usize>(
     outer::matmul_tn_packed::<Fused, 32, 16, 6, N, K>(start, a, b, c)
 }
 
-/// [`super::matmul_nt`]: packed panels of 16 columns with blocks of 6 rows for many rows
-/// (12 of the 16 vector registers as accumulators: 128x784x512 ran at 48 GFLOP/s with
+/// [`super::matmul_nt`]: where [`packs_forward`] says so, packed panels of 16 columns with
+/// blocks of 6 rows (12 of the 16 vector registers as accumulators: 128x784x512 ran at 48 GFLOP/s with
 /// blocks of 4 and 69-74 with 6 on an AMD EPYC, Zen 4), blocks of 4 x 2 dot products of 8
 /// lanes for few.
 #[target_feature(enable = "avx2,fma")]
@@ -74,7 +87,7 @@ pub fn matmul_nt_avx2<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    if a.len() >= PACKED_ROWS {
+    if packs_forward::<K, N, 16>(a.len()) {
         packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 16, 6, K, N>(a, b, bias, c)
     } else {
         dots_avx2(a, b, bias, c)
