@@ -129,7 +129,7 @@ fn transpose_into<const W: usize, const K: usize>(
     depth: usize,
     panel: &mut [[f32; W]],
 ) {
-    const { assert!(W % TILE == 0, "panel widths are whole tiles") };
+    const { assert!(W.is_multiple_of(TILE), "panel widths are whole tiles") };
     let tiled = depth / TILE * TILE;
     for k0 in (0..tiled).step_by(TILE) {
         for j0 in (0..W).step_by(TILE) {
