@@ -131,16 +131,18 @@ fn transpose_into<const W: usize, const K: usize>(
 ) {
     const { assert!(W.is_multiple_of(TILE), "panel widths are whole tiles") };
     let tiled = depth / TILE * TILE;
-    for k0 in (0..tiled).step_by(TILE) {
-        for j0 in (0..W).step_by(TILE) {
+    for k0 in (0..depth / TILE).map(|t| t * TILE) {
+        for j0 in (0..W / TILE).map(|t| t * TILE) {
             let mut tile = [[0.0f32; TILE]; TILE];
-            for (row, b_row) in tile.iter_mut().zip(b_rows.iter().skip(j0)) {
-                if let Some(v) = b_row.get(depth_start + k0..).and_then(|s| s.first_chunk::<TILE>()) {
+            for (jj, row) in tile.iter_mut().enumerate() {
+                let b_row = b_rows.get(j0 + jj).and_then(|r| r.get(depth_start + k0..));
+                if let Some(v) = b_row.and_then(|s| s.first_chunk::<TILE>()) {
                     *row = *v;
                 }
             }
-            for (kk, packed) in panel.iter_mut().skip(k0).take(TILE).enumerate() {
-                if let Some(out) = packed.get_mut(j0..).and_then(|s| s.first_chunk_mut::<TILE>()) {
+            for kk in 0..TILE {
+                let packed = panel.get_mut(k0 + kk).and_then(|p| p.get_mut(j0..));
+                if let Some(out) = packed.and_then(|s| s.first_chunk_mut::<TILE>()) {
                     *out = core::array::from_fn(|jj| tile[jj][kk]);
                 }
             }
