@@ -140,6 +140,7 @@ fn transpose_into<const W: usize, const K: usize>(
                     *row = *v;
                 }
             }
+            #[allow(clippy::needless_range_loop, reason = "kk indexes the tile's columns, not its rows")]
             for kk in 0..TILE {
                 let packed = panel.get_mut(k0 + kk).and_then(|p| p.get_mut(j0..));
                 if let Some(out) = packed.and_then(|s| s.first_chunk_mut::<TILE>()) {
