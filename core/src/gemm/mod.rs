@@ -229,6 +229,8 @@ mod tests {
         // A packed forward product of few rows: a depth of two tiles and a part, a column
         // tail after the strip.
         check_sizes::<20, 40, 17>();
+        // A weight gradient in strips of 64 columns and one of 16 (AVX-512).
+        check_sizes::<80, 23, 30>();
         // A weight gradient over packed panels of `B`: 149 rows of `A` and `B` (two
         // panels), 50 rows of the result, a column tail after the packed strips.
         check_sizes::<100, 50, 150>();

@@ -105,11 +105,16 @@ fn columns<M: MulAdd, const WIDTH: usize, const HALF: usize, const ROWS: usize, 
         strip::<M, WIDTH, ROWS, N, K, K>(init, a, (b, start), c, start);
         start += WIDTH;
     }
-    // The last columns: strips of half width, 8 and 4 (those that fit), then one column at
-    // a time. 28 columns are 16 + 8 + 4, not 16 and 12 single columns.
+    // The last columns: strips of half width, 16, 8 and 4 (those that fit and are
+    // narrower), then one column at a time. 28 columns are 16 + 8 + 4, not 16 and 12
+    // single columns; 784 in strips of 64 end in one of 16.
     if start + HALF <= K {
         strip::<M, HALF, ROWS, N, K, K>(init, a, (b, start), c, start);
         start += HALF;
+    }
+    if HALF > 16 && start + 16 <= K {
+        strip::<M, 16, ROWS, N, K, K>(init, a, (b, start), c, start);
+        start += 16;
     }
     if HALF > 8 && start + 8 <= K {
         strip::<M, 8, ROWS, N, K, K>(init, a, (b, start), c, start);
