@@ -113,6 +113,9 @@ fn shapes(c: &mut Criterion) {
     layer::<128, 784, 512>(c);
     layer::<128, 512, 512>(c);
     layer::<128, 512, 10>(c);
+    // One gate's input side of `examples/mnist_rows.rs`' LSTM(64): 32 sequences of 28 steps
+    // of 28 features.
+    layer::<896, 28, 64>(c);
 }
 
 /// Multiply-adds per call of a peak kernel, per accumulator.
