@@ -124,13 +124,13 @@ where
         total += seconds;
         let n = mnist.train.len() as f64;
         println!(
-            "epoch {epoch:>2}/{}  loss {:.4}  train accuracy {:.4}  time {seconds:.2}s",
+            "epoch {epoch:>2}/{}  loss {:.4}  train accuracy {:.4}  time {seconds:.3}s",
             options.epochs,
             loss_sum / n,
             correct as f64 / n
         );
     }
-    println!("{:.2}s per epoch", total / options.epochs.max(1) as f64);
+    println!("{:.3}s per epoch", total / options.epochs.max(1) as f64);
     accuracy(&mut ws, &model, &mnist.test)
 }
 
