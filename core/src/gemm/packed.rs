@@ -9,8 +9,9 @@ use super::arith::MulAdd;
 use super::dots::{self, Dots};
 use super::tails::tail_blocks;
 
-/// Depth of a packed panel: `PANEL_DEPTH x WIDTH` f32 (32 KiB for a width of 32).
-const PANEL_DEPTH: usize = 256;
+/// Depth of a packed panel: `PANEL_DEPTH x WIDTH` f32 (32 KiB for a width of 32, 16 KiB for
+/// 16).
+pub const PANEL_DEPTH: usize = 256;
 
 #[inline(always)]
 pub fn matmul_nt_packed<M: MulAdd, D: Dots, const WIDTH: usize, const ROWS: usize, const K: usize, const N: usize>(

@@ -12,16 +12,14 @@ const PACKED_ROWS: usize = 48;
 
 /// Whether the forward product of `rows` rows packs `B` into panels of `WIDTH` columns:
 /// from [`PACKED_ROWS`] rows, and from 16 when `B` has a strip's worth of rows and `A` as
-/// many values as the panel (which is zeroed on every call, 32 KiB with AVX-512). Below,
-/// the dot blocks are faster. With AVX-512 on an Intel Xeon, 32x784x128 ran at 91 GFLOP/s in dot blocks and
-/// 113 packed; 16x64x32 ran at 53 and 66 in the benchmark, but its training step was 5%
-/// slower packed (`cargo bench --bench gemm`, `--bench training`).
+/// many values as a panel (which is zeroed on every call: 32 KiB with AVX-512, 16 KiB with
+/// AVX2). Below, the dot blocks are faster. With AVX-512 on an Intel Xeon, 32x784x128 ran
+/// at 91 GFLOP/s in dot blocks and 113 packed; 16x64x32 ran at 53 and 66 in the benchmark,
+/// but its training step was 5% slower packed (`cargo bench --bench gemm`, `--bench
+/// training`).
 fn packs_forward<const K: usize, const N: usize, const WIDTH: usize>(rows: usize) -> bool {
-    rows >= PACKED_ROWS || (N >= WIDTH && rows >= 16 && rows * K >= PACKED_PANEL_VALUES)
+    rows >= PACKED_ROWS || (N >= WIDTH && rows >= 16 && rows * K >= packed::PANEL_DEPTH * WIDTH)
 }
-
-/// Values in a packed panel of the forward product (256 rows of 32 columns).
-const PACKED_PANEL_VALUES: usize = 8192;
 
 /// [`super::matmul_nt`]: where [`packs_forward`] says so, packed panels of 32 columns with
 /// blocks of 6 rows; for fewer, blocks of 4 x 2 dot products of 8 lanes compiled for AVX2 (wider dot blocks
