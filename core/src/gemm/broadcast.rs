@@ -119,7 +119,7 @@ fn narrow_strips<
 /// Columns `col .. col + WIDTH` of every row of `c`, from values `from ..` of the rows of
 /// `a` and the rows of `b` (columns `b_col ..`; `b` is `B` itself, or a packed panel).
 #[inline(always)]
-fn strip<M: MulAdd, A: Flat, B: Flat, T: Flat, const R: usize, const WIDTH: usize>(
+pub(super) fn strip<M: MulAdd, A: Flat, B: Flat, T: Flat, const R: usize, const WIDTH: usize>(
     start: Start<'_>,
     (a, from): (&[A], usize),
     b: (&[B], usize),

@@ -8,7 +8,8 @@
 //! place (or pack a panel on the stack), keeping a block of the result in registers.
 //!
 //! - [`matmul_nt`]: `C = A Bᵀ + bias` (dense forward, `y = x Wᵀ + b`), by dot products
-//!   for few rows (`dots.rs`) and packed panels for many (`packed.rs`);
+//!   for few rows (`dots.rs`), as `Cᵀ = B Aᵀ` for 16 to 32 on x86 (`transposed.rs`) and packed
+//!   panels for more (`packed.rs`);
 //! - [`matmul`]: `C = start + A B` by broadcasting (`broadcast.rs`): the dense input
 //!   gradient `dx = dy W`, and all three products of a convolution (`y = W · col + b`,
 //!   `dWᵀ += col · dyᵀ`, `dcol = Wᵀ · dy`);
@@ -29,6 +30,8 @@ mod packed;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod panel;
 mod tails;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod transposed;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86;
 
@@ -226,9 +229,11 @@ mod tests {
         // An input gradient over packed panels of `B`: 300 rows of `B` (two panels), a
         // column tail after the packed strips.
         check_sizes::<40, 300, 50>();
-        // A packed forward product of few rows: a depth of two tiles and a part, a column
-        // tail after the strip.
-        check_sizes::<20, 40, 17>();
+        // Forward products of 16 to 32 rows with a panel's worth of values, computed
+        // transposed: two panels deep and a tile tail, a column tail after the strip; and
+        // more columns than one block of the transpose holds.
+        check_sizes::<520, 40, 17>();
+        check_sizes::<260, 130, 32>();
         // A weight gradient in strips of 64 columns and one of 16 (AVX-512).
         check_sizes::<80, 23, 30>();
         // A weight gradient over packed panels of `B`: 149 rows of `A` and `B` (two

@@ -124,7 +124,7 @@ fn block<M: MulAdd, const W: usize, const R: usize, const K: usize, const N: usi
 /// one column apart ran 128x784x512 at 143 GFLOP/s, the tiles at 160, with AVX-512 on an
 /// Intel Xeon), then one value at a time for the last `depth % 8` rows of the panel.
 #[inline(always)]
-fn transpose_into<const W: usize, const K: usize>(
+pub(super) fn transpose_into<const W: usize, const K: usize>(
     b_rows: &[[f32; K]],
     depth_start: usize,
     depth: usize,

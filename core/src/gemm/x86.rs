@@ -4,7 +4,7 @@
 
 use super::Start;
 use super::arith::Fused;
-use super::{broadcast, dots, outer, packed};
+use super::{broadcast, dots, outer, packed, transposed};
 use crate::flat::Flat;
 
 /// Rows from which the broadcast and forward products pack `B` (measured).
@@ -22,7 +22,9 @@ fn packs_forward<const K: usize, const N: usize, const WIDTH: usize>(rows: usize
 }
 
 /// [`super::matmul_nt`]: where [`packs_forward`] says so, packed panels of 32 columns with
-/// blocks of 6 rows; for fewer, blocks of 4 x 2 dot products of 8 lanes compiled for AVX2 (wider dot blocks
+/// blocks of 6 rows, or for at most 32 rows the transpose `Cᵀ = B Aᵀ` in blocks of 8 rows
+/// of `B` (32x784x128 from 112 to 157 GFLOP/s on an Intel Xeon: the panel holds `A`, not
+/// `B`); else blocks of 4 x 2 dot products of 8 lanes compiled for AVX2 (wider dot blocks
 /// measured slower: the compiler no longer keeps their accumulators in registers).
 #[target_feature(enable = "avx512f,avx2,fma")]
 pub fn matmul_nt_avx512<const K: usize, const N: usize>(
@@ -31,7 +33,9 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    if packs_forward::<K, N, 32>(a.len()) {
+    if a.len() <= transposed::BATCH && packs_forward::<K, N, 32>(a.len()) {
+        transposed::matmul_nt::<Fused, 8, 32, K, N>(a, b, bias, c)
+    } else if packs_forward::<K, N, 32>(a.len()) {
         packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 32, 6, K, N>(a, b, bias, c)
     } else {
         dots_avx2(a, b, bias, c)
@@ -83,9 +87,10 @@ pub fn matmul_tn_avx512<const N: usize, const K: usize>(
 }
 
 /// [`super::matmul_nt`]: where [`packs_forward`] says so, packed panels of 16 columns with
-/// blocks of 6 rows (12 of the 16 vector registers as accumulators: 128x784x512 ran at 48 GFLOP/s with
-/// blocks of 4 and 69-74 with 6 on an AMD EPYC, Zen 4), blocks of 4 x 2 dot products of 8
-/// lanes for few.
+/// blocks of 6 rows (12 of the 16 vector registers as accumulators: 128x784x512 ran at 48
+/// GFLOP/s with blocks of 4 and 69-74 with 6 on an AMD EPYC, Zen 4), or for at most 32 rows
+/// the transpose in blocks of 6 rows of `B` (32x784x128 from 90 to 102 on an Intel Xeon);
+/// blocks of 4 x 2 dot products of 8 lanes for few rows.
 #[target_feature(enable = "avx2,fma")]
 pub fn matmul_nt_avx2<const K: usize, const N: usize>(
     a: &[[f32; K]],
@@ -93,7 +98,9 @@ pub fn matmul_nt_avx2<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    if packs_forward::<K, N, 16>(a.len()) {
+    if a.len() <= transposed::BATCH && packs_forward::<K, N, 16>(a.len()) {
+        transposed::matmul_nt::<Fused, 6, 16, K, N>(a, b, bias, c)
+    } else if packs_forward::<K, N, 16>(a.len()) {
         packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 16, 6, K, N>(a, b, bias, c)
     } else {
         dots_avx2(a, b, bias, c)
