@@ -77,7 +77,7 @@ pub fn matmul_tn_packed<
     c: &mut [[f32; K]; N],
 ) {
     if K < 2 * WIDTH && !K.is_multiple_of(WIDTH) && N >= WIDTH && N * K <= SMALL_C {
-        return transposed::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c);
+        return narrow_via_transpose::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c);
     }
     if N < PACKED || a.len() < PACKED || a.len() * K <= super::panel::SMALL_B || N * K <= SMALL_C {
         return matmul_tn::<M, WIDTH, HALF, ROWS, N, K>(init, a, b, c);
@@ -106,7 +106,14 @@ pub fn matmul_tn_packed<
 /// on an Intel Xeon.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[inline(always)]
-fn transposed<M: MulAdd, const WIDTH: usize, const HALF: usize, const ROWS: usize, const N: usize, const K: usize>(
+fn narrow_via_transpose<
+    M: MulAdd,
+    const WIDTH: usize,
+    const HALF: usize,
+    const ROWS: usize,
+    const N: usize,
+    const K: usize,
+>(
     init: Start<'_>,
     a: &[[f32; N]],
     b: &[[f32; K]],

@@ -10,13 +10,13 @@ use crate::flat::Flat;
 /// Rows from which the broadcast and forward products pack `B` (measured).
 const PACKED_ROWS: usize = 48;
 
-/// Whether the forward product of `rows` rows packs `B` into panels of `WIDTH` columns:
-/// from [`PACKED_ROWS`] rows, and from 16 when `B` has a strip's worth of rows and `A` as
-/// many values as a panel (which is zeroed on every call: 32 KiB with AVX-512, 16 KiB with
-/// AVX2). Below, the dot blocks are faster. With AVX-512 on an Intel Xeon, 32x784x128 ran
-/// at 91 GFLOP/s in dot blocks and 113 packed; 16x64x32 ran at 53 and 66 in the benchmark,
-/// but its training step was 5% slower packed (`cargo bench --bench gemm`, `--bench
-/// training`).
+/// Whether the forward product of `rows` rows packs a panel (of `B`, or of `A` for at most
+/// [`transposed::BATCH`] rows) rather than taking dot blocks: from [`PACKED_ROWS`] rows,
+/// and from 16 when `B` has a strip's worth of `WIDTH` rows and `A` as many values as a
+/// panel of `B` (panels are zeroed on every call: 32 KiB with AVX-512, 16 KiB with AVX2).
+/// With AVX-512 on an Intel Xeon, 32x784x128 ran at 91 GFLOP/s in dot blocks and 113
+/// packed; 16x64x32 ran at 53 and 66 in the benchmark, but its training step was 5% slower
+/// packed (`cargo bench --bench gemm`, `--bench training`).
 fn packs_forward<const K: usize, const N: usize, const WIDTH: usize>(rows: usize) -> bool {
     rows >= PACKED_ROWS || (N >= WIDTH && rows >= 16 && rows * K >= packed::PANEL_DEPTH * WIDTH)
 }
@@ -33,12 +33,12 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    if a.len() <= transposed::BATCH && packs_forward::<K, N, 32>(a.len()) {
-        transposed::matmul_nt::<Fused, 8, 32, K, N>(a, b, bias, c)
-    } else if packs_forward::<K, N, 32>(a.len()) {
-        packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 32, 6, K, N>(a, b, bias, c)
-    } else {
+    if !packs_forward::<K, N, 32>(a.len()) {
         dots_avx2(a, b, bias, c)
+    } else if a.len() <= transposed::BATCH {
+        transposed::matmul_nt::<Fused, 8, 32, K, N>(a, b, bias, c)
+    } else {
+        packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 32, 6, K, N>(a, b, bias, c)
     }
 }
 
@@ -98,12 +98,12 @@ pub fn matmul_nt_avx2<const K: usize, const N: usize>(
     bias: &[f32; N],
     c: &mut [[f32; N]],
 ) {
-    if a.len() <= transposed::BATCH && packs_forward::<K, N, 16>(a.len()) {
-        transposed::matmul_nt::<Fused, 6, 16, K, N>(a, b, bias, c)
-    } else if packs_forward::<K, N, 16>(a.len()) {
-        packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 16, 6, K, N>(a, b, bias, c)
-    } else {
+    if !packs_forward::<K, N, 16>(a.len()) {
         dots_avx2(a, b, bias, c)
+    } else if a.len() <= transposed::BATCH {
+        transposed::matmul_nt::<Fused, 6, 16, K, N>(a, b, bias, c)
+    } else {
+        packed::matmul_nt_packed::<Fused, dots::Lanes<Fused, 8>, 16, 6, K, N>(a, b, bias, c)
     }
 }
 
