@@ -82,6 +82,8 @@ impl Kernel {
 }
 
 /// The kernel `STATICNET_KERNEL` names if this processor runs it, else the best one.
+/// Where the variable is set, reading it allocates a copy of its value, once per process
+/// (`std` has no other way to read it safely).
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 fn chosen() -> Kernel {
     let asked = std::env::var("STATICNET_KERNEL").ok();
