@@ -8,7 +8,7 @@
 //! place (or pack a panel on the stack), keeping a block of the result in registers.
 //!
 //! - [`matmul_nt`]: `C = A Bᵀ + bias` (dense forward, `y = x Wᵀ + b`), by dot products
-//!   for few rows (`dots.rs`), as `Cᵀ = B Aᵀ` for 16 to 32 on x86 (`transposed.rs`) and packed
+//!   for few rows (`dots.rs`; `wide_dots.rs` in 16 lanes for long rows with AVX-512), as `Cᵀ = B Aᵀ` for 16 to 32 on x86 (`transposed.rs`) and packed
 //!   panels for more (`packed.rs`);
 //! - [`matmul`]: `C = start + A B` by broadcasting (`broadcast.rs`): the dense input
 //!   gradient `dx = dy W`, and all three products of a convolution (`y = W · col + b`,
@@ -32,6 +32,8 @@ mod panel;
 mod tails;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod transposed;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod wide_dots;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod x86;
 
@@ -239,6 +241,32 @@ mod tests {
         // A weight gradient over packed panels of `B`: 149 rows of `A` and `B` (two
         // panels), 50 rows of the result, a column tail after the packed strips.
         check_sizes::<100, 50, 150>();
+        // Long dot products in few rows (16 lanes with AVX-512): a tail of 9 after the
+        // lanes, a block of 4 rows and single rows, columns past every block width.
+        check_sizes::<137, 13, 7>();
+    }
+
+    /// Below the packing thresholds, a row's forward result has the same bits alone as in
+    /// a batch (one-sample inference equals the batched pass), with short and long rows.
+    #[test]
+    fn few_rows_give_each_row_the_bits_it_has_alone() {
+        fn check<const K: usize, const N: usize>() {
+            let a: [[f32; K]; 7] = filled(0.37);
+            let b: [[f32; K]; N] = filled(0.91);
+            let bias: [f32; N] = core::array::from_fn(|j| j as f32 * 0.25 - 1.0);
+            for kernel in Kernel::available() {
+                let mut batch = [[0.0; N]; 7];
+                matmul_nt_with(kernel, &a, &b, &bias, &mut batch);
+                for (row, want) in a.iter().zip(&batch) {
+                    let mut alone = [[0.0; N]];
+                    matmul_nt_with(kernel, core::array::from_ref(row), &b, &bias, &mut alone);
+                    assert_eq!(alone[0].map(f32::to_bits), want.map(f32::to_bits), "{}", kernel.name());
+                }
+            }
+        }
+        check::<37, 13>();
+        check::<137, 13>();
+        check::<784, 10>();
     }
 
     fn check_sizes<const K: usize, const N: usize, const R: usize>() {

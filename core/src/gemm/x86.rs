@@ -4,7 +4,7 @@
 
 use super::Start;
 use super::arith::Fused;
-use super::{broadcast, dots, outer, packed, transposed};
+use super::{broadcast, dots, outer, packed, transposed, wide_dots};
 use crate::flat::Flat;
 
 /// Rows from which the broadcast and forward products pack `B` (measured).
@@ -21,11 +21,16 @@ fn packs_forward<const K: usize, const N: usize, const WIDTH: usize>(rows: usize
     rows >= PACKED_ROWS || (N >= WIDTH && rows >= 16 && rows * K >= packed::PANEL_DEPTH * WIDTH)
 }
 
+/// Dot-product length from which the AVX-512 forward product of few rows takes 16 lanes
+/// ([`wide_dots`]): on an Intel Xeon, 32x128x10 ran at 71 GFLOP/s in 8 lanes and 77 in 16,
+/// 16x64x32 at 55 and 50 (`cargo bench --bench gemm`).
+const WIDE_DOTS_DEPTH: usize = 128;
+
 /// [`super::matmul_nt`]: where [`packs_forward`] says so, packed panels of 32 columns with
 /// blocks of 6 rows, or for at most 32 rows the transpose `Cᵀ = B Aᵀ` in blocks of 8 rows
 /// of `B` (32x784x128 from 112 to 157 GFLOP/s on an Intel Xeon: the panel holds `A`, not
-/// `B`); else blocks of 4 x 2 dot products of 8 lanes compiled for AVX2 (wider dot blocks
-/// measured slower: the compiler no longer keeps their accumulators in registers).
+/// `B`); else dot products, in 16 lanes from [`WIDE_DOTS_DEPTH`] values on and below in
+/// blocks of 4 x 2 of 8 lanes compiled for AVX2.
 #[target_feature(enable = "avx512f,avx2,fma")]
 pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     a: &[[f32; K]],
@@ -34,7 +39,7 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
     c: &mut [[f32; N]],
 ) {
     if !packs_forward::<K, N, 32>(a.len()) {
-        dots_avx2(a, b, bias, c)
+        if K >= WIDE_DOTS_DEPTH { wide_dots::matmul_nt(a, b, bias, c) } else { dots_avx2(a, b, bias, c) }
     } else if a.len() <= transposed::BATCH {
         transposed::matmul_nt::<Fused, 8, 32, K, N>(a, b, bias, c)
     } else {
