@@ -5,7 +5,7 @@ use std::boxed::Box;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::vec::Vec;
 
-use super::disjoint::{DisjointParts, DisjointState, part_range};
+use super::disjoint::{DisjointParts, DisjointState, line_part_range, part_range};
 use super::pool::WorkerPool;
 use crate::cache_line::CacheAligned;
 use crate::error::Error;
@@ -191,7 +191,7 @@ impl<N: Layer, const B: usize> ParallelWorkspace<N, B> {
         let threads = self.pool.threads();
         let first = AtomicUsize::new(usize::MAX);
         self.pool.run(&|t| {
-            let range = part_range(grads.len(), threads, t);
+            let range = line_part_range(grads.len(), threads, t);
             if let Some((i, _)) = first_non_finite(&grads[range.clone()]) {
                 first.fetch_min(range.start + i, Ordering::Relaxed);
             }
