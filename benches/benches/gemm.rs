@@ -116,6 +116,10 @@ fn shapes(c: &mut Criterion) {
     // One gate's input side of `examples/mnist_rows.rs`' LSTM(64): 32 sequences of 28 steps
     // of 28 features.
     layer::<896, 28, 64>(c);
+    // Its recurrent step, `h W_hhᵀ` for the 4 gates of 32 sequences (the input gradient of
+    // a 256-to-64 layer), and `dL/dh` backwards (of a 64-to-256 layer).
+    layer::<32, 256, 64>(c);
+    layer::<32, 64, 256>(c);
 }
 
 /// Multiply-adds per call of a peak kernel, per accumulator.

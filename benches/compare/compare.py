@@ -30,8 +30,13 @@ NETWORKS = [
     ("784-512-512-10", [784, 512, 512, 10], 128),
     ("mnist_cnn", "cnn", 32),
 ]
-# (rows, in, out) of every layer of the MLPs above.
-SHAPES = [(32, 784, 128), (32, 128, 10), (16, 64, 32), (16, 32, 10), (128, 784, 512), (128, 512, 512), (128, 512, 10)]
+# (rows, in, out) of every layer of the MLPs above, then the two products of the recurrent
+# step of examples/mnist_rows.rs' LSTM(64) at batch 32 (`h W_hhᵀ` is the input gradient of
+# 256-to-64, `dL/dh` backwards that of 64-to-256), as in benches/benches/gemm.rs.
+SHAPES = [
+    (32, 784, 128), (32, 128, 10), (16, 64, 32), (16, 32, 10), (128, 784, 512), (128, 512, 512), (128, 512, 10),
+    (32, 256, 64), (32, 64, 256),
+]
 
 
 def machine():
