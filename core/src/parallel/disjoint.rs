@@ -142,7 +142,7 @@ mod tests {
                 for i in 0..parts {
                     let r = line_part_range(len, parts, i);
                     assert_eq!(r.start, next);
-                    assert!(r.start % LINE == 0 || r.is_empty());
+                    assert!(r.start.is_multiple_of(LINE) || r.is_empty());
                     next = r.end;
                 }
                 assert_eq!(next, len);
