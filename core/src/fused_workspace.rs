@@ -2,6 +2,7 @@
 
 use core::marker::PhantomData;
 
+use crate::cache_line::CacheAligned;
 use crate::error::Error;
 use crate::finite::{check_inputs, check_loss, first_non_finite};
 use crate::flat::{Flat, Zeroable, block_mut};
@@ -23,7 +24,8 @@ use crate::workspace::{assert_fits_on_stack, check_rows};
 /// FusedWorkspace::<N, B>::BYTES = Workspace::<N, B>::BYTES - 4 · N::PARAMS + 4 · N::MAX_LAYER_PARAMS
 /// ```
 ///
-/// (up to the rounding of the size to `usize` alignment). This is the idea of PyTorch's
+/// (up to the rounding of the size to `usize` alignment, and on x86-64 of the gradient
+/// block to whole 64-byte cache lines). This is the idea of PyTorch's
 /// `Tensor.register_post_accumulate_grad_hook` with `optimizer.step()` called per
 /// parameter inside the hook; here it is the training step itself, and the result is
 /// the same, bit for bit, as [`Workspace::train_step`](crate::Workspace::train_step)
@@ -38,7 +40,9 @@ pub struct FusedWorkspace<N: FusedLayer, const B: usize> {
     cache: N::Cache<B>,
     output: [N::Output; B],
     grad_output: [N::Output; B],
-    grads: N::LayerGrads,
+    /// On a cache line of its own (x86-64), as the unfused workspace's: the products write
+    /// it 64 bytes at a time and the optimizer reads it so.
+    grads: CacheAligned<N::LayerGrads>,
     rows: usize,
 }
 

@@ -253,12 +253,14 @@ fn the_fused_workspace_keeps_the_largest_layers_gradient_instead_of_all() {
     // Both workspaces are the same buffers but for the parameter gradients.
     fn check<N: FusedLayer, const B: usize>() {
         let parts = size_of::<N::Cache<B>>() + 2 * size_of::<[N::Output; B]>() + size_of::<usize>();
-        // The full gradients start on a cache line (on x86-64), the fused ones need not.
-        let grads = (4 * N::PARAMS).next_multiple_of(staticnet::cache_line::BLOCK_ALIGN);
+        // Both gradient blocks start on a cache line (on x86-64) and take whole lines.
+        let line = staticnet::cache_line::BLOCK_ALIGN;
+        let grads = (4 * N::PARAMS).next_multiple_of(line);
         let align = align_of::<Workspace<N, B>>();
         assert_eq!(Workspace::<N, B>::BYTES, (parts + grads).next_multiple_of(align));
         let align = align_of::<FusedWorkspace<N, B>>();
-        assert_eq!(FusedWorkspace::<N, B>::BYTES, (parts + 4 * N::MAX_LAYER_PARAMS).next_multiple_of(align));
+        let layer_grads = (4 * N::MAX_LAYER_PARAMS).next_multiple_of(line);
+        assert_eq!(FusedWorkspace::<N, B>::BYTES, (parts + layer_grads).next_multiple_of(align));
     }
     check::<Mlp, 4>();
     check::<Mlp, 1>();
@@ -266,7 +268,8 @@ fn the_fused_workspace_keeps_the_largest_layers_gradient_instead_of_all() {
     check::<Nested, 4>();
     check::<Nested, 1>();
     let saved = Workspace::<Mlp, 4>::BYTES - FusedWorkspace::<Mlp, 4>::BYTES;
-    assert!((4 * (207 - 91)..4 * (207 - 91) + 2 * staticnet::cache_line::BLOCK_ALIGN).contains(&saved), "{saved}");
+    let line = staticnet::cache_line::BLOCK_ALIGN;
+    assert_eq!(saved, (4 * 207usize).next_multiple_of(line) - (4 * 91usize).next_multiple_of(line));
 }
 
 network! {

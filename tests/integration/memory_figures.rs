@@ -66,15 +66,12 @@ struct Widths {
 /// rounded up to the workspace's alignment (that of `usize`): the activations backward
 /// reads, the two gradient buffers, the output and its gradient, the parameter gradients,
 /// and the row count. Valid for networks whose layers keep no cache of their own (dense
-/// layers and activations; the others add their `Cache<B>`). With `on_line`, the
-/// parameter gradients take whole cache lines and so does the workspace ([`LINE`]).
-fn workspace_formula(widths: &Widths, params: usize, batch: usize, on_line: bool) -> usize {
+/// layers and activations; the others add their `Cache<B>`). The parameter gradients take
+/// whole cache lines and so does the workspace ([`LINE`]: 64 bytes on x86-64, 4 elsewhere).
+/// The fused workspace is the same with the largest layer's parameters in place of all.
+fn workspace_formula(widths: &Widths, params: usize, batch: usize) -> usize {
     let per_row = widths.kept.iter().sum::<usize>() + widths.turns[0] + widths.turns[1] + 2 * widths.output;
-    let (grads, align) = match on_line {
-        true => (round_up(4 * params, LINE), align_of::<usize>().max(LINE)),
-        false => (4 * params, align_of::<usize>().max(4)),
-    };
-    round_up(4 * batch * per_row + grads + size_of::<usize>(), align)
+    round_up(4 * batch * per_row + round_up(4 * params, LINE) + size_of::<usize>(), align_of::<usize>().max(LINE))
 }
 
 /// Every figure of network `N` at batch `B`, checked against `size_of` and the formula.
@@ -90,11 +87,7 @@ fn check<N: FusedLayer + Default, const B: usize>(name: &str, widths: &Widths, p
 
     // The workspace, against `size_of` and against the formula.
     assert_eq!(Workspace::<N, B>::BYTES, size_of::<Workspace<N, B>>(), "{name}: Workspace::BYTES");
-    assert_eq!(
-        Workspace::<N, B>::BYTES,
-        workspace_formula(widths, params, B, true),
-        "{name}: workspace formula at B={B}"
-    );
+    assert_eq!(Workspace::<N, B>::BYTES, workspace_formula(widths, params, B), "{name}: workspace formula at B={B}");
     let ws = Workspace::<N, B>::new_boxed();
     assert_eq!(size_of_val(ws.grads()), param_bytes, "{name}: parameter gradients");
     assert_eq!(core::ptr::from_ref(ws.grads()) as usize % LINE, 0, "{name}: gradients start on a line");
@@ -104,7 +97,7 @@ fn check<N: FusedLayer + Default, const B: usize>(name: &str, widths: &Widths, p
     assert_eq!(N::MAX_LAYER_PARAMS, largest, "{name}: MAX_LAYER_PARAMS");
     let fused = FusedWorkspace::<N, B>::BYTES;
     assert_eq!(fused, size_of::<FusedWorkspace<N, B>>(), "{name}: FusedWorkspace::BYTES");
-    assert_eq!(fused, workspace_formula(widths, largest, B, false), "{name}: fused workspace formula at B={B}");
+    assert_eq!(fused, workspace_formula(widths, largest, B), "{name}: fused workspace formula at B={B}");
 
     // Optimizer state: exactly one parameter-sized block per buffer (in whole cache lines
     // on x86-64), plus the scalars.
