@@ -340,8 +340,8 @@ fn cnn(c: &mut Criterion) {
     conv::<8, 14, 14, 16, 14, 14>(c, "conv 8->16 3x3 pad 1 on 14x14");
 }
 
-/// Forward and backward (weight and input gradients) of a 3x3 convolution with padding 1,
-/// batch 32.
+/// Forward and backward (weight and input gradients, and weight gradients alone) of a 3x3
+/// convolution with padding 1, batch 32.
 fn conv<const C: usize, const H: usize, const W: usize, const OC: usize, const OH: usize, const OW: usize>(
     c: &mut Criterion,
     name: &str,
@@ -369,6 +369,21 @@ fn conv<const C: usize, const H: usize, const W: usize, const OC: usize, const O
                 black_box(&y),
                 cache,
                 Some(&mut dx),
+                &mut grads.params,
+                GradMode::Overwrite,
+            )
+        })
+    });
+    // The first layer of a network computes no input gradient.
+    group.bench_function("backward_weights", |b| {
+        b.iter(|| {
+            layer.backward::<32>(
+                &model.params,
+                &x,
+                &y,
+                black_box(&y),
+                cache,
+                None,
                 &mut grads.params,
                 GradMode::Overwrite,
             )

@@ -15,6 +15,9 @@
 //!   `dWᵀ += col · dyᵀ`, `dcol = Wᵀ · dy`);
 //! - [`matmul_tn`]: `C = start + Aᵀ B` as a sum of outer products (`outer.rs`): the dense
 //!   weight gradient `dW = dyᵀ x`, overwritten or accumulated.
+//! - `matmul_nt_acc_with`: `C += A Bᵀ` over rows of any block, by dot products
+//!   (`flat_dots.rs`, x86-64 vector kernels): a convolution's weight gradient with few
+//!   output channels.
 //!
 //! Which instruction set runs is decided in one place, [`Kernel::active`]; each product
 //! also has a `_with` form taking the [`Kernel`], which the tests use to run every kernel
@@ -24,6 +27,8 @@ mod arith;
 mod broadcast;
 mod dispatch;
 mod dots;
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+mod flat_dots;
 mod outer;
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 mod packed;
@@ -103,6 +108,40 @@ pub fn matmul_with<A: Flat, T: Flat>(kernel: Kernel, start: Start<'_>, a: &[A], 
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         Isa::Avx2 => unsafe { x86::matmul_avx2(start, a, b, c) },
         Isa::Portable => broadcast::matmul::<Separate, A, T, 4, 4, 8, 8>(start, a, b, c),
+    }
+}
+
+/// Whether `kernel` has [`matmul_nt_acc_with`]: the x86-64 vector kernels do.
+#[inline]
+pub(crate) fn has_matmul_nt_acc(kernel: Kernel) -> bool {
+    kernel.isa() != Isa::Portable
+}
+
+/// `c[r][j] += Σ_p a[r][p] · b[j][p]` for every row `r` of `a` and `c` and row `j` of `b`:
+/// rows of `a` and `b` are `T` blocks, rows of `c` have `A::LEN` values, one per row of
+/// `b`. A convolution's weight gradient `dW += dy · colᵀ` when it has few output channels.
+/// Only for kernels that [`has_matmul_nt_acc`]; it leaves `c` as it is for others.
+#[inline]
+pub(crate) fn matmul_nt_acc_with<T: Flat, A: Flat>(kernel: Kernel, a: &[T], b: &[T], c: &mut [A]) {
+    match kernel.isa() {
+        // SAFETY: a `Kernel` exists only for instruction sets the processor has.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx512 | Isa::Avx2 => unsafe { x86::matmul_nt_acc_avx2(a, b, c) },
+        // No dot-product form: callers check `has_matmul_nt_acc` first.
+        Isa::Portable => _ = (a, b, c),
+    }
+}
+
+/// `sums[r] += Σ_p a[r][p]` for every row `r` of `a`: a convolution's bias gradient beside
+/// [`matmul_nt_acc_with`]. Only for kernels that [`has_matmul_nt_acc`]; it leaves `sums` as
+/// they are for others.
+#[inline]
+pub(crate) fn row_sums_acc_with<T: Flat>(kernel: Kernel, a: &[T], sums: &mut [f32]) {
+    match kernel.isa() {
+        // SAFETY: a `Kernel` exists only for instruction sets the processor has.
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        Isa::Avx512 | Isa::Avx2 => unsafe { x86::row_sums_acc_avx2(a, sums) },
+        Isa::Portable => _ = (a, sums),
     }
 }
 
@@ -307,6 +346,34 @@ mod tests {
             matmul_tn_with(kernel, Start::Accumulate, &g[..R - 1], &a[..R - 1], &mut dw);
             close(name, dw.as_flattened(), &twice(&want_dw));
         }
+    }
+
+    /// `C += A Bᵀ` and the row sums over blocks (a convolution's weight and bias
+    /// gradients): rows past every block size, and lengths with and without tails.
+    #[test]
+    fn dot_products_of_blocks_add_to_the_result() {
+        fn check<const H: usize, const W: usize, const R: usize, const N: usize>() {
+            let a: [[[f32; W]; H]; R] = core::array::from_fn(|r| filled(0.31 + r as f32 * 0.07));
+            let b: [[[f32; W]; H]; N] = core::array::from_fn(|j| filled(0.13 + j as f32 * 0.05));
+            let start: [[f32; N]; R] = filled(0.71);
+            let (av, bv) = (a.map(|m| m.as_flattened().to_vec()), b.map(|m| m.as_flattened().to_vec()));
+            let bt: Vec<Vec<f32>> = (0..H * W).map(|p| bv.iter().map(|row| row[p]).collect()).collect();
+            let want: Vec<f32> =
+                naive(&av, &bt).iter().zip(&start).flat_map(|(d, s)| d.iter().zip(s).map(|(d, s)| d + s)).collect();
+            let want_sums: Vec<f32> = av.iter().zip(0..).map(|(row, r)| r as f32 + row.iter().sum::<f32>()).collect();
+            for kernel in Kernel::available().filter(|&kernel| has_matmul_nt_acc(kernel)) {
+                let mut c = start;
+                matmul_nt_acc_with(kernel, &a, &b, &mut c);
+                close(kernel.name(), c.as_flattened(), &want);
+                let mut sums: [f32; R] = core::array::from_fn(|r| r as f32);
+                row_sums_acc_with(kernel, &a, &mut sums);
+                close(kernel.name(), &sums, &want_sums);
+            }
+        }
+        check::<28, 28, 8, 9>();
+        check::<5, 7, 9, 11>();
+        check::<14, 14, 16, 72>();
+        check::<1, 3, 1, 1>();
     }
 
     /// Rows that are blocks (a convolution's images): the same product as on flat rows.

@@ -4,7 +4,7 @@
 
 use super::Start;
 use super::arith::Fused;
-use super::{broadcast, dots, outer, packed, transposed, wide_dots};
+use super::{broadcast, dots, flat_dots, outer, packed, transposed, wide_dots};
 use crate::flat::Flat;
 
 /// Rows from which the broadcast and forward products pack `B` (measured).
@@ -55,6 +55,22 @@ pub fn matmul_nt_avx512<const K: usize, const N: usize>(
 #[target_feature(enable = "avx2,fma")]
 fn dots_avx2<const K: usize, const N: usize>(a: &[[f32; K]], b: &[[f32; K]; N], bias: &[f32; N], c: &mut [[f32; N]]) {
     dots::matmul_nt::<dots::Lanes<Fused, 8>, 4, 2, K, N>(a, b, bias, c)
+}
+
+/// [`super::matmul_nt_acc_with`] on both vector paths, in 8 lanes ([`flat_dots`]). The
+/// AVX-512 path runs it too: Zen 4 splits a 512-bit multiply-add in two, so 8 lanes reach
+/// the same peak there.
+#[inline(never)]
+#[target_feature(enable = "avx2,fma")]
+pub fn matmul_nt_acc_avx2<T: Flat, A: Flat>(a: &[T], b: &[T], c: &mut [A]) {
+    flat_dots::matmul_nt_acc(a, b, c)
+}
+
+/// [`super::row_sums_acc_with`] on both vector paths, in 8 lanes ([`flat_dots`]).
+#[inline(never)]
+#[target_feature(enable = "avx2,fma")]
+pub fn row_sums_acc_avx2<T: Flat>(a: &[T], sums: &mut [f32]) {
+    flat_dots::row_sums_acc(a, sums)
 }
 
 /// [`super::matmul`]: blocks of 8 rows by 32 columns (16 of the 32 vector registers as

@@ -8,8 +8,11 @@
 //! kernel of [`crate::gemm::matmul`] (the one dense layers use for their input gradient),
 //! which keeps a block of 4 output channels by 8 (portable), 16 (AVX2) or 32 (AVX-512)
 //! output pixels in registers while the rows of `col` stream past. Backward uses the same
-//! kernel twice: `dWᵀ += col · dyᵀ` and `dcol = Wᵀ · dy`, then `dx = col2im(dcol)`. This file
-//! does only the layout work: im2col, col2im and the transposes.
+//! kernel twice: `dWᵀ += col · dyᵀ` and `dcol = Wᵀ · dy`, then `dx = col2im(dcol)`. With
+//! fewer than 16 output channels, the vector kernels compute the weight gradient as dot
+//! products over each sample's pixels instead, `dW += dy · colᵀ`, which reads `dy` as it
+//! lies and fills every vector (2.5x faster for the first layer below). This file does
+//! only the layout work: im2col, col2im and the transposes.
 //!
 //! Timings on the MNIST CNN sizes, batch 32, forward / backward (dx and dW), release mode,
 //! measured while other builds shared the 2-core machine (so ±20%). First the two methods
@@ -41,7 +44,7 @@
 
 use super::batch_norm::lane_sum;
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Kernel, Start, matmul_with};
+use crate::gemm::{Kernel, Start, has_matmul_nt_acc, matmul_nt_acc_with, matmul_with, row_sums_acc_with};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::layers::InputGradient;
@@ -177,6 +180,14 @@ impl<
         && OH == (H + 2 * PH - KH) / SH + 1
         && OW == (W + 2 * PW - KW) / SW + 1;
 
+    /// Whether the weight gradient is computed as dot products over each sample's pixels
+    /// (`gemm::matmul_nt_acc_with`) rather than as `dWᵀ += col · dyᵀ` by the broadcast
+    /// kernel: for fewer than 16 output channels. Batch 32, weight and bias gradients, on an
+    /// AMD EPYC (Zen 4): conv 1->8 on 28x28 took 69 µs by dot products and 174 µs by the
+    /// broadcast kernel (AVX2: 69 and 155); conv 8->16 on 14x14 took 222 and 199 µs (both
+    /// paths).
+    const WEIGHT_GRADIENT_BY_DOTS: bool = OC < 16;
+
     /// `col[c][u][v][i][j] = x[c][i·SH + u - PH][j·SW + v - PW]`, 0 in the padding.
     #[inline(always)]
     fn im2col(x: &[[[f32; W]; H]; C], col: &mut [[[[[f32; OW]; OH]; KW]; KH]; C]) {
@@ -259,12 +270,40 @@ impl<
         grads: &mut Conv2dParams<C, OC, KH, KW>,
         mode: GradMode,
     ) {
-        let Conv2dCache { col, dwt, dyt, .. } = &mut *cache;
-        let (dwt, dyt) = (rows_of_mut(dwt), dyt.as_flattened_mut());
-        dwt.iter_mut().for_each(|row| row.fill(0.0));
         if mode == GradMode::Overwrite {
             grads.bias = [0.0; OC];
         }
+        if Self::WEIGHT_GRADIENT_BY_DOTS && has_matmul_nt_acc(kernel) {
+            if mode == GradMode::Overwrite {
+                grads.weight.as_flat_mut().fill(0.0);
+            }
+            for (x, dy) in x.iter().zip(dy) {
+                Self::im2col(x, &mut cache.col);
+                // db[o] += Σ_p dy[o][p], dW[o][k] += Σ_p dy[o][p] · col[k][p]
+                row_sums_acc_with(kernel, &dy[..], &mut grads.bias);
+                matmul_nt_acc_with(kernel, &dy[..], rows_of(&cache.col), &mut grads.weight[..]);
+            }
+        } else {
+            Self::weight_gradient_by_transpose(kernel, x, dy, cache, grads, mode);
+        }
+        if let Some(dx) = dx {
+            Self::input_gradient_with(kernel, params, dy, cache, dx);
+        }
+    }
+
+    /// `dW` and `db` as `dWᵀ += col · dyᵀ` with the broadcast kernel, `dy` transposed one
+    /// sample at a time: for output channels that fill the kernel's vectors.
+    fn weight_gradient_by_transpose(
+        kernel: Kernel,
+        x: &[[[[f32; W]; H]; C]],
+        dy: &[[[[f32; OW]; OH]; OC]],
+        cache: &mut Conv2dCache<C, KH, KW, OC, OH, OW>,
+        grads: &mut Conv2dParams<C, OC, KH, KW>,
+        mode: GradMode,
+    ) {
+        let Conv2dCache { col, dwt, dyt, .. } = &mut *cache;
+        let (dwt, dyt) = (rows_of_mut(dwt), dyt.as_flattened_mut());
+        dwt.iter_mut().for_each(|row| row.fill(0.0));
         for (x, dy) in x.iter().zip(dy) {
             Self::im2col(x, col);
             for ((db, dy_o), o) in grads.bias.iter_mut().zip(dy).zip(0..) {
@@ -280,9 +319,6 @@ impl<
             matmul_with(kernel, Start::Accumulate, rows_of(col), dyt, dwt);
         }
         transpose(dwt, &mut grads.weight[..], mode);
-        if let Some(dx) = dx {
-            Self::input_gradient_with(kernel, params, dy, cache, dx);
-        }
     }
 
     /// `dx`: per sample, the columns `dcol[k] = Σ_o Wᵀ[k][o] · dy[o]` (written over the
