@@ -21,12 +21,13 @@ use core::arch::x86_64::{
 use crate::flat::Flat;
 
 /// Rows of `A` and of `B` per block (8 of the 16 registers as sums; each step loads 4 + 2
-/// vectors for 8 multiply-adds). Blocks of 3 x 3 took conv 1->8's weight gradient (above)
-/// from 69 to 75 µs.
+/// vectors for 8 multiply-adds). Blocks of 3 x 3 were slower: 75 against 69 µs for conv
+/// 1->8's weight gradient (above).
 const ROWS: usize = 4;
 const COLS: usize = 2;
-/// Rows of `B` per block when `A` has a single row left (8 sums in registers).
-const SINGLE_ROW_COLS: usize = 8;
+/// Rows of `B` per block when `A` has a single row left: 6 sums, 6 vectors of `B` and one
+/// of `A` in 13 of the 16 registers.
+const SINGLE_ROW_COLS: usize = 6;
 
 /// `c[r][j] += Σ_p a[r][p] · b[j][p]` for every row `r` of `a` and `c` and every row `j` of
 /// `b` (rows of `c` have one value per row of `b`), in blocks of [`ROWS`] rows of `a` by
@@ -62,7 +63,7 @@ pub fn row_sums_acc<T: Flat>(a: &[T], sums: &mut [f32]) {
             lanes[0] = _mm256_add_ps(lanes[0], load(chunk));
         }
         let [l0, l1, l2, l3] = lanes;
-        *sum += lane_sum(_mm256_add_ps(_mm256_add_ps(l0, l1), _mm256_add_ps(l2, l3))) + values.iter().sum::<f32>();
+        *sum += sum_lanes(_mm256_add_ps(_mm256_add_ps(l0, l1), _mm256_add_ps(l2, l3))) + values.iter().sum::<f32>();
     }
 }
 
@@ -113,7 +114,7 @@ fn dots<T: Flat, const R: usize, const C: usize>(a: [&T; R], b: [&T; C]) -> [[f3
     for ((out_r, sums_r), (_, a_tail)) in out.iter_mut().zip(&sums).zip(&a_split) {
         for ((out, sum), (_, b_tail)) in out_r.iter_mut().zip(sums_r).zip(&b_split) {
             let tail = a_tail.iter().zip(*b_tail).fold(0.0, |s, (x, y)| x.mul_add(*y, s));
-            *out = lane_sum(*sum) + tail;
+            *out = sum_lanes(*sum) + tail;
         }
     }
     out
@@ -122,7 +123,7 @@ fn dots<T: Flat, const R: usize, const C: usize>(a: [&T; R], b: [&T; C]) -> [[f3
 /// The sum of the 8 lanes of `v`, pairwise: `((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7))`.
 #[target_feature(enable = "avx2,fma")]
 #[inline]
-fn lane_sum(v: __m256) -> f32 {
+fn sum_lanes(v: __m256) -> f32 {
     let quarter = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps::<1>(v));
     let half = _mm_add_ps(quarter, _mm_movehl_ps(quarter, quarter));
     _mm_cvtss_f32(_mm_add_ss(half, _mm_shuffle_ps::<1>(half, half)))
