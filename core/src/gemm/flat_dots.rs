@@ -1,6 +1,6 @@
-//! `C += A Bᵀ` over rows of any [`Flat`] block, by dot products: a convolution's weight
-//! gradient `dW[o][k] += Σ_p dy[o][p] · col[k][p]`, whose dot products run over the output
-//! pixels `p` of one sample.
+//! `C += A Bᵀ` over rows of any [`Flat`] block, by dot products, and the row sums of `A`: a
+//! convolution's weight gradient `dW[o][k] += Σ_p dy[o][p] · col[k][p]`, whose dot products
+//! run over the output pixels `p` of one sample, and its bias gradient `db[o] += Σ_p dy[o][p]`.
 //!
 //! For a convolution with fewer output channels than a vector has lanes, the broadcast
 //! kernel's form `dWᵀ += col · dyᵀ` fills part of each vector and first transposes `dy`;

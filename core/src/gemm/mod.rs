@@ -15,9 +15,9 @@
 //!   `dWᵀ += col · dyᵀ`, `dcol = Wᵀ · dy`);
 //! - [`matmul_tn`]: `C = start + Aᵀ B` as a sum of outer products (`outer.rs`): the dense
 //!   weight gradient `dW = dyᵀ x`, overwritten or accumulated.
-//! - `matmul_nt_acc_with`: `C += A Bᵀ` over rows of any block, by dot products
-//!   (`flat_dots.rs`, x86-64 vector kernels): a convolution's weight gradient with few
-//!   output channels.
+//! - `matmul_nt_acc_with`: `C += A Bᵀ` and the row sums of `A` over rows of any block, by
+//!   dot products (`flat_dots.rs`, x86-64 vector kernels): a convolution's weight and bias
+//!   gradients with few output channels.
 //!
 //! Which instruction set runs is decided in one place, [`Kernel::active`]; each product
 //! also has a `_with` form taking the [`Kernel`], which the tests use to run every kernel
@@ -117,31 +117,19 @@ pub(crate) fn has_matmul_nt_acc(kernel: Kernel) -> bool {
     kernel.isa() != Isa::Portable
 }
 
-/// `c[r][j] += Σ_p a[r][p] · b[j][p]` for every row `r` of `a` and `c` and row `j` of `b`:
-/// rows of `a` and `b` are `T` blocks, rows of `c` have `A::LEN` values, one per row of
-/// `b`. A convolution's weight gradient `dW += dy · colᵀ` when it has few output channels.
-/// Only for kernels that [`has_matmul_nt_acc`]; it leaves `c` as it is for others.
+/// `c[r][j] += Σ_p a[r][p] · b[j][p]` and `sums[r] += Σ_p a[r][p]` for every row `r` of
+/// `a`, `c` and `sums` and row `j` of `b`: rows of `a` and `b` are `T` blocks, rows of `c`
+/// have `A::LEN` values, one per row of `b`. A convolution's weight and bias gradients,
+/// `dW += dy · colᵀ` and `db += Σ_p dy`, when it has few output channels. Only for kernels
+/// that [`has_matmul_nt_acc`]; it leaves `c` and `sums` as they are for others.
 #[inline]
-pub(crate) fn matmul_nt_acc_with<T: Flat, A: Flat>(kernel: Kernel, a: &[T], b: &[T], c: &mut [A]) {
+pub(crate) fn matmul_nt_acc_with<T: Flat, A: Flat>(kernel: Kernel, a: &[T], b: &[T], c: &mut [A], sums: &mut [f32]) {
     match kernel.isa() {
         // SAFETY: a `Kernel` exists only for instruction sets the processor has.
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        Isa::Avx512 | Isa::Avx2 => unsafe { x86::matmul_nt_acc_avx2(a, b, c) },
+        Isa::Avx512 | Isa::Avx2 => unsafe { x86::matmul_nt_acc_avx2(a, b, c, sums) },
         // No dot-product form: callers check `has_matmul_nt_acc` first.
-        Isa::Portable => _ = (a, b, c),
-    }
-}
-
-/// `sums[r] += Σ_p a[r][p]` for every row `r` of `a`: a convolution's bias gradient beside
-/// [`matmul_nt_acc_with`]. Only for kernels that [`has_matmul_nt_acc`]; it leaves `sums` as
-/// they are for others.
-#[inline]
-pub(crate) fn row_sums_acc_with<T: Flat>(kernel: Kernel, a: &[T], sums: &mut [f32]) {
-    match kernel.isa() {
-        // SAFETY: a `Kernel` exists only for instruction sets the processor has.
-        #[cfg(all(feature = "std", target_arch = "x86_64"))]
-        Isa::Avx512 | Isa::Avx2 => unsafe { x86::row_sums_acc_avx2(a, sums) },
-        Isa::Portable => _ = (a, sums),
+        Isa::Portable => _ = (a, b, c, sums),
     }
 }
 
@@ -363,10 +351,9 @@ mod tests {
             let want_sums: Vec<f32> = av.iter().zip(0..).map(|(row, r)| r as f32 + row.iter().sum::<f32>()).collect();
             for kernel in Kernel::available().filter(|&kernel| has_matmul_nt_acc(kernel)) {
                 let mut c = start;
-                matmul_nt_acc_with(kernel, &a, &b, &mut c);
-                close(kernel.name(), c.as_flattened(), &want);
                 let mut sums: [f32; R] = core::array::from_fn(|r| r as f32);
-                row_sums_acc_with(kernel, &a, &mut sums);
+                matmul_nt_acc_with(kernel, &a, &b, &mut c, &mut sums);
+                close(kernel.name(), c.as_flattened(), &want);
                 close(kernel.name(), &sums, &want_sums);
             }
         }

@@ -62,15 +62,9 @@ fn dots_avx2<const K: usize, const N: usize>(a: &[[f32; K]], b: &[[f32; K]; N], 
 /// the same peak there.
 #[inline(never)]
 #[target_feature(enable = "avx2,fma")]
-pub fn matmul_nt_acc_avx2<T: Flat, A: Flat>(a: &[T], b: &[T], c: &mut [A]) {
+pub fn matmul_nt_acc_avx2<T: Flat, A: Flat>(a: &[T], b: &[T], c: &mut [A], sums: &mut [f32]) {
+    flat_dots::row_sums_acc(a, sums);
     flat_dots::matmul_nt_acc(a, b, c)
-}
-
-/// [`super::row_sums_acc_with`] on both vector paths, in 8 lanes ([`flat_dots`]).
-#[inline(never)]
-#[target_feature(enable = "avx2,fma")]
-pub fn row_sums_acc_avx2<T: Flat>(a: &[T], sums: &mut [f32]) {
-    flat_dots::row_sums_acc(a, sums)
 }
 
 /// [`super::matmul`]: blocks of 8 rows by 32 columns (16 of the 32 vector registers as

@@ -44,7 +44,7 @@
 
 use super::batch_norm::lane_sum;
 use crate::flat::{Flat, Zeroable};
-use crate::gemm::{Kernel, Start, has_matmul_nt_acc, matmul_nt_acc_with, matmul_with, row_sums_acc_with};
+use crate::gemm::{Kernel, Start, has_matmul_nt_acc, matmul_nt_acc_with, matmul_with};
 use crate::init::Init;
 use crate::layer::{Forward, GradMode, Layer, Mode};
 use crate::layers::InputGradient;
@@ -279,9 +279,8 @@ impl<
             }
             for (x, dy) in x.iter().zip(dy) {
                 Self::im2col(x, &mut cache.col);
-                // db[o] += Σ_p dy[o][p], dW[o][k] += Σ_p dy[o][p] · col[k][p]
-                row_sums_acc_with(kernel, &dy[..], &mut grads.bias);
-                matmul_nt_acc_with(kernel, &dy[..], rows_of(&cache.col), &mut grads.weight[..]);
+                // dW[o][k] += Σ_p dy[o][p] · col[k][p], db[o] += Σ_p dy[o][p]
+                matmul_nt_acc_with(kernel, &dy[..], rows_of(&cache.col), &mut grads.weight[..], &mut grads.bias);
             }
         } else {
             Self::weight_gradient_by_transpose(kernel, x, dy, cache, grads, mode);
